@@ -1,0 +1,319 @@
+"""The ``arena`` command line. Errors print as one line with a non-zero exit code; ``--debug``
+shows the traceback instead."""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import NoReturn
+
+from arena import __version__
+from arena.agents import Agent, AgentContext, parse_options
+from arena.errors import AgentError, ArenaError, MovieError, UsageError, VerifyError
+from arena.plugin_manager import PluginHost
+from arena.profiles import Profile
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        """One line, not argparse's usage block."""
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return value
+
+
+def whole_number(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+
+
+def echo(text: str = "") -> None:
+    print(text, flush=True)
+
+
+# -- run -----------------------------------------------------------------------------------
+
+
+def build_agents(host: PluginHost, name: str, context: AgentContext, players: int) -> list[Agent]:
+    """One agent per player, built by the factory the agent's plugin registered."""
+    entry = host.agent(name)
+    agents = []
+    for player in range(players):
+        try:
+            agents.append(entry.factory(replace(context, player=player)))
+        except ArenaError:
+            raise
+        except Exception as exc:
+            raise AgentError(f"agent {name!r} (plugin {entry.plugin!r}) could not be built: "
+                             f"{type(exc).__name__}: {exc}") from exc  # fmt: skip
+    return agents
+
+
+def progress_label(profile: Profile) -> str:
+    source = profile.progress.source if profile.progress else ""
+    return source if source.isidentifier() else "progress"
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from arena.env import ArenaEnv
+    from arena.runner import EpisodeResult, RunConfig, run_episodes
+
+    host = PluginHost()
+    profile = host.profile(args.game)
+    if args.max_frames is not None:
+        profile = replace(profile, max_frames=args.max_frames)
+    state = profile.state(args.state)
+    host.agent(args.agent)  # unknown agents fail before the emulator starts
+    options = parse_options(args.option)
+    if args.checkpoint is not None and not args.checkpoint.exists():
+        raise UsageError(f"--checkpoint {args.checkpoint}: no such file")
+    env = ArenaEnv(profile, state.name)
+    try:
+        context = AgentContext(env.spec_for_agents, args.seed, args.checkpoint, options)
+        agents = build_agents(host, args.agent, context, env.players)
+        config = RunConfig(args.agent, args.episodes, args.seed, args.record, args.results,
+                           args.checkpoint, options)  # fmt: skip
+        label = progress_label(profile)
+        echo(f"{profile.title}: {state.name}, {env.players} player(s), agent {args.agent}, "
+             f"{args.episodes} episode(s) from seed {args.seed}")  # fmt: skip
+        bar = tqdm(total=args.episodes, unit="ep", disable=args.quiet or None, leave=False)
+
+        def report(result: EpisodeResult) -> None:
+            returns = " / ".join(f"{r:.1f}" for r in result.returns)
+            progress = "" if result.progress is None else f"  {label} {result.progress:g}"
+            ending = f"forfeit: {result.forfeit}" if result.forfeit else f"done {result.done_reason}"
+            fps = result.frames / result.seconds if result.seconds else 0.0
+            bar.write(f"episode {result.episode + 1}/{args.episodes}  seed {result.seed}  "
+                      f"return {returns}  frames {result.frames}{progress}  {ending}  "
+                      f"({result.seconds:.1f} s, {fps:.0f} frames/s)")  # fmt: skip
+            bar.update()
+
+        results = run_episodes(env, agents, config, report)
+        bar.close()
+    finally:
+        env.close()
+    first = [r.episode_return for r in results]
+    spread = f" ± {statistics.stdev(first):.1f}" if len(first) > 1 else ""
+    echo(f"mean return {statistics.fmean(first):.1f}{spread}, best {max(first):.1f}, "
+         f"{sum(r.forfeit is not None for r in results)} forfeit(s)")  # fmt: skip
+    if args.record:
+        echo(f"movies and results in {args.record}/ (watch one: arena play MOVIE.bk2 --video out.mp4)")
+    return 0
+
+
+# -- play and verify -----------------------------------------------------------------------
+
+
+def profile_from_sidecar(host: PluginHost, sidecar: dict) -> Profile:  # type: ignore[type-arg]
+    name = sidecar.get("profile", "")
+    if name in host.games:
+        return host.profile(name)
+    source = sidecar.get("profile_source")
+    if source and Path(source).is_file():
+        return host.profile(source)
+    return host.profile(name)  # raises the unknown-game error with the valid names
+
+
+def cmd_play(args: argparse.Namespace) -> int:
+    from arena.movies import read_sidecar, replay
+    from arena.video import VideoSink, Window, render
+
+    if not (args.video or args.gif or args.window):
+        raise UsageError("nothing to do: give --video OUT.mp4, --gif OUT.gif or --window")
+    if args.scale < 1 or args.scale > 8:
+        raise UsageError(f"--scale must be from 1 to 8, got {args.scale}")
+    host = PluginHost()
+    profile, sidecar = None, None
+    try:
+        sidecar = read_sidecar(args.movie)
+        profile = profile_from_sidecar(host, sidecar)
+    except MovieError:
+        if not args.movie.is_file():
+            raise
+    sinks: list[VideoSink | Window] = [VideoSink(p) for p in (args.video, args.gif) if p]
+    if args.window:
+        sinks.append(Window())
+    frames = render(replay(args.movie, profile, sidecar), sinks, args.scale)
+    for path in (args.video, args.gif):
+        if path:
+            echo(f"wrote {path} ({frames} frames)")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from arena.movies import read_sidecar, verify
+
+    path: Path = args.path
+    if path.is_dir():
+        movies = sorted(p for p in path.rglob("*.bk2") if not p.name.startswith("."))
+        if not movies:
+            raise MovieError(f"{path}: no .bk2 movies in this folder")
+    else:
+        movies = [path]
+    if args.sample is not None and args.sample < len(movies):
+        movies = sorted(random.Random(args.seed).sample(movies, args.sample))
+    host = PluginHost()
+    failures = []
+    for movie in movies:
+        try:
+            sidecar = read_sidecar(movie)
+            result = verify(movie, profile_from_sidecar(host, sidecar), sidecar)
+        except (VerifyError, MovieError) as exc:
+            if len(movies) == 1:
+                raise
+            failures.append(str(exc))
+            echo(f"FAIL  {exc}")
+            continue
+        returns = " / ".join(f"{r:.1f}" for r in result.returns)
+        echo(f"ok    {movie}  frames {result.frames}  return {returns}")
+    if failures:
+        raise VerifyError(f"{len(failures)} of {len(movies)} movies do not reproduce their sidecar")
+    echo(f"{len(movies)} movie(s) verified")
+    return 0
+
+
+# -- roms and plugins ----------------------------------------------------------------------
+
+
+def _print_report(report, verbose: bool) -> None:  # type: ignore[no-untyped-def]
+    for label, game, note in report.imported:
+        echo(f"imported  {label} -> {game} ({note})")
+    for label, reason in report.skipped if verbose else []:
+        echo(f"skipped   {label}: {reason}")
+    hidden = "" if verbose or not report.skipped else " (list them with -v)"
+    echo(f"{len(report.imported)} imported, {len(report.skipped)} skipped{hidden}")
+
+
+def cmd_roms_fetch(args: argparse.Namespace) -> int:
+    from arena import roms
+
+    _print_report(roms.fetch(args.wheels), args.verbose)
+    return 0
+
+
+def cmd_roms_import(args: argparse.Namespace) -> int:
+    from arena import roms
+
+    report = roms.import_paths(args.paths, accept_sha=args.accept_sha)
+    _print_report(report, verbose=True)
+    return 0 if report.imported or not report.skipped else 1
+
+
+def cmd_roms_list(args: argparse.Namespace) -> int:
+    from arena import roms
+
+    host = PluginHost()
+    for name in sorted(host.games):
+        profile = host.profile(name)
+        status = roms.rom_status(profile.game)
+        mark = "ok     " if status.installed else "MISSING"
+        echo(f"{mark}  {name:<12} {profile.game:<50} {status.detail}")
+    return 0
+
+
+def cmd_plugins(args: argparse.Namespace) -> int:
+    host = PluginHost()
+    for record in host.records.values():
+        echo(f"{record.name}  [{record.origin}]")
+        for name in record.agents:
+            echo(f"    agent {name}: {host.agents[name].description}")
+        if record.games:
+            echo(f"    games: {', '.join(record.games)}")
+        if record.error:
+            echo(f"    FAILED: {record.error}")
+    for conflict in host.conflicts:
+        echo(f"CONFLICT: {conflict}")
+    return 0
+
+
+# -- parser --------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="arena", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"retro-arena {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def add(name: str, handler: Callable[[argparse.Namespace], int], help: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help, description=help)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    run = add("run", cmd_run, "play episodes of a game with an agent, recording each as .bk2")
+    run.add_argument("--game", required=True, help="profile name (see `arena roms list`) or .yaml path")
+    run.add_argument("--agent", default="random", help="agent name (see `arena plugins`)")
+    run.add_argument("--state", help="save state to start from (default: the profile's)")
+    run.add_argument("--episodes", type=positive_int, default=1)
+    run.add_argument("--seed", type=whole_number, default=0, help="seed of the first episode")
+    run.add_argument("--record", type=Path, metavar="DIR", help="write a .bk2 + sidecar per episode")
+    run.add_argument("--results", type=Path, metavar="FILE",
+                     help="append results as JSON lines (default: DIR/results.jsonl)")  # fmt: skip
+    run.add_argument("--checkpoint", type=Path, help="a saved agent to load")
+    run.add_argument("--option", action="append", metavar="KEY=VALUE", help="agent option")
+    run.add_argument("--max-frames", type=positive_int, help="override the profile's time limit")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    play = add("play", cmd_play, "replay a .bk2 into a video (mp4/gif) or a window")
+    play.add_argument("movie", type=Path)
+    play.add_argument("--video", type=Path, metavar="OUT.mp4")
+    play.add_argument("--gif", type=Path, metavar="OUT.gif")
+    play.add_argument("--window", action="store_true", help="show it on screen (needs a display)")
+    play.add_argument("--scale", type=int, default=2, help="pixel scale of the output (1-8)")
+
+    ver = add("verify", cmd_verify, "re-simulate movies and check frames and return vs. sidecar")
+    ver.add_argument("path", type=Path, help="a .bk2 or a folder of them")
+    ver.add_argument("--sample", type=positive_int, help="verify only N movies picked at random")
+    ver.add_argument("--seed", type=whole_number, default=0, help="seed of the sample")
+
+    rom_parser = add("roms", lambda a: 0, "install and list game ROMs")
+    rom_commands = rom_parser.add_subparsers(dest="roms_command", required=True, parser_class=_Parser)
+    fetch = rom_commands.add_parser("fetch", help="install the ROMs registry packages carry")
+    fetch.add_argument("--wheels", type=Path, help="folder for the downloaded wheels")
+    fetch.add_argument("-v", "--verbose", action="store_true", help="list skipped files too")
+    fetch.set_defaults(handler=cmd_roms_fetch)
+    imp = rom_commands.add_parser("import", help="import ROMs from files, folders or zips")
+    imp.add_argument("paths", type=Path, nargs="+")
+    imp.add_argument("--accept-sha", action="store_true",
+                     help="install a known game's other dump as a custom integration")  # fmt: skip
+    imp.set_defaults(handler=cmd_roms_import)
+    lst = rom_commands.add_parser("list", help="every game profile and whether its ROM is installed")
+    lst.set_defaults(handler=cmd_roms_list)
+
+    add("plugins", cmd_plugins, "list plugins, where they come from and what they register")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except ArenaError as exc:
+        if args.debug:
+            raise
+        print(f"arena: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("arena: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,101 @@
+"""A thin layer over stable-retro's ``RetroEmulator``: frames, RAM, save states and movies.
+
+stable-retro allows one emulator per process, so a process keeps one :class:`Emulator` alive
+across episodes and closes it before opening another game. The arena skips ``RetroEnv``: its
+``step`` refreshes the scenario's RAM copy every frame (``update_ram``, about as costly as the
+frame itself), while the arena reads only the variables its rules use, once per agent step.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import stable_retro
+import stable_retro.data
+
+from arena import integrations
+
+
+class Emulator:
+    """One game's emulator with its RAM reader and an optional .bk2 recording."""
+
+    def __init__(self, game: str, players: int = 1, profile_name: str | None = None) -> None:
+        rom = integrations.require_rom(game, profile_name)
+        self.game = game
+        self.players = players
+        self.rom = rom
+        gc.collect()  # a dropped emulator must be freed before the next one is created
+        self.core = stable_retro.RetroEmulator(str(rom))
+        self.data = stable_retro.data.GameData()
+        self.core.configure_data(self.data)
+        self.memory = self.data.memory
+        self.buttons = integrations.buttons(game)
+        self.movie: stable_retro.Movie | None = None
+        self._no_buttons = np.zeros(len(self.buttons), np.uint8)
+
+    def button_mask(self, combo: tuple[str, ...]) -> np.ndarray:
+        """The per-button 0/1 mask that presses exactly ``combo``."""
+        mask = self._no_buttons.copy()
+        for button in combo:
+            mask[self.buttons.index(button)] = 1
+        return mask
+
+    def load_state(self, state: bytes) -> None:
+        self.core.set_state(state)
+
+    def step(self, masks: tuple[np.ndarray, ...]) -> None:
+        """Emulate one frame with one button mask per player, recording it when a movie is open."""
+        for player, mask in enumerate(masks):
+            self.core.set_button_mask(mask, player)
+        if self.movie is not None:
+            for player, mask in enumerate(masks):
+                for index, pressed in enumerate(mask):
+                    self.movie.set_key(index, bool(pressed), player)
+            self.movie.step()
+        self.core.step()
+
+    def idle(self) -> None:
+        """Emulate one frame with no button pressed by any player."""
+        self.step((self._no_buttons,) * self.players)
+
+    def screen(self) -> np.ndarray:
+        """The current frame as an RGB array (height, width, 3)."""
+        return self.core.get_screen()  # type: ignore[no-any-return]
+
+    def read_ram(self, layout: Mapping[str, tuple[int, str]]) -> dict[str, float]:
+        """Read each variable of ``layout`` (name -> (address, type)) from RAM."""
+        extract = self.memory.extract
+        return {name: extract(address, kind) for name, (address, kind) in layout.items()}
+
+    def start_movie(self, path: Path, state: bytes) -> None:
+        """Record every following frame's buttons into a .bk2 that starts from ``state``."""
+        self.stop_movie()
+        self.movie = stable_retro.Movie(str(path), True, self.players)
+        self.movie.configure(self.game, self.core)
+        self.movie.set_state(state)
+
+    def stop_movie(self) -> None:
+        if self.movie is not None:
+            self.movie.close()
+            self.movie = None
+
+    def close(self) -> None:
+        """Free the emulator so this process may open another one."""
+        self.stop_movie()
+        if hasattr(self, "core"):
+            del self.core
+        gc.collect()
+
+
+def ram_layout(game: str, extra: Mapping[str, object] | None = None) -> dict[str, tuple[int, str]]:
+    """The (address, type) of every data.json variable of ``game``, plus a profile's extras."""
+    layout = {
+        name: (int(spec["address"]), str(spec["type"]))  # type: ignore[call-overload]
+        for name, spec in integrations.ram_variables(game).items()
+    }
+    for name, variable in (extra or {}).items():
+        layout[name] = (variable.address, variable.type)  # type: ignore[attr-defined]
+    return layout

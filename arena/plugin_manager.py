@@ -1,0 +1,171 @@
+"""Finds plugins, calls their registration hooks and owns the names they register.
+
+Every plugin, the built-in ones included, is found through the ``retro_arena`` entry-point
+group. A plugin that fails to import, or whose hook raises, is recorded with the reason and
+the others still load. Two plugins registering the same name is a conflict: ``arena plugins``
+shows it and every other command refuses to run until it is fixed.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pluggy
+
+from arena import hookspecs
+from arena.agents import AgentFactory
+from arena.errors import PluginError, UnknownNameError
+from arena.profiles import Profile, load_profile
+
+
+@dataclass
+class PluginRecord:
+    """One plugin as ``arena plugins`` shows it."""
+
+    name: str
+    origin: str
+    agents: list[str] = field(default_factory=list)
+    games: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class AgentEntry:
+    name: str
+    factory: AgentFactory
+    description: str
+    plugin: str
+
+
+@dataclass(frozen=True)
+class GameEntry:
+    name: str
+    path: Path
+    plugin: str
+
+
+class PluginHost:
+    """The loaded plugins and everything they registered."""
+
+    def __init__(
+        self, extra_plugins: Iterable[tuple[str, Any]] = (), entry_points: bool = True
+    ) -> None:
+        self.pm = pluggy.PluginManager(hookspecs.PROJECT)
+        self.pm.add_hookspecs(hookspecs)
+        self.records: dict[str, PluginRecord] = {}
+        self.agents: dict[str, AgentEntry] = {}
+        self.games: dict[str, GameEntry] = {}
+        self.conflicts: list[str] = []
+        self._profiles: dict[str, Profile] = {}
+        if entry_points:
+            self._load_entry_points()
+        for name, plugin in extra_plugins:
+            self._register(name, f"module {getattr(plugin, '__name__', plugin)!r}", plugin)
+        self._collect()
+
+    # -- loading -------------------------------------------------------------------------
+
+    def _load_entry_points(self) -> None:
+        found = importlib.metadata.entry_points(group=hookspecs.ENTRY_POINT_GROUP)
+        for ep in sorted(found, key=lambda e: e.name):
+            dist = getattr(ep, "dist", None)
+            origin = f"{dist.name} {dist.version} ({ep.value})" if dist else ep.value
+            try:
+                plugin = ep.load()
+            except Exception as exc:  # a broken plugin must not take the others down
+                self.records[ep.name] = PluginRecord(ep.name, origin, error=_describe(exc, "import"))
+                continue
+            self._register(ep.name, origin, plugin)
+
+    def _register(self, name: str, origin: str, plugin: Any) -> None:
+        record = PluginRecord(name, origin)
+        self.records[name] = record
+        try:
+            self.pm.register(plugin, name=name)
+        except (ValueError, pluggy.PluginValidationError) as exc:
+            record.error = _describe(exc, "registration")
+
+    def _collect(self) -> None:
+        """Call each plugin's registration hooks, tracking who registered which name."""
+        hooks = (
+            (self.pm.hook.arena_register_agents, self._agent_registrar),
+            (self.pm.hook.arena_register_games, self._game_registrar),
+        )
+        for hook, registrar in hooks:
+            # Each implementation is called on its own (not through the combined hook call)
+            # so names are attributed to their plugin and one plugin's failure stays its own.
+            for impl in hook.get_hookimpls():
+                record = self.records[impl.plugin_name]
+                try:
+                    impl.function(register=registrar(record))
+                except Exception as exc:
+                    record.error = _describe(exc, hook.name)
+
+    def _agent_registrar(self, record: PluginRecord):  # type: ignore[no-untyped-def]
+        def register(name: str, factory: AgentFactory, description: str = "") -> None:
+            if not isinstance(name, str) or not name or not callable(factory):
+                raise PluginError(f"plugin {record.name!r} registered a malformed agent {name!r}")
+            if name in self.agents:
+                self._conflict("agent", name, self.agents[name].plugin, record.name)
+                return
+            self.agents[name] = AgentEntry(name, factory, description, record.name)
+            record.agents.append(name)
+
+        return register
+
+    def _game_registrar(self, record: PluginRecord):  # type: ignore[no-untyped-def]
+        def register(path: Path | str) -> None:
+            path = Path(path)
+            if path.suffix not in (".yaml", ".yml"):
+                raise PluginError(f"plugin {record.name!r} registered {path}, not a .yaml file")
+            name = path.stem
+            if name in self.games:
+                self._conflict("game", name, self.games[name].plugin, record.name)
+                return
+            self.games[name] = GameEntry(name, path, record.name)
+            record.games.append(name)
+
+        return register
+
+    def _conflict(self, kind: str, name: str, first: str, second: str) -> None:
+        self.conflicts.append(
+            f"{kind} {name!r} is registered by two plugins, {first!r} and {second!r}; "
+            f"uninstall one of them or rename the {kind} in one"
+        )
+
+    # -- lookups -------------------------------------------------------------------------
+
+    def check(self) -> None:
+        """Raise :class:`PluginError` for the first name conflict between plugins."""
+        if self.conflicts:
+            raise PluginError(self.conflicts[0])
+
+    def agent(self, name: str) -> AgentEntry:
+        self.check()
+        if name not in self.agents:
+            raise UnknownNameError("agent", name, self.agents, "see `arena plugins`")
+        return self.agents[name]
+
+    def profile(self, name_or_path: str) -> Profile:
+        """A registered game by name, or a profile YAML by path; validated once and cached."""
+        self.check()
+        if name_or_path not in self._profiles:
+            if name_or_path in self.games:
+                entry = self.games[name_or_path]
+                profile = load_profile(entry.path, entry.name)
+            elif name_or_path.endswith((".yaml", ".yml")):
+                profile = load_profile(Path(name_or_path))
+            else:
+                raise UnknownNameError(
+                    "game", name_or_path, self.games, "or give the path of a profile .yaml"
+                )
+            self._profiles[name_or_path] = profile
+        return self._profiles[name_or_path]
+
+
+def _describe(exc: BaseException, stage: str) -> str:
+    return f"{stage} failed: {type(exc).__name__}: {exc}"

@@ -1,0 +1,104 @@
+"""Evaluates a profile's variables, rewards and done rules once per agent step.
+
+The engine is fed plain RAM values (a mapping of variable name to number), so the same code
+runs on a live emulator and on synthetic RAM traces in tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from arena.expressions import Scope
+from arena.profiles import Profile, StateSpec
+
+TIME_LIMIT = "time_limit"
+
+
+@dataclass
+class StepOutcome:
+    """What one agent step produced: a reward per player and why the episode ended, if it did."""
+
+    rewards: list[float]
+    done_reason: str | None
+
+
+class RuleEngine:
+    """Stateful evaluator of one profile's rules for one episode at a time."""
+
+    def __init__(self, profile: Profile, state: StateSpec) -> None:
+        self.profile = profile
+        self.players = state.players
+        self.constants = {**profile.constants, **state.constants}
+        self.scope = Scope()
+        self._history = {name for expr in self._expressions() for name in expr.history}
+        self.term_totals: list[dict[str, float]] = []
+        self.best_progress: float | None = None
+
+    def _expressions(self):  # type: ignore[no-untyped-def]
+        yield from self.profile.variables.values()
+        for terms in self.profile.rewards:
+            yield from terms.values()
+        yield from self.profile.done.values()
+        if self.profile.progress is not None:
+            yield self.profile.progress
+
+    @property
+    def values(self) -> dict[str, float]:
+        """The current RAM, derived and built-in values (what agents see as ``info``)."""
+        return self.scope.current
+
+    def reset(self, ram: Mapping[str, float]) -> None:
+        """Start an episode from the RAM values at reset: history starts here."""
+        self.scope = Scope()
+        self.term_totals = [dict.fromkeys(terms, 0.0) for terms in self.profile.rewards[: self.players]]
+        self._update(ram, frame=0, step=0, resetting=True)
+        self.best_progress = self._progress()
+
+    def step(self, ram: Mapping[str, float], frame: int, step: int) -> StepOutcome:
+        """Advance to the RAM values after an agent step; ``frame`` counts emulated frames."""
+        self._update(ram, frame, step, resetting=False)
+        rewards = []
+        for player, terms in enumerate(self.profile.rewards[: self.players]):
+            total = 0.0
+            for name, expression in terms.items():
+                value = float(expression(self.scope))
+                self.term_totals[player][name] += value
+                total += value
+            rewards.append(total)
+        progress = self._progress()
+        if progress is not None and (self.best_progress is None or progress > self.best_progress):
+            self.best_progress = progress
+        reason = next((name for name, rule in self.profile.done.items() if rule(self.scope)), None)
+        if reason is None and self.profile.max_frames is not None and frame >= self.profile.max_frames:
+            reason = TIME_LIMIT
+        return StepOutcome(rewards, reason)
+
+    def _progress(self) -> float | None:
+        return None if self.profile.progress is None else float(self.profile.progress(self.scope))
+
+    def _update(self, ram: Mapping[str, float], frame: int, step: int, resetting: bool) -> None:
+        scope = self.scope
+        if not resetting:
+            scope.previous = scope.current
+        scope.frame = frame
+        scope.current = {**self.constants, **ram, "frame": frame, "step": step}
+        for name in ram:
+            self._remember(name, resetting)
+        for name, expression in self.profile.variables.items():
+            scope.current[name] = expression(scope)
+            self._remember(name, resetting)
+        if resetting:
+            scope.previous = dict(scope.current)
+            scope.initial = dict(scope.current)
+
+    def _remember(self, name: str, resetting: bool) -> None:
+        """Keep previous/initial/best for names passed to history functions."""
+        if name not in self._history:
+            return
+        scope, value = self.scope, self.scope.current[name]
+        if resetting:
+            scope.previous[name] = scope.initial[name] = value
+            scope.best[name], scope.best_frame[name] = value, scope.frame
+        elif value > scope.best[name]:
+            scope.best[name], scope.best_frame[name] = value, scope.frame

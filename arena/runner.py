@@ -1,0 +1,162 @@
+"""The arena loop: agents play episodes of a profile; each is recorded, logged and reported.
+
+An agent that raises, or returns an action outside its action space, forfeits the episode:
+the episode stops there and is recorded with the reason, and the run goes on.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from arena import integrations
+from arena.agents import Agent, AgentState
+from arena.env import ArenaEnv
+from arena.movies import package_versions, write_sidecar
+
+
+@dataclass
+class EpisodeResult:
+    """One episode's outcome, as written to the results file and the movie's sidecar."""
+
+    agent: str
+    profile: str
+    state: str
+    episode: int
+    seed: int
+    returns: list[float]
+    frames: int
+    steps: int
+    progress: float | None
+    done_reason: str | None
+    forfeit: str | None = None
+    reward_terms: list[dict[str, float]] = field(default_factory=list)
+    movie: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def episode_return(self) -> float:
+        return self.returns[0]
+
+
+def _check_action(action: Any, n_actions: int) -> int:
+    if isinstance(action, bool) or not isinstance(action, int | np.integer):
+        raise ValueError(f"returned {action!r}, not an action index")
+    if not 0 <= int(action) < n_actions:
+        raise ValueError(f"returned action {int(action)} outside 0..{n_actions - 1}")
+    return int(action)
+
+
+def play_episode(env: ArenaEnv, agents: Sequence[Agent], seed: int, movie: Path | None = None) -> EpisodeResult:
+    """Play one episode, one agent per player, recording it to ``movie`` when given."""
+    started = time.perf_counter()
+    observation, info = env.reset(seed=seed, options={"movie": movie} if movie else None)
+    states: list[AgentState] = [agent.reset(seed + 10_007 * p) for p, agent in enumerate(agents)]
+    n_actions = int(env.action_space.n)
+    forfeit = None
+    while True:
+        actions = []
+        for player, agent in enumerate(agents):
+            try:
+                action, states[player] = agent.act(observation, info, states[player])
+                actions.append(_check_action(action, n_actions))
+            except Exception as exc:  # any agent failure forfeits the episode, not the run
+                who = f"player {player + 1} " if len(agents) > 1 else ""
+                forfeit = f"{who}{type(exc).__name__}: {exc}"
+                break
+        if forfeit:
+            break
+        observation, _, terminated, truncated, info = env.step(actions[0] if len(agents) == 1 else actions)
+        if terminated or truncated:
+            break
+    env.emulator.stop_movie()
+    return EpisodeResult(
+        agent="",
+        profile=env.profile.name,
+        state=env.state.name,
+        episode=0,
+        seed=seed,
+        returns=list(env.returns),
+        frames=env.frame,
+        steps=env.steps,
+        progress=env.rules.best_progress,
+        done_reason=None if forfeit else info.get("done_reason"),
+        forfeit=forfeit,
+        reward_terms=[dict(t) for t in env.rules.term_totals],
+        seconds=time.perf_counter() - started,
+    )
+
+
+@dataclass
+class RunConfig:
+    """What ``arena run`` was asked to do."""
+
+    agent: str
+    episodes: int
+    seed: int
+    record: Path | None = None
+    results: Path | None = None
+    checkpoint: Path | None = None
+    options: dict[str, str] = field(default_factory=dict)
+
+
+def run_episodes(env: ArenaEnv, agents: Sequence[Agent], config: RunConfig,
+                 on_episode: Callable[[EpisodeResult], None] | None = None) -> list[EpisodeResult]:  # fmt: skip
+    """Play ``config.episodes`` episodes (seeds ``seed``, ``seed + 1``...), recording each."""
+    if config.record:
+        config.record.mkdir(parents=True, exist_ok=True)
+    results_file = config.results or (config.record / "results.jsonl" if config.record else None)
+    if results_file:
+        results_file.parent.mkdir(parents=True, exist_ok=True)
+    rom_sha1 = integrations.rom_sha1(env.emulator.rom)
+    results = []
+    for episode in range(config.episodes):
+        seed = config.seed + episode
+        movie = final = None
+        if config.record:
+            stem = f"{env.profile.name}-{env.state.name}-{config.agent}-seed{seed}"
+            final = config.record / f"{stem}.bk2"
+            movie = config.record / f".{stem}.part.bk2"  # renamed once the episode is whole
+        try:
+            result = play_episode(env, agents, seed, movie)
+        except BaseException:
+            if movie:
+                env.emulator.stop_movie()
+                movie.unlink(missing_ok=True)
+            raise
+        result.agent, result.episode = config.agent, episode
+        if movie and final:
+            movie.replace(final)
+            result.movie = str(final)
+            write_sidecar(final, _sidecar(env, result, config, rom_sha1))
+        if results_file:
+            with results_file.open("a") as fh:
+                fh.write(json.dumps(asdict(result)) + "\n")
+        results.append(result)
+        if on_episode:
+            on_episode(result)
+    return results
+
+
+def _sidecar(env: ArenaEnv, result: EpisodeResult, config: RunConfig, rom_sha1: str) -> dict[str, Any]:
+    profile = env.profile
+    return {
+        **asdict(result),
+        "game": profile.game,
+        "players": env.players,
+        "profile_digest": profile.digest,
+        "profile_source": profile.source,
+        "frame_skip": profile.frame_skip,
+        "max_frames": profile.max_frames,
+        "rom_sha1": rom_sha1,
+        "checkpoint": str(config.checkpoint) if config.checkpoint else None,
+        "agent_options": config.options,
+        "versions": package_versions(),
+        "recorded_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }

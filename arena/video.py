@@ -1,0 +1,119 @@
+"""Turns a replayed movie into an .mp4, a .gif or a window, with a small overlay."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from arena.errors import ArenaError, UsageError
+from arena.movies import ReplayFrame
+
+EMULATOR_FPS = 60
+
+
+def overlay(screen: np.ndarray, frame: int, returns: list[float], scale: int) -> np.ndarray:
+    """The screen scaled up, in BGR, with the frame number and return so far in a corner."""
+    image = cv2.cvtColor(screen, cv2.COLOR_RGB2BGR)
+    if scale > 1:
+        image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_NEAREST)
+    text = f"frame {frame}"
+    if returns:
+        text += "  return " + " / ".join(f"{r:.1f}" for r in returns)
+    font, size, thickness = cv2.FONT_HERSHEY_SIMPLEX, 0.4 * scale, max(1, scale // 2)
+    (width, height), _ = cv2.getTextSize(text, font, size, thickness)
+    bottom = image.shape[0]  # bottom-left: the games' own score and timer sit at the top
+    cv2.rectangle(image, (0, bottom - height - 10), (width + 8, bottom), (0, 0, 0), -1)
+    cv2.putText(image, text, (4, bottom - 5), font, size, (255, 255, 255), thickness, cv2.LINE_AA)
+    return image
+
+
+class VideoSink:
+    """Writes BGR frames to an .mp4 (every frame) or a .gif (every ``gif_stride``-th)."""
+
+    def __init__(self, path: Path, gif_stride: int = 3) -> None:
+        suffix = path.suffix.lower()
+        if suffix not in (".mp4", ".gif"):
+            raise UsageError(f"cannot write {path.name}: the video must end in .mp4 or .gif")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path, self.gif = path, suffix == ".gif"
+        self.tmp = path.with_name(f".{path.stem}.part{path.suffix}")
+        self.stride = gif_stride
+        self.frames: list[np.ndarray] = []
+        self.writer: cv2.VideoWriter | None = None
+        self.count = 0
+
+    def write(self, image: np.ndarray) -> None:
+        self.count += 1
+        if self.gif:
+            if (self.count - 1) % self.stride == 0:
+                self.frames.append(image)
+            return
+        if self.writer is None:
+            height, width = image.shape[:2]
+            fourcc = cv2.VideoWriter_fourcc(*"mp4v")
+            self.writer = cv2.VideoWriter(str(self.tmp), fourcc, EMULATOR_FPS, (width, height))
+            if not self.writer.isOpened():
+                raise ArenaError(f"OpenCV cannot write {self.path} (no mp4v encoder)")
+        self.writer.write(image)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.release()
+        elif self.gif and self.frames:
+            if not hasattr(cv2, "imwriteanimation"):
+                raise ArenaError("writing a .gif needs OpenCV >= 4.11", "write an .mp4 instead")
+            animation = cv2.Animation()
+            animation.frames = self.frames
+            animation.durations = [round(1000 * self.stride / EMULATOR_FPS)] * len(self.frames)
+            animation.loop_count = 0
+            if not cv2.imwriteanimation(str(self.tmp), animation):
+                raise ArenaError(f"OpenCV could not write {self.path}")
+        if self.tmp.exists():
+            os.replace(self.tmp, self.path)
+
+    def discard(self) -> None:
+        if self.writer is not None:
+            self.writer.release()
+        self.tmp.unlink(missing_ok=True)
+
+
+class Window:
+    """A window on the desktop (pyglet, as stable-retro's own viewer uses)."""
+
+    def __init__(self) -> None:
+        if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+            raise UsageError("--window needs a display and none is set (DISPLAY is empty)",
+                             "write a file with --video out.mp4 instead")  # fmt: skip
+        from stable_retro.rendering import SimpleImageViewer
+
+        self.viewer = SimpleImageViewer()
+
+    def write(self, image: np.ndarray) -> None:
+        self.viewer.imshow(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
+
+    def close(self) -> None:
+        self.viewer.close()
+
+    discard = close
+
+
+def render(frames: Iterable[ReplayFrame], sinks: list[VideoSink | Window], scale: int = 2) -> int:
+    """Draw every replayed frame into each sink; return the number of frames."""
+    count = 0
+    try:
+        for replayed in frames:
+            image = overlay(replayed.screen(), replayed.frame, replayed.returns, scale)
+            for sink in sinks:
+                sink.write(image)
+            count = replayed.frame
+    except BaseException:
+        for sink in sinks:
+            sink.discard()
+        raise
+    for sink in sinks:
+        sink.close()
+    return count
