@@ -17,6 +17,7 @@ import stable_retro
 import stable_retro.data
 
 from arena import integrations
+from arena.profiles import split_button
 
 
 class Emulator:
@@ -36,18 +37,23 @@ class Emulator:
         self.movie: stable_retro.Movie | None = None
         self._no_buttons = np.zeros(len(self.buttons), np.uint8)
 
-    def button_mask(self, combo: tuple[str, ...]) -> np.ndarray:
-        """The per-button 0/1 mask that presses exactly ``combo``."""
-        mask = self._no_buttons.copy()
-        for button in combo:
-            mask[self.buttons.index(button)] = 1
-        return mask
+    def button_masks(self, combo: tuple[str, ...], player: int = 0) -> np.ndarray:
+        """The 0/1 masks (one row per controller) that ``player`` pressing ``combo`` sets.
+
+        A button is on the player's own controller unless it names one, as ``P1:LEFT`` does
+        (stable-retro's Atari core reads both Pong paddles from controller 1, for example).
+        """
+        masks = np.zeros((self.players, len(self.buttons)), np.uint8)
+        for entry in combo:
+            controller, button = split_button(entry)
+            masks[player if controller is None else controller, self.buttons.index(button)] = 1
+        return masks
 
     def load_state(self, state: bytes) -> None:
         self.core.set_state(state)
 
-    def step(self, masks: tuple[np.ndarray, ...]) -> None:
-        """Emulate one frame with one button mask per player, recording it when a movie is open."""
+    def step(self, masks: np.ndarray | tuple[np.ndarray, ...]) -> None:
+        """Emulate one frame with one button mask per controller, recorded when a movie is open."""
         for player, mask in enumerate(masks):
             self.core.set_button_mask(mask, player)
         if self.movie is not None:

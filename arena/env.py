@@ -62,13 +62,16 @@ class ArenaEnv(gym.Env[np.ndarray, Any]):
         self._state_bytes = integrations.read_state(profile.game, self.state.name)
         self.emulator = Emulator(profile.game, self.players, profile.name)
         self._layout = ram_layout(profile.game, profile.ram)
-        self._masks = [self.emulator.button_mask(combo) for combo in profile.actions.values()]
+        self._masks = [  # [player][action] -> one button mask per controller
+            [self.emulator.button_masks(combo, player) for combo in profile.player_actions(player).values()]
+            for player in range(self.players)
+        ]
         self.rules = RuleEngine(profile, self.state)
         self.emulator.load_state(self._state_bytes)
         self.emulator.idle()
         spec = replace(observation or profile.observation, **observation_overrides)
         self.pipeline = FramePipeline(spec, self.emulator.screen().shape)
-        self.action_space = gym.spaces.Discrete(len(self._masks))
+        self.action_space = gym.spaces.Discrete(len(profile.actions))
         self.observation_space = gym.spaces.Box(0, 255, self.pipeline.shape, np.uint8)
         self.render_mode = "rgb_array"
         self.frame = 0
@@ -108,7 +111,9 @@ class ArenaEnv(gym.Env[np.ndarray, Any]):
         for a in actions:
             if not self.action_space.contains(a):
                 raise ValueError(f"action {a!r} is outside Discrete({self.action_space.n})")
-        masks = tuple(self._masks[int(a)] for a in actions)
+        masks = self._masks[0][int(actions[0])]
+        if self.players == 2:
+            masks = masks | self._masks[1][int(actions[1])]
         emulator, skip = self.emulator, self.profile.frame_skip
         first_screen = skip - self.pipeline.screens_needed
         screens = []

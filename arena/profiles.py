@@ -26,6 +26,13 @@ from arena.expressions import Expression, compile_expression
 ROM_SOURCES = ("stable-retro", "ale-py", "gym-super-mario-bros", "user")
 BUILTIN_NAMES = ("frame", "step")  # always defined: emulated frames and agent steps since reset
 RAM_TYPE = re.compile(r"^[|<>=][uidn]\d+$")
+CONTROLLER_PREFIX = re.compile(r"^P([12]):(.+)$")
+
+
+def split_button(entry: str) -> tuple[int | None, str]:
+    """``"P1:LEFT"`` -> (0, "LEFT"); ``"LEFT"`` -> (None, "LEFT"): the player's own controller."""
+    match = CONTROLLER_PREFIX.match(entry)
+    return (int(match.group(1)) - 1, match.group(2)) if match else (None, entry)
 
 
 @dataclass(frozen=True)
@@ -72,6 +79,8 @@ class Profile:
     states: Mapping[str, StateSpec]
     default_state: str
     actions: Mapping[str, tuple[str, ...]]
+    actions_p2: Mapping[str, tuple[str, ...]] | None
+    """Player 2's buttons per action when they differ; ``P1:LEFT`` names controller 1's LEFT."""
     frame_skip: int
     max_frames: int | None
     observation: ObservationSpec
@@ -86,6 +95,10 @@ class Profile:
     @property
     def action_names(self) -> list[str]:
         return list(self.actions)
+
+    def player_actions(self, player: int) -> Mapping[str, tuple[str, ...]]:
+        """The buttons each action presses for ``player`` (0 or 1)."""
+        return self.actions_p2 if player == 1 and self.actions_p2 else self.actions
 
     @property
     def max_players(self) -> int:
@@ -104,6 +117,7 @@ class Profile:
 _TOP_KEYS = {
     "title", "game", "rom", "default_state", "states", "actions", "frame_skip", "max_frames",
     "observation", "ram", "constants", "variables", "reward", "reward_p2", "done", "progress",
+    "actions_p2",
 }  # fmt: skip
 _REQUIRED = ("game", "states", "actions", "reward", "done")
 
@@ -231,6 +245,13 @@ class _Checker:
         elif any(s.players == 2 for s in states.values()):
             raise self.fail("reward_p2", "missing: a state is for 2 players, so player 2 needs rewards")
         progress = raw.get("progress")
+        actions = self.actions(game, raw["actions"], "actions")
+        actions_p2 = None
+        if "actions_p2" in raw:
+            actions_p2 = self.actions(game, raw["actions_p2"], "actions_p2")
+            if list(actions_p2) != list(actions):
+                raise self.fail("actions_p2", f"must name the same actions as 'actions', in order: "
+                                f"{', '.join(actions)}")  # fmt: skip
         return Profile(
             name=name,
             source=self.source,
@@ -240,7 +261,8 @@ class _Checker:
             rom=rom,
             states=states,
             default_state=default_state,
-            actions=self.actions(game, raw["actions"]),
+            actions=actions,
+            actions_p2=actions_p2,
             frame_skip=self.positive_int(raw.get("frame_skip", 4), "frame_skip"),
             max_frames=None if raw.get("max_frames") is None
             else self.positive_int(raw["max_frames"], "max_frames"),
@@ -283,21 +305,24 @@ class _Checker:
                                 f"missing {', '.join(sorted(missing))} (other states define it)")  # fmt: skip
         return states
 
-    def actions(self, game: str, raw: Any) -> dict[str, tuple[str, ...]]:
-        entries = self.mapping(raw, "actions")
+    def actions(self, game: str, raw: Any, key: str) -> dict[str, tuple[str, ...]]:
+        entries = self.mapping(raw, key)
         if not entries:
-            raise self.fail("actions", "at least one action is required")
+            raise self.fail(key, "at least one action is required")
         # Buttons a .bk2 cannot store (unnamed slots, the Atari console's RESET) would break
         # exact replays, so actions may not press them.
         valid = [b for b in integrations.buttons(game) if b and b != "RESET"]
         actions: dict[str, tuple[str, ...]] = {}
         for name, combo in entries.items():
-            path = f"actions.{name}"
+            path = f"{key}.{name}"
             if combo is None:
                 combo = []
             if not isinstance(combo, list):
                 raise self.fail(path, f"expected a list of buttons, got {combo!r}")
-            for button in combo:
+            for entry in combo:
+                controller, button = split_button(str(entry))
+                if controller is not None and key == "actions":
+                    raise self.fail(path, f"{entry!r}: only actions_p2 may name a controller")
                 if button not in valid:
                     raise self.fail(path, f"unknown button {button!r}{did_you_mean(str(button), valid)}",
                                     f"buttons of {integrations.system_of(game)}: {', '.join(valid)}")  # fmt: skip
