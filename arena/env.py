@@ -47,7 +47,8 @@ class ArenaEnv(gym.Env[np.ndarray, Any]):
     episode as a .bk2 at ``path``.
     """
 
-    metadata = {"render_modes": ["rgb_array"]}
+    metadata: dict[str, Any] = {"render_modes": ["rgb_array"]}  # noqa: RUF012 (gymnasium's API)
+    action_space: gym.spaces.Discrete
 
     def __init__(
         self,
@@ -63,7 +64,10 @@ class ArenaEnv(gym.Env[np.ndarray, Any]):
         self.emulator = Emulator(profile.game, self.players, profile.name)
         self._layout = ram_layout(profile.game, profile.ram)
         self._masks = [  # [player][action] -> one button mask per controller
-            [self.emulator.button_masks(combo, player) for combo in profile.player_actions(player).values()]
+            [
+                self.emulator.button_masks(combo, player)
+                for combo in profile.player_actions(player).values()
+            ]
             for player in range(self.players)
         ]
         self.rules = RuleEngine(profile, self.state)
@@ -139,7 +143,7 @@ class ArenaEnv(gym.Env[np.ndarray, Any]):
         info["done_reason"] = done_reason
         return info
 
-    def render(self) -> np.ndarray:  # type: ignore[override]
+    def render(self) -> np.ndarray:
         return self.emulator.screen()
 
     def close(self) -> None:

@@ -133,7 +133,7 @@ class _Compiler:
         method = getattr(self, f"visit_{type(node).__name__}", None)
         if method is None:
             raise self.fail(node, f"{type(node).__name__} is not allowed in rules")
-        return method(node)  # type: ignore[no-any-return]
+        return method(node)
 
     def visit_Constant(self, node: ast.Constant) -> Evaluator:
         if isinstance(node.value, bool | int | float):
@@ -159,7 +159,7 @@ class _Compiler:
                 denominator = right(s)
                 if denominator == 0:
                     raise ExpressionError(f"{self.prefix}division by zero in {source!r}")
-                return divide(left(s), denominator)  # type: ignore[no-any-return]
+                return divide(left(s), denominator)
 
             return checked_division
         op = _BINARY.get(type(node.op))
@@ -220,7 +220,9 @@ class _Compiler:
                 f"allowed: {', '.join(FUNCTION_NAMES)}",
             )
         function, arity = PURE_FUNCTIONS[name]
-        if (arity is None and len(node.args) < 2) or (arity is not None and len(node.args) != arity):
+        if (arity is None and len(node.args) < 2) or (
+            arity is not None and len(node.args) != arity
+        ):
             wanted = "two or more" if arity is None else str(arity)
             raise self.fail(node, f"{name}() takes {wanted} arguments, got {len(node.args)}")
         args = [self.visit(a) for a in node.args]

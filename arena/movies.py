@@ -7,6 +7,7 @@ come out equal to the sidecar's.
 
 from __future__ import annotations
 
+import collections
 import json
 import math
 import os
@@ -63,8 +64,10 @@ def read_sidecar(movie: Path) -> dict[str, Any]:
     try:
         record = json.loads(path.read_text())
     except FileNotFoundError:
-        raise MovieError(f"{movie}: no sidecar {path.name} beside it",
-                         "only movies recorded by `arena run` can be verified") from None  # fmt: skip
+        raise MovieError(
+            f"{movie}: no sidecar {path.name} beside it",
+            "only movies recorded by `arena run` can be verified",
+        ) from None
     except (OSError, ValueError) as exc:
         raise MovieError(f"{path}: unreadable sidecar ({exc})") from None
     if not isinstance(record, dict) or record.get("format") != SIDECAR_FORMAT:
@@ -72,8 +75,8 @@ def read_sidecar(movie: Path) -> dict[str, Any]:
     return record
 
 
-def open_movie(path: Path) -> stable_retro.Movie:
-    """Open a .bk2 for reading after checking it is a whole bk2 archive."""
+def check_movie(path: Path) -> None:
+    """Raise :class:`MovieError` unless ``path`` is a whole .bk2 archive."""
     if not path.is_file():
         raise MovieError(f"{path}: no such movie")
     if path.stat().st_size == 0:
@@ -84,8 +87,15 @@ def open_movie(path: Path) -> stable_retro.Movie:
             bad = archive.testzip()
     except (zipfile.BadZipFile, OSError, EOFError):
         raise MovieError(f"{path}: corrupt or truncated .bk2 (not a whole zip archive)") from None
-    if bad is not None or not BK2_ENTRIES <= names:
-        raise MovieError(f"{path}: corrupt .bk2 (damaged or missing {bad or sorted(BK2_ENTRIES - names)})")
+    if bad is not None or not names >= BK2_ENTRIES:
+        raise MovieError(
+            f"{path}: corrupt .bk2 (damaged or missing {bad or sorted(BK2_ENTRIES - names)})"
+        )
+
+
+def open_movie(path: Path) -> stable_retro.Movie:
+    """Open a .bk2 for reading after checking it is a whole bk2 archive."""
+    check_movie(path)
     try:
         return stable_retro.Movie(str(path))
     except RuntimeError as exc:
@@ -112,12 +122,16 @@ def profile_for_replay(profile: Profile, sidecar: Mapping[str, Any]) -> Profile:
     return profile
 
 
-def replay(path: Path, profile: Profile | None, sidecar: Mapping[str, Any] | None) -> Iterator[ReplayFrame]:
+def replay(
+    path: Path, profile: Profile | None, sidecar: Mapping[str, Any] | None
+) -> Iterator[ReplayFrame]:
     """Re-simulate ``path`` frame by frame; without a profile, returns stay empty."""
     movie = open_movie(path)
     game, players = movie.get_game(), movie.players
     if profile is not None and profile.game != game:
-        raise MovieError(f"{path}: movie is of {game}, but profile {profile.name!r} plays {profile.game}")
+        raise MovieError(
+            f"{path}: movie is of {game}, but profile {profile.name!r} plays {profile.game}"
+        )
     emulator = Emulator(game, players)
     try:
         yield from _replay_frames(movie, emulator, profile, sidecar or {})
@@ -125,8 +139,12 @@ def replay(path: Path, profile: Profile | None, sidecar: Mapping[str, Any] | Non
         emulator.close()
 
 
-def _replay_frames(movie: stable_retro.Movie, emulator: Emulator, profile: Profile | None,
-                   sidecar: Mapping[str, Any]) -> Iterator[ReplayFrame]:  # fmt: skip
+def _replay_frames(
+    movie: stable_retro.Movie,
+    emulator: Emulator,
+    profile: Profile | None,
+    sidecar: Mapping[str, Any],
+) -> Iterator[ReplayFrame]:
     players, n_buttons = movie.players, len(emulator.buttons)
     emulator.load_state(movie.get_state())
     rules = layout = None
@@ -164,12 +182,13 @@ class VerifyResult:
 def verify(path: Path, profile: Profile, sidecar: Mapping[str, Any]) -> VerifyResult:
     """Re-simulate ``path`` and compare frames and returns with its sidecar; raise on mismatch."""
     if sidecar.get("profile_digest") != profile.digest:
-        raise VerifyError(f"{path}: profile {profile.name!r} changed since this movie was recorded "
-                          f"(digest {str(sidecar.get('profile_digest'))[:12]} recorded, "
-                          f"{profile.digest[:12]} now)")  # fmt: skip
-    last = None
-    for last in replay(path, profile_for_replay(profile, sidecar), sidecar):
-        pass
+        raise VerifyError(
+            f"{path}: profile {profile.name!r} changed since this movie was recorded "
+            f"(digest {str(sidecar.get('profile_digest'))[:12]} recorded, "
+            f"{profile.digest[:12]} now)"
+        )
+    tail = collections.deque(replay(path, profile_for_replay(profile, sidecar), sidecar), maxlen=1)
+    last = tail[0] if tail else None
     frames = last.frame if last else 0
     returns = last.returns if last else []
     problems = []
@@ -177,11 +196,18 @@ def verify(path: Path, profile: Profile, sidecar: Mapping[str, Any]) -> VerifyRe
         problems.append(f"frames {frames} != recorded {sidecar.get('frames')}")
     recorded = sidecar.get("returns", [])
     if len(recorded) != len(returns) or not all(
-        math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9) for a, b in zip(returns, recorded, strict=False)
+        math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+        for a, b in zip(returns, recorded, strict=False)
     ):
         problems.append(f"returns {returns} != recorded {recorded}")
-    if sidecar.get("forfeit") is None and last is not None and last.done_reason != sidecar.get("done_reason"):
-        problems.append(f"done reason {last.done_reason!r} != recorded {sidecar.get('done_reason')!r}")
+    if (
+        sidecar.get("forfeit") is None
+        and last is not None
+        and last.done_reason != sidecar.get("done_reason")
+    ):
+        problems.append(
+            f"done reason {last.done_reason!r} != recorded {sidecar.get('done_reason')!r}"
+        )
     if problems:
         raise VerifyError(f"{path}: replay does not match its sidecar: {'; '.join(problems)}")
     return VerifyResult(path, frames, returns)

@@ -77,7 +77,9 @@ class PluginHost:
             try:
                 plugin = ep.load()
             except Exception as exc:  # a broken plugin must not take the others down
-                self.records[ep.name] = PluginRecord(ep.name, origin, error=_describe(exc, "import"))
+                self.records[ep.name] = PluginRecord(
+                    ep.name, origin, error=_describe(exc, "import")
+                )
                 continue
             self._register(ep.name, origin, plugin)
 
@@ -105,7 +107,7 @@ class PluginHost:
                 except Exception as exc:
                     record.error = _describe(exc, hook.name)
 
-    def _agent_registrar(self, record: PluginRecord):  # type: ignore[no-untyped-def]
+    def _agent_registrar(self, record: PluginRecord):
         def register(name: str, factory: AgentFactory, description: str = "") -> None:
             if not isinstance(name, str) or not name or not callable(factory):
                 raise PluginError(f"plugin {record.name!r} registered a malformed agent {name!r}")
@@ -117,7 +119,7 @@ class PluginHost:
 
         return register
 
-    def _game_registrar(self, record: PluginRecord):  # type: ignore[no-untyped-def]
+    def _game_registrar(self, record: PluginRecord):
         def register(path: Path | str) -> None:
             path = Path(path)
             if path.suffix not in (".yaml", ".yml"):

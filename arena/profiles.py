@@ -115,10 +115,24 @@ class Profile:
 # -- loading -------------------------------------------------------------------------------
 
 _TOP_KEYS = {
-    "title", "game", "rom", "default_state", "states", "actions", "frame_skip", "max_frames",
-    "observation", "ram", "constants", "variables", "reward", "reward_p2", "done", "progress",
+    "title",
+    "game",
+    "rom",
+    "default_state",
+    "states",
+    "actions",
+    "frame_skip",
+    "max_frames",
+    "observation",
+    "ram",
+    "constants",
+    "variables",
+    "reward",
+    "reward_p2",
+    "done",
+    "progress",
     "actions_p2",
-}  # fmt: skip
+}
 _REQUIRED = ("game", "states", "actions", "reward", "done")
 
 
@@ -135,7 +149,9 @@ def read_yaml(path: Path, what: str = "YAML") -> Any:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}" if mark else ""
         raise ProfileError(
-            source, where, f"{exc.problem} (only plain YAML is read; tags such as !!python run no code)"
+            source,
+            where,
+            f"{exc.problem} (only plain YAML is read; tags such as !!python run no code)",
         ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -196,15 +212,23 @@ class _Checker:
         return value
 
     def number(self, value: Any, path: str) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
             raise self.fail(path, f"expected a finite number, got {value!r}")
         return value
 
     def int_list(self, value: Any, path: str, length: int, minimum: int) -> tuple[int, ...]:
         ok = isinstance(value, list) and len(value) == length
-        if ok and all(isinstance(v, int) and not isinstance(v, bool) and v >= minimum for v in value):
+        if ok and all(
+            isinstance(v, int) and not isinstance(v, bool) and v >= minimum for v in value
+        ):
             return tuple(value)
-        raise self.fail(path, f"expected a list of {length} whole numbers >= {minimum}, got {value!r}")
+        raise self.fail(
+            path, f"expected a list of {length} whole numbers >= {minimum}, got {value!r}"
+        )
 
     # -- sections --------------------------------------------------------------------------
 
@@ -220,13 +244,18 @@ class _Checker:
             raise self.fail("game", exc.message) from None
         rom = raw.get("rom", "user")
         if rom not in ROM_SOURCES:
-            raise self.fail("rom", f"unknown ROM source {rom!r}{did_you_mean(rom, ROM_SOURCES)}",
-                            f"valid: {', '.join(ROM_SOURCES)}")  # fmt: skip
+            raise self.fail(
+                "rom",
+                f"unknown ROM source {rom!r}{did_you_mean(rom, ROM_SOURCES)}",
+                f"valid: {', '.join(ROM_SOURCES)}",
+            )
         states = self.states(game, raw["states"])
         default_state = raw.get("default_state", next(iter(states)))
         if default_state not in states:
-            raise self.fail("default_state", f"{default_state!r} is not among 'states'"
-                            f"{did_you_mean(default_state, states)}")  # fmt: skip
+            raise self.fail(
+                "default_state",
+                f"{default_state!r} is not among 'states'{did_you_mean(default_state, states)}",
+            )
         ram = self.ram(raw.get("ram"))
         constants = {
             key: self.number(value, f"constants.{key}")
@@ -236,22 +265,28 @@ class _Checker:
         variables: dict[str, Expression] = {}
         for key, source in self.mapping(raw.get("variables"), "variables").items():
             if key in known:
-                raise self.fail(f"variables.{key}", f"{key!r} already names a RAM variable or constant")
+                raise self.fail(
+                    f"variables.{key}", f"{key!r} already names a RAM variable or constant"
+                )
             variables[key] = self.expression(source, known, f"variables.{key}")
             known.add(key)  # later variables may use earlier ones
         rewards = [self.terms(raw["reward"], known, "reward")]
         if "reward_p2" in raw:
             rewards.append(self.terms(raw["reward_p2"], known, "reward_p2"))
         elif any(s.players == 2 for s in states.values()):
-            raise self.fail("reward_p2", "missing: a state is for 2 players, so player 2 needs rewards")
+            raise self.fail(
+                "reward_p2", "missing: a state is for 2 players, so player 2 needs rewards"
+            )
         progress = raw.get("progress")
         actions = self.actions(game, raw["actions"], "actions")
         actions_p2 = None
         if "actions_p2" in raw:
             actions_p2 = self.actions(game, raw["actions_p2"], "actions_p2")
             if list(actions_p2) != list(actions):
-                raise self.fail("actions_p2", f"must name the same actions as 'actions', in order: "
-                                f"{', '.join(actions)}")  # fmt: skip
+                raise self.fail(
+                    "actions_p2",
+                    f"must name the same actions as 'actions', in order: {', '.join(actions)}",
+                )
         return Profile(
             name=name,
             source=self.source,
@@ -264,7 +299,8 @@ class _Checker:
             actions=actions,
             actions_p2=actions_p2,
             frame_skip=self.positive_int(raw.get("frame_skip", 4), "frame_skip"),
-            max_frames=None if raw.get("max_frames") is None
+            max_frames=None
+            if raw.get("max_frames") is None
             else self.positive_int(raw["max_frames"], "max_frames"),
             observation=self.observation(raw.get("observation")),
             ram=ram,
@@ -286,13 +322,18 @@ class _Checker:
         for name, spec in entries.items():
             path = f"states.{name}"
             if name not in available:
-                raise self.fail(path, f"{game} has no state {name!r}{did_you_mean(name, available)}",
-                                f"valid: {', '.join(available)}")  # fmt: skip
+                raise self.fail(
+                    path,
+                    f"{game} has no state {name!r}{did_you_mean(name, available)}",
+                    f"valid: {', '.join(available)}",
+                )
             spec = self.mapping(spec, path)
             self.keys(spec, {"players", "constants"}, path)
             players = self.positive_int(spec.get("players", 1), f"{path}.players")
             if players > 2:
-                raise self.fail(f"{path}.players", f"at most 2 players are supported, got {players}")
+                raise self.fail(
+                    f"{path}.players", f"at most 2 players are supported, got {players}"
+                )
             constants = {
                 key: self.number(value, f"{path}.constants.{key}")
                 for key, value in self.mapping(spec.get("constants"), f"{path}.constants").items()
@@ -301,8 +342,10 @@ class _Checker:
         state_keys = {key for s in states.values() for key in s.constants}
         for state in states.values():
             if missing := state_keys - set(state.constants):
-                raise self.fail(f"states.{state.name}.constants",
-                                f"missing {', '.join(sorted(missing))} (other states define it)")  # fmt: skip
+                raise self.fail(
+                    f"states.{state.name}.constants",
+                    f"missing {', '.join(sorted(missing))} (other states define it)",
+                )
         return states
 
     def actions(self, game: str, raw: Any, key: str) -> dict[str, tuple[str, ...]]:
@@ -324,24 +367,34 @@ class _Checker:
                 if controller is not None and key == "actions":
                     raise self.fail(path, f"{entry!r}: only actions_p2 may name a controller")
                 if button not in valid:
-                    raise self.fail(path, f"unknown button {button!r}{did_you_mean(str(button), valid)}",
-                                    f"buttons of {integrations.system_of(game)}: {', '.join(valid)}")  # fmt: skip
+                    raise self.fail(
+                        path,
+                        f"unknown button {button!r}{did_you_mean(str(button), valid)}",
+                        f"buttons of {integrations.system_of(game)}: {', '.join(valid)}",
+                    )
             actions[str(name)] = tuple(combo)
         return actions
 
     def observation(self, raw: Any) -> ObservationSpec:
         entries = self.mapping(raw, "observation")
-        self.keys(entries, {"grayscale", "crop", "resize", "frame_stack", "max_pool"}, "observation")
+        self.keys(
+            entries, {"grayscale", "crop", "resize", "frame_stack", "max_pool"}, "observation"
+        )
         default = ObservationSpec()
         crop = entries.get("crop", default.crop)
         resize = entries.get("resize", default.resize)
         return ObservationSpec(
-            grayscale=self.boolean(entries.get("grayscale", default.grayscale), "observation.grayscale"),
+            grayscale=self.boolean(
+                entries.get("grayscale", default.grayscale), "observation.grayscale"
+            ),
             crop=None if crop is None else self.int_list(crop, "observation.crop", 4, 0),  # type: ignore[arg-type]
             resize=None if resize is None else self.int_list(resize, "observation.resize", 2, 1),  # type: ignore[arg-type]
-            frame_stack=self.positive_int(entries.get("frame_stack", default.frame_stack),
-                                          "observation.frame_stack"),  # fmt: skip
-            max_pool=self.boolean(entries.get("max_pool", default.max_pool), "observation.max_pool"),
+            frame_stack=self.positive_int(
+                entries.get("frame_stack", default.frame_stack), "observation.frame_stack"
+            ),
+            max_pool=self.boolean(
+                entries.get("max_pool", default.max_pool), "observation.max_pool"
+            ),
         )
 
     def ram(self, raw: Any) -> dict[str, RamVariable]:
@@ -355,15 +408,25 @@ class _Checker:
                 raise self.fail(f"{path}.address", f"expected an address >= 0, got {address!r}")
             kind = spec.get("type")
             if not isinstance(kind, str) or not RAM_TYPE.match(kind):
-                raise self.fail(f"{path}.type", f"expected a stable-retro type such as '|u1' or '>u2', "
-                                f"got {kind!r}")  # fmt: skip
+                raise self.fail(
+                    f"{path}.type",
+                    f"expected a stable-retro type such as '|u1' or '>u2', got {kind!r}",
+                )
             variables[name] = RamVariable(address, kind)
         return variables
 
-    def known_names(self, game: str, ram: Mapping[str, Any], constants: Mapping[str, float],
-                    states: Mapping[str, StateSpec]) -> set[str]:  # fmt: skip
+    def known_names(
+        self,
+        game: str,
+        ram: Mapping[str, Any],
+        constants: Mapping[str, float],
+        states: Mapping[str, StateSpec],
+    ) -> set[str]:
         known = set(integrations.ram_variables(game)) | set(ram) | set(BUILTIN_NAMES)
-        for group, names in (("constants", constants), ("states", next(iter(states.values())).constants)):
+        for group, names in (
+            ("constants", constants),
+            ("states", next(iter(states.values())).constants),
+        ):
             for name in names:
                 if name in known:
                     raise self.fail(f"{group}.{name}", f"{name!r} already names a RAM variable")
@@ -375,7 +438,8 @@ class _Checker:
         if not entries:
             raise self.fail(path, "at least one term is required")
         return {
-            str(key): self.expression(value, known, f"{path}.{key}") for key, value in entries.items()
+            str(key): self.expression(value, known, f"{path}.{key}")
+            for key, value in entries.items()
         }
 
     def expression(self, source: Any, known: set[str], path: str) -> Expression:

@@ -195,11 +195,13 @@ def import_paths(paths: Iterable[Path], accept_sha: bool = False) -> ImportRepor
             report.imported.append((item.label, game, f"accepted sha1 {item.sha1}"))
         else:
             expected = ", ".join(integrations.expected_shas(game)) or "?"
-            report.skipped.append((
-                item.label,
-                f"looks like {game} but its sha1 differs: expected {expected}, got {item.sha1}; "
-                "add --accept-sha to install it anyway",
-            ))
+            report.skipped.append(
+                (
+                    item.label,
+                    f"looks like {game} but its sha1 differs: "
+                    f"expected {expected}, got {item.sha1}; add --accept-sha to install it anyway",
+                )
+            )
     return report
 
 
@@ -221,8 +223,20 @@ def download_wheel(requirement: str, wheels: Path) -> Path:
     if wheel := cached():
         return wheel
     wheels.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:",
-               "--disable-pip-version-check", "--quiet", "-d", str(wheels), requirement]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--only-binary",
+        ":all:",
+        "--disable-pip-version-check",
+        "--quiet",
+        "-d",
+        str(wheels),
+        requirement,
+    ]
     result = subprocess.run(command, capture_output=True, text=True)
     wheel = cached()
     if result.returncode != 0 or wheel is None:
@@ -261,8 +275,13 @@ def fetch(wheels: Path | None = None) -> ImportReport:
         data = archive.read(MARIO_ROM_IN_WHEEL)
     _, sha1 = _groom(".nes", data)
     install_near_miss(MARIO_GAME, data, sha1)
-    report.imported.append((f"{mario.name}!{MARIO_ROM_IN_WHEEL}", MARIO_GAME,
-                            f"another dump than stable-retro's; installed with its sha1 {sha1}"))  # fmt: skip
+    report.imported.append(
+        (
+            f"{mario.name}!{MARIO_ROM_IN_WHEEL}",
+            MARIO_GAME,
+            f"another dump than stable-retro's; installed with its sha1 {sha1}",
+        )
+    )
     return report
 
 
@@ -280,5 +299,7 @@ def rom_status(game: str) -> RomStatus:
         return RomStatus(False, f"missing: {fix_command(game)}")
     sha1 = integrations.rom_sha1(rom)
     if sha1 not in integrations.expected_shas(game):
-        return RomStatus(False, f"{rom} has sha1 {sha1}, not the integration's: {fix_command(game)}")
+        return RomStatus(
+            False, f"{rom} has sha1 {sha1}, not the integration's: {fix_command(game)}"
+        )
     return RomStatus(True, str(rom))

@@ -35,7 +35,7 @@ class RuleEngine:
         self.term_totals: list[dict[str, float]] = []
         self.best_progress: float | None = None
 
-    def _expressions(self):  # type: ignore[no-untyped-def]
+    def _expressions(self):
         yield from self.profile.variables.values()
         for terms in self.profile.rewards:
             yield from terms.values()
@@ -51,7 +51,9 @@ class RuleEngine:
     def reset(self, ram: Mapping[str, float]) -> None:
         """Start an episode from the RAM values at reset: history starts here."""
         self.scope = Scope()
-        self.term_totals = [dict.fromkeys(terms, 0.0) for terms in self.profile.rewards[: self.players]]
+        self.term_totals = [
+            dict.fromkeys(terms, 0.0) for terms in self.profile.rewards[: self.players]
+        ]
         self._update(ram, frame=0, step=0, resetting=True)
         self.best_progress = self._progress()
 
@@ -70,7 +72,11 @@ class RuleEngine:
         if progress is not None and (self.best_progress is None or progress > self.best_progress):
             self.best_progress = progress
         reason = next((name for name, rule in self.profile.done.items() if rule(self.scope)), None)
-        if reason is None and self.profile.max_frames is not None and frame >= self.profile.max_frames:
+        if (
+            reason is None
+            and self.profile.max_frames is not None
+            and frame >= self.profile.max_frames
+        ):
             reason = TIME_LIMIT
         return StepOutcome(rewards, reason)
 

@@ -45,20 +45,26 @@ class EpisodeResult:
         return self.returns[0]
 
 
+class InvalidAction(ValueError):
+    """An agent returned something that is not an action of its action space."""
+
+
 def _check_action(action: Any, n_actions: int) -> int:
     if isinstance(action, bool) or not isinstance(action, int | np.integer):
-        raise ValueError(f"returned {action!r}, not an action index")
+        raise InvalidAction(f"returned {action!r}, not an action index")
     if not 0 <= int(action) < n_actions:
-        raise ValueError(f"returned action {int(action)} outside 0..{n_actions - 1}")
+        raise InvalidAction(f"returned action {int(action)} outside 0..{n_actions - 1}")
     return int(action)
 
 
-def play_episode(env: ArenaEnv, agents: Sequence[Agent], seed: int, movie: Path | None = None) -> EpisodeResult:
+def play_episode(
+    env: ArenaEnv, agents: Sequence[Agent], seed: int, movie: Path | None = None
+) -> EpisodeResult:
     """Play one episode, one agent per player, recording it to ``movie`` when given."""
     started = time.perf_counter()
     observation, info = env.reset(seed=seed, options={"movie": movie} if movie else None)
     states: list[AgentState] = [agent.reset(seed + 10_007 * p) for p, agent in enumerate(agents)]
-    n_actions = int(env.action_space.n)
+    n_actions = len(env.profile.actions)
     forfeit = None
     while True:
         actions = []
@@ -68,11 +74,16 @@ def play_episode(env: ArenaEnv, agents: Sequence[Agent], seed: int, movie: Path 
                 actions.append(_check_action(action, n_actions))
             except Exception as exc:  # any agent failure forfeits the episode, not the run
                 who = f"player {player + 1} " if len(agents) > 1 else ""
-                forfeit = f"{who}{type(exc).__name__}: {exc}"
+                what = (
+                    str(exc) if isinstance(exc, InvalidAction) else f"{type(exc).__name__}: {exc}"
+                )
+                forfeit = who + what
                 break
         if forfeit:
             break
-        observation, _, terminated, truncated, info = env.step(actions[0] if len(agents) == 1 else actions)
+        observation, _, terminated, truncated, info = env.step(
+            actions[0] if len(agents) == 1 else actions
+        )
         if terminated or truncated:
             break
     env.emulator.stop_movie()
@@ -106,8 +117,12 @@ class RunConfig:
     options: dict[str, str] = field(default_factory=dict)
 
 
-def run_episodes(env: ArenaEnv, agents: Sequence[Agent], config: RunConfig,
-                 on_episode: Callable[[EpisodeResult], None] | None = None) -> list[EpisodeResult]:  # fmt: skip
+def run_episodes(
+    env: ArenaEnv,
+    agents: Sequence[Agent],
+    config: RunConfig,
+    on_episode: Callable[[EpisodeResult], None] | None = None,
+) -> list[EpisodeResult]:
     """Play ``config.episodes`` episodes (seeds ``seed``, ``seed + 1``...), recording each."""
     if config.record:
         config.record.mkdir(parents=True, exist_ok=True)
@@ -144,7 +159,9 @@ def run_episodes(env: ArenaEnv, agents: Sequence[Agent], config: RunConfig,
     return results
 
 
-def _sidecar(env: ArenaEnv, result: EpisodeResult, config: RunConfig, rom_sha1: str) -> dict[str, Any]:
+def _sidecar(
+    env: ArenaEnv, result: EpisodeResult, config: RunConfig, rom_sha1: str
+) -> dict[str, Any]:
     profile = env.profile
     return {
         **asdict(result),

@@ -54,7 +54,7 @@ class VideoSink:
             return
         if self.writer is None:
             height, width = image.shape[:2]
-            fourcc = cv2.VideoWriter_fourcc(*"mp4v")
+            fourcc = cv2.VideoWriter.fourcc(*"mp4v")
             self.writer = cv2.VideoWriter(str(self.tmp), fourcc, EMULATOR_FPS, (width, height))
             if not self.writer.isOpened():
                 raise ArenaError(f"OpenCV cannot write {self.path} (no mp4v encoder)")
@@ -86,8 +86,10 @@ class Window:
 
     def __init__(self) -> None:
         if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
-            raise UsageError("--window needs a display and none is set (DISPLAY is empty)",
-                             "write a file with --video out.mp4 instead")  # fmt: skip
+            raise UsageError(
+                "--window needs a display and none is set (DISPLAY is empty)",
+                "write a file with --video out.mp4 instead",
+            )
         from stable_retro.rendering import SimpleImageViewer
 
         self.viewer = SimpleImageViewer()

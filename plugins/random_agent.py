@@ -39,8 +39,10 @@ def build(context: AgentContext) -> RandomAgent:
         raise AgentError("the random agent has no checkpoint to load", "drop --checkpoint")
     unknown = set(context.options) - {"repeat"}
     if unknown:
-        raise AgentError(f"unknown option(s) for the random agent: {', '.join(sorted(unknown))}",
-                         "valid: repeat=N")
+        raise AgentError(
+            f"unknown option(s) for the random agent: {', '.join(sorted(unknown))}",
+            "valid: repeat=N",
+        )
     try:
         repeat = int(context.options.get("repeat", "1"))
     except ValueError:

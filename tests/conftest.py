@@ -1,0 +1,67 @@
+"""Shared fixtures. Tests run the real stable-retro emulator on the ROMs `arena roms fetch`
+installs (Mario 1-1, Pong) and the one stable-retro ships (Airstriker)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from arena import roms
+from arena.env import ArenaEnv
+from arena.plugin_manager import PluginHost
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fetched_roms() -> None:
+    """The registry ROMs must be installed (the README's test command runs `arena roms fetch`)."""
+    for game in ("SuperMarioBros-Nes-v0", "Pong-Atari2600-v0", "Airstriker-Genesis-v0"):
+        status = roms.rom_status(game)
+        assert status.installed, f"{game}: {status.detail}"
+
+
+@pytest.fixture(scope="session")
+def host() -> PluginHost:
+    return PluginHost()
+
+
+@pytest.fixture
+def make_env(host: PluginHost) -> Iterator:
+    """Build ArenaEnvs that are closed afterwards (one emulator per process at a time)."""
+    made: list[ArenaEnv] = []
+
+    def make(game: str, state: str | None = None, **overrides) -> ArenaEnv:
+        for env in made:
+            env.close()
+        env = ArenaEnv(host.profile(game), state, **overrides)
+        made.append(env)
+        return env
+
+    yield make
+    for env in made:
+        env.close()
+
+
+def arena(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess:
+    """Run the `arena` command in a fresh process, as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "arena.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+        timeout=600,
+    )
+
+
+@pytest.fixture
+def cli():
+    return arena

@@ -1,0 +1,91 @@
+"""The arena's env on the real emulator: Mario 1-1 rules on real frames, Airstriker, Pong 1P/2P."""
+
+import numpy as np
+import pytest
+
+
+def test_mario_reward_is_x_progress_on_real_frames(make_env):
+    env = make_env("mario")
+    observation, info = env.reset(seed=0)
+    assert observation.shape == (4, 84, 84) and observation.dtype == np.uint8
+    assert env.observation_space.contains(observation)
+    right = env.profile.action_names.index("right")
+    x_before, total = info["x"], 0.0
+    for _ in range(30):
+        observation, reward, terminated, truncated, info = env.step(right)
+        total += reward
+        assert not (terminated or truncated)
+    assert info["x"] > x_before + 50  # Mario walked right and the screen scrolled
+    assert total == info["x"] - x_before
+    assert info["frame"] == 1 + 30 * env.profile.frame_skip
+
+
+def test_mario_episode_ends_on_life_loss_with_the_penalty(make_env):
+    env = make_env("mario")
+    _, start = env.reset(seed=0)
+    right = env.profile.action_names.index("right")
+    for _ in range(300):  # walking right without jumping meets the first Goomba
+        _, reward, terminated, truncated, info = env.step(right)
+        if terminated or truncated:
+            break
+    assert info["done_reason"] == "life_lost"
+    assert reward < 0  # the penalty, plus any x gained before the hit on that step
+    assert env.rules.term_totals[0] == {"progress": info["x"] - start["x"], "death": -25}
+    assert 100 < info["x"] < 400 and info["frame"] < 400
+
+
+def test_mario_stall_rule_ends_an_idle_episode(make_env):
+    env = make_env("mario")
+    env.reset(seed=0)
+    noop = env.profile.action_names.index("noop")
+    for _ in range(200):
+        *_, terminated, truncated, info = env.step(noop)
+        if terminated or truncated:
+            break
+    assert info["done_reason"] == "stalled" and info["frame"] >= 600
+
+
+def test_time_limit_truncates(host):
+    from dataclasses import replace
+
+    from arena.env import ArenaEnv
+
+    env = ArenaEnv(replace(host.profile("airstriker"), max_frames=41))
+    try:
+        env.reset()
+        for _ in range(10):
+            *_, terminated, truncated, info = env.step(0)
+        assert truncated and not terminated and info["done_reason"] == "time_limit"
+    finally:
+        env.close()
+
+
+def test_observation_overrides_and_native_color(make_env):
+    env = make_env("airstriker", resize=None, grayscale=False, frame_stack=2)
+    observation, _ = env.reset()
+    assert observation.shape == (2, 224, 320, 3)
+    env = make_env("mario", resize=(10, 12), frame_stack=1)
+    assert env.reset()[0].shape == (1, 10, 12)
+
+
+def test_pong_two_players_get_opposite_rewards(make_env):
+    env = make_env("pong", "Start.2P")
+    assert env.players == 2
+    env.reset(seed=1)
+    fire = env.profile.action_names.index("fire")
+    rng = np.random.default_rng(0)
+    totals = np.zeros(2)
+    for _ in range(600):
+        *_, terminated, truncated, info = env.step((fire, int(rng.integers(6))))
+        totals += info["rewards"]
+        if terminated or truncated:
+            break
+    assert totals[0] == -totals[1] and totals[0] != 0
+    assert info["returns"] == list(totals)
+
+
+def test_invalid_actions_are_refused(make_env):
+    env = make_env("pong")
+    env.reset()
+    with pytest.raises(ValueError, match="outside Discrete"):
+        env.step(99)

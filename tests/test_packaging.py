@@ -1,0 +1,79 @@
+"""The wheel carries the built-in plugins and profiles inside `arena`, with no generic
+top-level package, and they load from the installed wheel alone."""
+
+import subprocess
+import sys
+import zipfile
+
+import pytest
+from conftest import ROOT, arena
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory):
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(out),
+            str(ROOT),
+        ],
+        check=True,
+    )
+    return next(out.glob("retro_arena-*.whl"))
+
+
+def test_wheel_contents(wheel):
+    names = zipfile.ZipFile(wheel).namelist()
+    tops = {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")}
+    assert tops == {"arena"}
+    for game in ("mario", "sonic2", "sf2", "airstriker", "pong"):
+        assert f"arena/games/{game}.yaml" in names
+    assert "arena/plugins/random_agent.py" in names
+    entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+    text = zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "[retro_arena]" in text and "arena.plugins.random_agent" in text
+    assert "arena = arena.cli:main" in text
+
+
+def test_plugins_and_profiles_load_from_the_installed_wheel(wheel, tmp_path):
+    site = tmp_path / "site"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--target",
+            str(site),
+            str(wheel),
+        ],
+        check=True,
+    )
+    env = {"PYTHONPATH": str(site)}
+    probe = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import arena.games, arena.plugins; "
+            "print(arena.games.__file__, arena.plugins.__file__)",
+        ],
+        capture_output=True,
+        text=True,
+        env={**__import__("os").environ, **env},
+        cwd=tmp_path,
+    )
+    assert str(site) in probe.stdout and str(ROOT) not in probe.stdout
+    listing = arena("plugins", env=env, cwd=tmp_path)
+    assert "games: airstriker, mario, pong, sf2, sonic2" in listing.stdout
+    run = arena("run", "--game", "airstriker", "--max-frames", "200", env=env, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr

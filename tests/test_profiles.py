@@ -1,0 +1,146 @@
+"""Profile loading and validation: the built-in profiles against their integrations, and one
+clear error (file, key path, valid choices) for each kind of bad profile."""
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from arena import integrations
+from arena.errors import ArenaError, ExpressionError, ProfileError
+from arena.profiles import load_profile
+
+GAMES = Path(__file__).resolve().parents[1] / "games"
+BUILTIN = ["mario", "sonic2", "sf2", "airstriker", "pong"]
+
+
+@pytest.mark.parametrize("name", BUILTIN)
+def test_builtin_profiles_match_their_integrations(name):
+    profile = load_profile(GAMES / f"{name}.yaml")
+    data_vars = set(integrations.ram_variables(profile.game))
+    states = set(integrations.list_states(profile.game))
+    assert set(profile.states) <= states
+    buttons = set(integrations.buttons(profile.game))
+    for combo in profile.actions.values():
+        assert set(combo) <= buttons
+    used = {n for e in profile.done.values() for n in e.names}
+    assert used - {"frame", "step"} <= data_vars | set(profile.ram) | set(profile.variables) | set(
+        profile.constants
+    ) | {k for s in profile.states.values() for k in s.constants}
+
+
+def test_sonic2_covers_every_state_with_the_contest_end_x():
+    profile = load_profile(GAMES / "sonic2.yaml")
+    assert set(profile.states) == set(integrations.list_states(profile.game))
+    script = (integrations.integration_file(profile.game, "script.lua")).read_text()
+    table = {int(v, 16) for v in re.findall(r'\["zone=\d+,act=\d+"\] = 0x([0-9A-Fa-f]+)', script)}
+    assert {s.constants["end_x"] for s in profile.states.values()} == table
+
+
+def test_sf2_and_sonic2_read_only_declared_ram():
+    for name in ("sf2", "sonic2"):
+        profile = load_profile(GAMES / f"{name}.yaml")
+        assert not profile.ram  # everything comes from the integration's data.json
+
+
+def write(tmp_path, text: str, base: str = "airstriker") -> Path:
+    raw = yaml.safe_load((GAMES / f"{base}.yaml").read_text())
+    patch = yaml.safe_load(text) if text.strip() else {}
+    raw.update(patch)
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("patch", "message"),
+    [
+        (
+            "frame_skp: 4",
+            r"bad.yaml: frame_skp: unknown key 'frame_skp' \(did you mean 'frame_skip'\?\)",
+        ),
+        ("frame_skip: 0", r"frame_skip: expected a positive whole number, got 0"),
+        ("frame_skip: -4", r"frame_skip: expected a positive whole number, got -4"),
+        ("frame_skip: 2.5", r"frame_skip: expected a positive whole number"),
+        ("max_frames: .nan", r"max_frames: expected a positive whole number, got nan"),
+        ("constants: {k: .nan}", r"constants.k: expected a finite number, got nan"),
+        (
+            "game: Airstriker-Genesis",
+            r"game: unknown stable-retro integration 'Airstriker-Genesis' \(did you mean 'Airstriker-Genesis-v0'\?\)",
+        ),
+        (
+            "states: [Level2]",
+            r"states.Level2: Airstriker-Genesis-v0 has no state 'Level2' \(did you mean 'Level1'\?\)",
+        ),
+        (
+            "default_state: Leve1",
+            r"default_state: 'Leve1' is not among 'states' \(did you mean 'Level1'\?\)",
+        ),
+        ("actions: {fire: [AA]}", r"actions.fire: unknown button 'AA' \(did you mean 'A'\?\)"),
+        ("actions: {fire: A}", r"actions.fire: expected a list of buttons, got 'A'"),
+        ("observation: {resize: [84]}", r"observation.resize: expected a list of 2 whole numbers"),
+        ("observation: {grayscale: 1}", r"observation.grayscale: expected true or false, got 1"),
+        ("observation: {stack: 4}", r"observation.stack: unknown key 'stack'"),
+        (
+            "reward: {score: delta(scroe)}",
+            r"reward.score: in 'delta\(scroe\)': unknown name 'scroe' \(did you mean 'score'\?\)",
+        ),
+        (
+            "reward: {score: score ** 2}",
+            r"reward.score: in 'score \*\* 2': operator Pow is not allowed",
+        ),
+        ("done: {}", r"done: at least one term is required"),
+        ("ram: {hp: {address: 5, type: int}}", r"ram.hp.type: expected a stable-retro type"),
+        ("rom: pip", r"rom: unknown ROM source 'pip'"),
+        ("states: {Level1: {players: 3}}", r"states.Level1.players: at most 2 players"),
+    ],
+)
+def test_bad_profiles_name_file_key_and_fix(tmp_path, patch, message):
+    with pytest.raises(ArenaError) as info:
+        load_profile(write(tmp_path, patch))
+    assert re.search(message, str(info.value)), str(info.value)
+    assert isinstance(info.value, ProfileError | ExpressionError)
+
+
+def test_missing_required_key(tmp_path):
+    raw = yaml.safe_load((GAMES / "airstriker.yaml").read_text())
+    del raw["reward"]
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    with pytest.raises(ProfileError, match=r"p\.yaml: reward: missing required key"):
+        load_profile(path)
+
+
+def test_malformed_yaml_reports_the_line(tmp_path):
+    path = tmp_path / "broken.yaml"
+    path.write_text("game: Airstriker-Genesis-v0\nstates: [Level1\nactions: {}\n")
+    with pytest.raises(ProfileError, match=r"broken.yaml: line \d+, column \d+: malformed YAML"):
+        load_profile(path)
+
+
+def test_python_tags_are_refused_without_running_anything(tmp_path):
+    marker = tmp_path / "ran"
+    path = tmp_path / "evil.yaml"
+    path.write_text(f"game: !!python/object/apply:os.system ['touch {marker}']\n")
+    with pytest.raises(ProfileError, match="only plain YAML is read"):
+        load_profile(path)
+    assert not marker.exists()
+
+
+def test_two_player_state_needs_player_two_rewards(tmp_path):
+    raw = yaml.safe_load((GAMES / "pong.yaml").read_text())
+    del raw["reward_p2"]
+    path = tmp_path / "pong.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    with pytest.raises(ProfileError, match="reward_p2: missing: a state is for 2 players"):
+        load_profile(path)
+
+
+def test_state_constants_must_be_defined_by_every_state(tmp_path):
+    raw = yaml.safe_load((GAMES / "sonic2.yaml").read_text())
+    raw["states"]["HillTopZone.Act1"] = {}
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    with pytest.raises(ProfileError, match=r"states.HillTopZone.Act1.constants: missing end_x"):
+        load_profile(path)
