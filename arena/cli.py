@@ -12,11 +12,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn
 
-from arena import __version__
+from arena import __version__, integrations
 from arena.agents import Agent, AgentContext, parse_options
 from arena.errors import AgentError, ArenaError, MovieError, UsageError, VerifyError
 from arena.plugin_manager import PluginHost
 from arena.profiles import Profile
+from arena.roms import ImportReport
 
 
 class _Parser(argparse.ArgumentParser):
@@ -211,7 +212,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 # -- roms and plugins ----------------------------------------------------------------------
 
 
-def _print_report(report, verbose: bool) -> None:
+def _print_report(report: ImportReport, verbose: bool) -> None:
     for label, game, note in report.imported:
         echo(f"imported  {label} -> {game} ({note})")
     for label, reason in report.skipped if verbose else []:
@@ -220,10 +221,27 @@ def _print_report(report, verbose: bool) -> None:
     echo(f"{len(report.imported)} imported, {len(report.skipped)} skipped{hidden}")
 
 
+def _print_fetch_summary(report: ImportReport) -> None:
+    """One line per wheel: the games it provided."""
+    by_wheel: dict[str, list[str]] = {}
+    for label, game, _ in report.imported:
+        by_wheel.setdefault(label.split("!")[0], []).append(game.rsplit("-", 2)[0])
+    for wheel, games in by_wheel.items():
+        echo(f"from {wheel}: {', '.join(games)}")
+    echo(
+        f"{len(report.imported)} ROMs installed in {integrations.rom_store()} "
+        f"({len(report.skipped)} files without a stable-retro integration skipped; -v lists all)"
+    )
+
+
 def cmd_roms_fetch(args: argparse.Namespace) -> int:
     from arena import roms
 
-    _print_report(roms.fetch(args.wheels), args.verbose)
+    report = roms.fetch(args.wheels)
+    if args.verbose:
+        _print_report(report, verbose=True)
+    else:
+        _print_fetch_summary(report)
     return 0
 
 
