@@ -64,18 +64,23 @@ class WarpFrame(gym.ObservationWrapper):
         return cv2.resize(gray, (84, 84), interpolation=cv2.INTER_AREA)
 
 
-def measure_arena(profile, frames: int, rng: np.random.Generator) -> float:
-    env = ArenaEnv(profile)
+def play_random(env: gym.Env, frame_skip: int, frames: int, rng: np.random.Generator) -> float:
+    """Emulated frames per second of ``env`` under random actions, resets included."""
     env.reset(seed=0)
     done_frames, started = 0, time.perf_counter()
     while done_frames < frames:
         *_, terminated, truncated, _ = env.step(int(rng.integers(env.action_space.n)))
-        done_frames += profile.frame_skip
+        done_frames += frame_skip
         if terminated or truncated:
             env.reset()
     elapsed = time.perf_counter() - started
     env.close()
     return done_frames / elapsed
+
+
+def measure_arena(profile, frames: int, rng: np.random.Generator) -> float:
+    env = ArenaEnv(profile)
+    return play_random(env, profile.frame_skip, frames, rng)
 
 
 def measure_wrappers(profile, frames: int, rng: np.random.Generator) -> float:
@@ -87,16 +92,7 @@ def measure_wrappers(profile, frames: int, rng: np.random.Generator) -> float:
     env = gym.wrappers.MaxAndSkipObservation(env, skip=profile.frame_skip)
     env = WarpFrame(env)
     env = gym.wrappers.FrameStackObservation(env, 4)
-    env.reset(seed=0)
-    done_frames, started = 0, time.perf_counter()
-    while done_frames < frames:
-        *_, terminated, truncated, _ = env.step(int(rng.integers(env.action_space.n)))
-        done_frames += profile.frame_skip
-        if terminated or truncated:
-            env.reset()
-    elapsed = time.perf_counter() - started
-    env.close()
-    return done_frames / elapsed
+    return play_random(env, profile.frame_skip, frames, rng)
 
 
 def measure_emulator(profile, frames: int, rng: np.random.Generator) -> float:

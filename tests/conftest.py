@@ -62,6 +62,20 @@ def arena(
     )
 
 
-@pytest.fixture
-def cli():
-    return arena
+def pip_install_into(site: Path, package: Path) -> None:
+    """pip-install ``package`` (a wheel or a project folder) into ``site`` alone."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(site),
+            str(package),
+        ],
+        check=True,
+    )

@@ -6,7 +6,7 @@ import sys
 import zipfile
 
 import pytest
-from conftest import ROOT, arena
+from conftest import ROOT, arena, pip_install_into
 
 
 @pytest.fixture(scope="module")
@@ -45,20 +45,7 @@ def test_wheel_contents(wheel):
 
 def test_plugins_and_profiles_load_from_the_installed_wheel(wheel, tmp_path):
     site = tmp_path / "site"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--target",
-            str(site),
-            str(wheel),
-        ],
-        check=True,
-    )
+    pip_install_into(site, wheel)
     env = {"PYTHONPATH": str(site)}
     probe = subprocess.run(
         [

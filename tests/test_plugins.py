@@ -1,10 +1,8 @@
 """Plugins load through entry points; failures and name conflicts are reported by name."""
 
-import subprocess
-import sys
 
 import pytest
-from conftest import ROOT, arena
+from conftest import ROOT, arena, pip_install_into
 
 from arena import Agent, hookimpl
 from arena.errors import PluginError
@@ -16,21 +14,7 @@ from arena.runner import RunConfig, run_episodes
 def example_site(tmp_path_factory):
     """The README's example plugin package, pip-installed into a folder of its own."""
     site = tmp_path_factory.mktemp("site")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "--target",
-            str(site),
-            str(ROOT / "examples" / "arena-hold-agent"),
-        ],
-        check=True,
-    )
+    pip_install_into(site, ROOT / "examples" / "arena-hold-agent")
     return site
 
 
