@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -93,8 +94,12 @@ class Window:
         from stable_retro.rendering import SimpleImageViewer
 
         self.viewer = SimpleImageViewer()
+        self.next_frame = time.perf_counter()
 
     def write(self, image: np.ndarray) -> None:
+        """Show one frame, paced to the console's 60 frames per second."""
+        self.next_frame += 1 / EMULATOR_FPS
+        time.sleep(max(0.0, self.next_frame - time.perf_counter()))
         self.viewer.imshow(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
 
     def close(self) -> None:
