@@ -78,16 +78,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     from arena.env import ArenaEnv
     from arena.runner import EpisodeResult, RunConfig, run_episodes
 
-    host = PluginHost()
+    host: PluginHost = args.host
     profile = host.profile(args.game)
     if args.max_frames is not None:
         profile = replace(profile, max_frames=args.max_frames)
     state = profile.state(args.state)
-    host.agent(args.agent)  # unknown agents fail before the emulator starts
+    entry = host.agent(args.agent)  # unknown agents fail before the emulator starts
     options = parse_options(args.option)
     if args.checkpoint is not None and not args.checkpoint.exists():
         raise UsageError(f"--checkpoint {args.checkpoint}: no such file")
-    env = ArenaEnv(profile, state.name)
+    env = ArenaEnv(profile, state.name, **entry.observation_overrides(args.checkpoint, options))
     try:
         context = AgentContext(env.spec_for_agents, args.seed, args.checkpoint, options)
         agents = build_agents(host, args.agent, context, env.players)
@@ -160,7 +160,7 @@ def cmd_play(args: argparse.Namespace) -> int:
         raise UsageError("nothing to do: give --video OUT.mp4, --gif OUT.gif or --window")
     if args.scale < 1 or args.scale > 8:
         raise UsageError(f"--scale must be from 1 to 8, got {args.scale}")
-    host = PluginHost()
+    host: PluginHost = args.host
     check_movie(args.movie)
     profile, sidecar = None, None
     if sidecar_path(args.movie).exists():  # without one, the overlay shows no return
@@ -188,7 +188,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         movies = [path]
     if args.sample is not None and args.sample < len(movies):
         movies = sorted(random.Random(args.seed).sample(movies, args.sample))
-    host = PluginHost()
+    host: PluginHost = args.host
     failures = []
     for movie in movies:
         try:
@@ -207,6 +207,75 @@ def cmd_verify(args: argparse.Namespace) -> int:
         raise VerifyError(f"{len(failures)} of {len(movies)} movies do not reproduce their sidecar")
     echo(f"{len(movies)} movie(s) verified")
     return 0
+
+
+# -- train ---------------------------------------------------------------------------------
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from arena.training import TrainRun, parse_overrides
+
+    host: PluginHost = args.host
+    host.check()
+    profile = host.profile(args.game)
+    if args.max_frames is not None:
+        profile = replace(profile, max_frames=args.max_frames)
+    state = profile.state(args.state)
+    if args.config is not None and not args.config.is_file():
+        raise UsageError(f"--config {args.config}: no such file")
+    out = args.out or Path("runs") / f"{args.trainer}-{profile.name}"
+    if args.resume and not out.is_dir():
+        raise UsageError(
+            f"--resume: {out} holds no run to resume", "give the run's folder with --out"
+        )
+    run = TrainRun(
+        trainer=args.trainer,
+        profile=profile,
+        state=state.name,
+        seed=args.seed,
+        out=out,
+        workers=args.workers,
+        resume=args.resume,
+        config=args.config,
+        overrides=parse_overrides(args.set),
+        args=args,
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    host.trainers[args.trainer].trainer.train(run)
+    return 0
+
+
+def add_train_commands(commands: argparse._SubParsersAction, host: PluginHost) -> None:
+    """``arena train NAME`` for every registered trainer, with the trainer's own options."""
+    train = commands.add_parser("train", help="train an agent (see `arena train --help`)")
+    trainers = train.add_subparsers(
+        dest="trainer", required=True, parser_class=_Parser, metavar="TRAINER"
+    )
+    for name, entry in sorted(host.trainers.items()):
+        sub = trainers.add_parser(
+            name, help=entry.trainer.description, description=entry.trainer.description
+        )
+        sub.add_argument("--game", required=True, help="profile name or .yaml path")
+        sub.add_argument("--state", help="save state to train on (default: the profile's)")
+        sub.add_argument("--seed", type=whole_number, default=0)
+        sub.add_argument(
+            "--out", type=Path, metavar="DIR", help="run folder (default: runs/NAME-GAME)"
+        )
+        sub.add_argument(
+            "--workers", type=positive_int, default=2, help="emulator worker processes"
+        )
+        sub.add_argument("--resume", action="store_true", help="continue the run in --out")
+        sub.add_argument(
+            "--max-frames", type=positive_int, help="override the profile's time limit"
+        )
+        sub.add_argument(
+            "--config", type=Path, help="a complete config file replacing the defaults"
+        )
+        sub.add_argument(
+            "--set", action="append", metavar="KEY=VALUE", help="override one config key"
+        )
+        entry.trainer.add_arguments(sub)
+        sub.set_defaults(handler=cmd_train)
 
 
 # -- roms and plugins ----------------------------------------------------------------------
@@ -256,7 +325,7 @@ def cmd_roms_import(args: argparse.Namespace) -> int:
 def cmd_roms_list(args: argparse.Namespace) -> int:
     from arena import roms
 
-    host = PluginHost()
+    host: PluginHost = args.host
     for name in sorted(host.games):
         profile = host.profile(name)
         status = roms.rom_status(profile.game)
@@ -266,11 +335,13 @@ def cmd_roms_list(args: argparse.Namespace) -> int:
 
 
 def cmd_plugins(args: argparse.Namespace) -> int:
-    host = PluginHost()
+    host: PluginHost = args.host
     for record in host.records.values():
         echo(f"{record.name}  [{record.origin}]")
         for name in record.agents:
             echo(f"    agent {name}: {host.agents[name].description}")
+        for name in record.trainers:
+            echo(f"    trainer {name}: {host.trainers[name].trainer.description}")
         if record.games:
             echo(f"    games: {', '.join(record.games)}")
         if record.error:
@@ -283,7 +354,7 @@ def cmd_plugins(args: argparse.Namespace) -> int:
 # -- parser --------------------------------------------------------------------------------
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(host: PluginHost) -> argparse.ArgumentParser:
     parser = _Parser(prog="arena", description=__doc__)
     parser.add_argument("--version", action="version", version=f"retro-arena {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -352,11 +423,14 @@ def build_parser() -> argparse.ArgumentParser:
     lst.set_defaults(handler=cmd_roms_list)
 
     add("plugins", cmd_plugins, "list plugins, where they come from and what they register")
+    add_train_commands(commands, host)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    host = PluginHost()
+    args = build_parser(host).parse_args(argv)
+    args.host = host
     try:
         return int(args.handler(args))
     except ArenaError as exc:

@@ -28,7 +28,10 @@ hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 
 RegisterAgent = Callable[..., None]
-"""``register(name: str, factory: AgentFactory, description: str = "")``"""
+"""``register(name, factory, description="", observation=None)``"""
+
+RegisterTrainer = Callable[..., None]
+"""``register(name: str, trainer: arena.training.Trainer)``"""
 
 RegisterGame = Callable[[Path], None]
 """``register(path)``: a profile YAML file; the game's name is the file's stem."""
@@ -36,13 +39,27 @@ RegisterGame = Callable[[Path], None]
 
 @hookspec
 def arena_register_agents(register: RegisterAgent) -> None:
-    """Register agent types by calling ``register(name, factory, description="")``.
+    """Register agent types: ``register(name, factory, description="", observation=None)``.
 
     Called once, when the plugin manager starts. ``factory`` is called with an
     :class:`arena.agents.AgentContext` (the game's :class:`arena.env.EnvSpec`, the seed, an
     optional checkpoint path and ``--option`` values) and returns an
-    :class:`arena.agents.Agent`. Names are unique across all plugins: a second plugin
-    registering the same name is an error that names both plugins.
+    :class:`arena.agents.Agent`. ``observation``, when given, is called with the checkpoint
+    path (or None) and the options before the env is built, and returns overrides of the
+    profile's observation spec (e.g. ``{"resize": (28, 30), "frame_stack": 1}``). Names are
+    unique across all plugins: a second plugin registering the same name is an error that
+    names both plugins.
+    """
+
+
+@hookspec
+def arena_register_trainers(register: RegisterTrainer) -> None:
+    """Register training algorithms by calling ``register(name, trainer)``.
+
+    Called once, when the plugin manager starts. ``trainer`` is an
+    :class:`arena.training.Trainer`: ``arena train NAME`` adds its command-line options with
+    ``trainer.add_arguments(parser)`` and then calls ``trainer.train(run)``. Usually a
+    plugin registers a trainer and the agent that plays what it trains under the same name.
     """
 
 
@@ -60,6 +77,7 @@ __all__ = [
     "AgentFactory",
     "arena_register_agents",
     "arena_register_games",
+    "arena_register_trainers",
     "hookimpl",
     "hookspec",
 ]

@@ -10,12 +10,9 @@ from __future__ import annotations
 import collections
 import json
 import math
-import os
-import platform
 import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +21,7 @@ import stable_retro
 
 from arena.emulator import Emulator, ram_layout
 from arena.errors import MovieError, VerifyError
+from arena.files import write_atomic
 from arena.profiles import Profile
 from arena.rules import RuleEngine
 
@@ -33,23 +31,6 @@ BK2_ENTRIES = {"Input Log.txt", "Header.txt"}
 
 def sidecar_path(movie: Path) -> Path:
     return movie.with_suffix(".json")
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file, so a crash leaves no half file."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
-def package_versions() -> dict[str, str]:
-    versions = {"python": platform.python_version()}
-    for name in ("retro-arena", "stable-retro", "numpy", "opencv-python-headless", "pluggy"):
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            continue
-    return versions
 
 
 def write_sidecar(movie: Path, record: Mapping[str, Any]) -> Path:

@@ -9,7 +9,7 @@ shows it and every other command refuses to run until it is fixed.
 from __future__ import annotations
 
 import importlib.metadata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from arena import hookspecs
 from arena.agents import AgentFactory
 from arena.errors import PluginError, UnknownNameError
 from arena.profiles import Profile, load_profile
+from arena.training import Trainer
 
 
 @dataclass
@@ -30,7 +31,11 @@ class PluginRecord:
     origin: str
     agents: list[str] = field(default_factory=list)
     games: list[str] = field(default_factory=list)
+    trainers: list[str] = field(default_factory=list)
     error: str | None = None
+
+
+ObservationFor = Callable[[Path | None, Mapping[str, str]], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,20 @@ class AgentEntry:
     name: str
     factory: AgentFactory
     description: str
+    plugin: str
+    observation: ObservationFor | None = None
+
+    def observation_overrides(
+        self, checkpoint: Path | None, options: Mapping[str, str]
+    ) -> dict[str, Any]:
+        """The observation spec changes this agent needs (none for most)."""
+        return self.observation(checkpoint, options) if self.observation else {}
+
+
+@dataclass(frozen=True)
+class TrainerEntry:
+    name: str
+    trainer: Trainer
     plugin: str
 
 
@@ -59,6 +78,7 @@ class PluginHost:
         self.records: dict[str, PluginRecord] = {}
         self.agents: dict[str, AgentEntry] = {}
         self.games: dict[str, GameEntry] = {}
+        self.trainers: dict[str, TrainerEntry] = {}
         self.conflicts: list[str] = []
         self._profiles: dict[str, Profile] = {}
         if entry_points:
@@ -96,6 +116,7 @@ class PluginHost:
         hooks = (
             (self.pm.hook.arena_register_agents, self._agent_registrar),
             (self.pm.hook.arena_register_games, self._game_registrar),
+            (self.pm.hook.arena_register_trainers, self._trainer_registrar),
         )
         for hook, registrar in hooks:
             # Each implementation is called on its own (not through the combined hook call)
@@ -108,13 +129,18 @@ class PluginHost:
                     record.error = _describe(exc, hook.name)
 
     def _agent_registrar(self, record: PluginRecord):
-        def register(name: str, factory: AgentFactory, description: str = "") -> None:
+        def register(
+            name: str,
+            factory: AgentFactory,
+            description: str = "",
+            observation: ObservationFor | None = None,
+        ) -> None:
             if not isinstance(name, str) or not name or not callable(factory):
                 raise PluginError(f"plugin {record.name!r} registered a malformed agent {name!r}")
             if name in self.agents:
                 self._conflict("agent", name, self.agents[name].plugin, record.name)
                 return
-            self.agents[name] = AgentEntry(name, factory, description, record.name)
+            self.agents[name] = AgentEntry(name, factory, description, record.name, observation)
             record.agents.append(name)
 
         return register
@@ -130,6 +156,18 @@ class PluginHost:
                 return
             self.games[name] = GameEntry(name, path, record.name)
             record.games.append(name)
+
+        return register
+
+    def _trainer_registrar(self, record: PluginRecord) -> hookspecs.RegisterTrainer:
+        def register(name: str, trainer: Trainer) -> None:
+            if not isinstance(name, str) or not name or not isinstance(trainer, Trainer):
+                raise PluginError(f"plugin {record.name!r} registered a malformed trainer {name!r}")
+            if name in self.trainers:
+                self._conflict("trainer", name, self.trainers[name].plugin, record.name)
+                return
+            self.trainers[name] = TrainerEntry(name, trainer, record.name)
+            record.trainers.append(name)
 
         return register
 

@@ -18,7 +18,8 @@ import numpy as np
 from arena import integrations
 from arena.agents import Agent, AgentState
 from arena.env import ArenaEnv
-from arena.movies import package_versions, write_sidecar
+from arena.files import package_versions
+from arena.movies import write_sidecar
 
 
 @dataclass
@@ -115,6 +116,8 @@ class RunConfig:
     results: Path | None = None
     checkpoint: Path | None = None
     options: dict[str, str] = field(default_factory=dict)
+    tag: str = ""
+    """Added to movie names, e.g. a generation number."""
 
 
 def run_episodes(
@@ -135,7 +138,8 @@ def run_episodes(
         seed = config.seed + episode
         movie = final = None
         if config.record:
-            stem = f"{env.profile.name}-{env.state.name}-{config.agent}-seed{seed}"
+            tag = f"-{config.tag}" if config.tag else ""
+            stem = f"{env.profile.name}-{env.state.name}-{config.agent}{tag}-seed{seed}"
             final = config.record / f"{stem}.bk2"
             movie = config.record / f".{stem}.part.bk2"  # renamed once the episode is whole
         try:
