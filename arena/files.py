@@ -7,8 +7,15 @@ import platform
 from importlib import metadata
 from pathlib import Path
 
-STAMPED_PACKAGES = ("retro-arena", "stable-retro", "numpy", "opencv-python-headless", "pluggy",
-                    "neat-python", "torch")  # fmt: skip
+STAMPED_PACKAGES = (
+    "retro-arena",
+    "stable-retro",
+    "numpy",
+    "opencv-python-headless",
+    "pluggy",
+    "neat-python",
+    "torch",
+)
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:

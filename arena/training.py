@@ -35,8 +35,10 @@ class TrainRun:
 
     def resume_command(self) -> str:
         """The command line that continues this run."""
-        return (f"arena train {self.trainer} --game {self.profile.name} --state {self.state} "
-                f"--out {self.out} --resume")  # fmt: skip
+        return (
+            f"arena train {self.trainer} --game {self.profile.name} --state {self.state} "
+            f"--out {self.out} --resume"
+        )
 
 
 class Trainer(abc.ABC):

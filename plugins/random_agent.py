@@ -10,6 +10,7 @@ import numpy as np
 
 from arena import Agent, AgentContext, hookimpl
 from arena.errors import AgentError
+from arena.hookspecs import RegisterAgent
 
 
 class RandomAgent(Agent):
@@ -53,5 +54,5 @@ def build(context: AgentContext) -> RandomAgent:
 
 
 @hookimpl
-def arena_register_agents(register) -> None:  # type: ignore[no-untyped-def]
+def arena_register_agents(register: RegisterAgent) -> None:
     register("random", build, "uniformly random actions from the profile's action set")

@@ -1,6 +1,5 @@
 """Plugins load through entry points; failures and name conflicts are reported by name."""
 
-
 import pytest
 from conftest import ROOT, arena, pip_install_into
 

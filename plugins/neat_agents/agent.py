@@ -1,0 +1,121 @@
+"""The NEAT agents: a genome's network picks the action with the largest output.
+
+The inputs are the classic recipe: the grayscale screen downscaled (8x by default) and
+flattened, scaled to [0, 1], one frame per agent step. A recurrent network's memory is the
+agent's explicit state: ``reset`` builds a fresh network for the episode and ``act`` passes
+it along.
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, TypeAlias
+
+import neat
+import numpy as np
+
+from arena import Agent, AgentContext
+from arena.agents import AgentFactory
+from arena.checkpoints import load_checkpoint, read_manifest, save_checkpoint
+from arena.errors import AgentError
+from arena.plugin_manager import ObservationFor
+from arena.plugins.neat_agents.config import parse_config_text
+
+GENOME = "genome"
+Network: TypeAlias = "neat.nn.FeedForwardNetwork | neat.nn.RecurrentNetwork"
+
+
+def screen_observation(
+    screen_shape: tuple[int, ...], crop: tuple[int, int, int, int] | None, downscale: int
+) -> dict[str, Any]:
+    """Observation overrides: the (cropped) screen, gray, shrunk ``downscale`` times, no stack."""
+    top, bottom, left, right = crop or (0, 0, 0, 0)
+    height = (screen_shape[0] - top - bottom) // downscale
+    width = (screen_shape[1] - left - right) // downscale
+    if height < 1 or width < 1:
+        raise AgentError(f"--downscale {downscale} leaves no pixels of a {screen_shape[:2]} screen")
+    return {"grayscale": True, "resize": (height, width), "frame_stack": 1, "max_pool": True}
+
+
+class NeatAgent(Agent):
+    """Plays one genome. ``recurrent`` networks keep their state across an episode's steps."""
+
+    def __init__(self, genome: neat.DefaultGenome, config: neat.Config, recurrent: bool) -> None:
+        self.genome = genome
+        self.config = config
+        self.network_type = neat.nn.RecurrentNetwork if recurrent else neat.nn.FeedForwardNetwork
+
+    def reset(self, seed: int) -> Network:
+        return self.network_type.create(self.genome, self.config)
+
+    def act(
+        self, observation: np.ndarray, info: Mapping[str, Any], state: Network
+    ) -> tuple[int, Network]:
+        inputs = (observation.ravel() * (1 / 255)).tolist()
+        outputs = state.activate(inputs)
+        return int(np.argmax(outputs)), state
+
+
+def save_genome(
+    path: Path,
+    agent: str,
+    genome: neat.DefaultGenome,
+    config_text: str,
+    manifest: Mapping[str, Any],
+) -> None:
+    """A checkpoint of one genome, playable with ``arena run --agent AGENT --checkpoint``."""
+    record = {
+        "agent": agent,
+        "kind": GENOME,
+        "config": config_text,
+        "fitness": genome.fitness,
+        **manifest,
+    }
+    save_checkpoint(path, record, pickle.dumps(genome, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def observation_for(agent: str) -> ObservationFor:
+    """The observation a saved genome was trained on, read from its manifest alone."""
+
+    def observation(checkpoint: Path | None, options: Mapping[str, str]) -> dict[str, Any]:
+        if checkpoint is None:
+            raise AgentError(
+                f"{agent} plays a trained genome: give --checkpoint PATH",
+                f"`arena train {agent} --game GAME` writes OUT/winner.ckpt",
+            )
+        manifest = read_manifest(checkpoint)
+        if manifest.get("agent") != agent:
+            raise AgentError(
+                f"{checkpoint} is a checkpoint of agent {manifest.get('agent')!r}, not {agent!r}",
+                f"play it with --agent {manifest.get('agent')}",
+            )
+        spec = dict(manifest["observation"])
+        spec["resize"] = tuple(spec["resize"])
+        return spec
+
+    return observation
+
+
+def build_factory(agent: str, recurrent: bool) -> AgentFactory:
+    """The factory ``arena run --agent AGENT --checkpoint PATH`` calls."""
+
+    def build(context: AgentContext) -> NeatAgent:
+        if context.checkpoint is None:
+            raise AgentError(f"{agent} plays a trained genome: give --checkpoint PATH")
+        if context.options:
+            raise AgentError(f"{agent} takes no --option (got {', '.join(context.options)})")
+        manifest, payload = load_checkpoint(context.checkpoint, agent, GENOME)
+        inputs = int(np.prod(context.spec.observation_shape))
+        if manifest["num_inputs"] != inputs or manifest["num_outputs"] != context.spec.n_actions:
+            raise AgentError(
+                f"{context.checkpoint} was trained on {manifest['profile']!r} "
+                f"({manifest['num_inputs']} inputs, {manifest['num_outputs']} actions); "
+                f"{context.spec.profile!r} gives {inputs} inputs and "
+                f"{context.spec.n_actions} actions"
+            )
+        config = parse_config_text(manifest["config"], str(context.checkpoint))
+        return NeatAgent(pickle.loads(payload), config, recurrent)
+
+    return build

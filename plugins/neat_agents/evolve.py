@@ -1,0 +1,382 @@
+"""Evolving NEAT networks on a game profile. ``eval_genomes`` is the heart, as in
+neat-python's examples; the rest is bookkeeping a long run needs.
+
+Genomes are evaluated in persistent worker processes, each keeping one emulator alive across
+genomes (stable-retro allows one per process); the network is activated once per agent step.
+Fitness is the profile's episode return. After every generation the arena writes a checkpoint
+(atomically), a CSV row, the plot, and a .bk2 of the generation's best genome.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import pickle
+import random
+import signal
+import statistics
+import time
+from dataclasses import dataclass, replace
+from itertools import count
+from pathlib import Path
+from typing import Any
+
+import neat
+from tqdm import tqdm
+
+from arena import integrations
+from arena.checkpoints import load_checkpoint, save_checkpoint
+from arena.emulator import Emulator
+from arena.env import ArenaEnv
+from arena.errors import AgentError, UsageError
+from arena.plugins.neat_agents.agent import NeatAgent, save_genome, screen_observation
+from arena.plugins.neat_agents.config import NeatConfig, build_config, parse_config_text
+from arena.plugins.neat_agents.report import plot_statistics
+from arena.profiles import load_profile
+from arena.runner import RunConfig, play_episode, run_episodes
+from arena.training import CsvLog, Trainer, TrainRun
+
+POPULATION = "population"
+STATS_FIELDS = [
+    "generation",
+    "best_fitness",
+    "mean_fitness",
+    "stdev_fitness",
+    "species",
+    "species_sizes",
+    "best_progress",
+    "frames",
+    "seconds",
+    "frames_per_second",
+    "best_movie",
+]
+EPISODE_SEED = 0  # the emulator is deterministic; every genome plays the same episode
+
+
+# -- worker processes ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkerSetup:
+    """What a worker needs to build its env and networks (picklable: no compiled profile)."""
+
+    agent: str
+    recurrent: bool
+    profile_source: str
+    profile_name: str
+    state: str
+    max_frames: int | None
+    observation: dict[str, Any]
+    config_text: str
+
+
+_worker: dict[str, Any] = {}
+
+
+def _init_worker(setup: WorkerSetup) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    profile = replace(
+        load_profile(setup.profile_source, setup.profile_name), max_frames=setup.max_frames
+    )
+    _worker["env"] = ArenaEnv(profile, setup.state, **setup.observation)
+    _worker["config"] = parse_config_text(setup.config_text)
+    _worker["setup"] = setup
+
+
+def _agent(genome: neat.DefaultGenome) -> NeatAgent:
+    return NeatAgent(genome, _worker["config"], _worker["setup"].recurrent)
+
+
+def _evaluate(item: tuple[int, neat.DefaultGenome]) -> tuple[int, float, int, float | None]:
+    genome_id, genome = item
+    result = play_episode(_worker["env"], [_agent(genome)], EPISODE_SEED)
+    return genome_id, result.episode_return, result.frames, result.progress
+
+
+def _record(
+    genome: neat.DefaultGenome, folder: Path, tag: str, checkpoint: Path
+) -> tuple[float, str]:
+    setup: WorkerSetup = _worker["setup"]
+    config = RunConfig(
+        setup.agent, episodes=1, seed=EPISODE_SEED, record=folder, checkpoint=checkpoint, tag=tag
+    )
+    [result] = run_episodes(_worker["env"], [_agent(genome)], config)
+    return result.episode_return, str(result.movie)
+
+
+# -- the trainer ---------------------------------------------------------------------------
+
+
+class NeatTrainer(Trainer):
+    """``arena train neat-ff`` / ``neat-rnn``."""
+
+    def __init__(self, agent: str, recurrent: bool) -> None:
+        self.agent = agent
+        self.recurrent = recurrent
+        kind = "recurrent" if recurrent else "feed-forward"
+        self.description = f"evolve {kind} NEAT networks (neat-python) on the downscaled screen"
+
+    def add_arguments(self, parser: Any) -> None:
+        from arena.cli import positive_int
+
+        parser.add_argument(
+            "--generations", type=positive_int, default=30, help="total generations"
+        )
+        parser.add_argument("--pop", type=positive_int, help="population size (NEAT.pop_size)")
+        parser.add_argument(
+            "--downscale", type=positive_int, default=8, help="shrink the screen N times"
+        )
+        parser.add_argument(
+            "--no-record", action="store_true", help="skip each generation's best .bk2"
+        )
+
+    def train(self, run: TrainRun) -> None:
+        Evolution(self, run).run()
+
+
+class Evolution:
+    """One training run: set up, then evolve generation by generation."""
+
+    def __init__(self, trainer: NeatTrainer, run: TrainRun) -> None:
+        self.trainer, self.run_ = trainer, run
+        self.agent = trainer.agent
+        self.out = run.out
+        self.checkpoints = run.out / "checkpoints"
+        self.best = run.out / "best"
+        self.observation = screen_observation(
+            _screen_shape(run), run.profile.observation.crop, run.args.downscale
+        )
+        height, width = self.observation["resize"]
+        overrides = dict(run.overrides)
+        if run.args.pop is not None:
+            overrides["NEAT.pop_size"] = str(run.args.pop)
+        self.neat = build_config(
+            self.agent, run.config, overrides, height * width, len(run.profile.actions)
+        )
+        self.manifest = {
+            "agent": self.agent,
+            "profile": run.profile.name,
+            "state": run.state,
+            "config_hash": self.neat.digest,
+            "observation": self.observation,
+            "num_inputs": height * width,
+            "num_outputs": len(run.profile.actions),
+        }
+
+    # -- population and checkpoints ------------------------------------------------------
+
+    def _latest_checkpoint(self) -> Path:
+        found = sorted(self.checkpoints.glob("generation-*.ckpt"))
+        if not found:
+            raise UsageError(f"--resume: no checkpoint in {self.checkpoints}")
+        return found[-1]
+
+    def _restore(self) -> neat.Population:
+        path = self._latest_checkpoint()
+        manifest, payload = load_checkpoint(path, self.agent, POPULATION)
+        if manifest["config_hash"] != self.neat.digest:
+            raise AgentError(
+                f"{path} was written with another config than this command builds",
+                "resume with the same --config/--set/--pop/--downscale, or start a new --out",
+            )
+        state = pickle.loads(payload)
+        config = self.neat.config
+        population = neat.Population(
+            config, (state["population"], state["species"], state["generation"])
+        )
+        population.reproduction.innovation_tracker = state["innovation_tracker"]
+        config.genome_config.innovation_tracker = state["innovation_tracker"]
+        population.reproduction.genome_indexer = count(state["next_genome_key"])
+        population.best_genome = state["best_genome"]
+        random.setstate(state["random_state"])
+        return population
+
+    def _save_population(self, population: neat.Population) -> Path:
+        next_key = next(population.reproduction.genome_indexer)
+        population.reproduction.genome_indexer = count(next_key)  # put back the key we read
+        state = {
+            "generation": population.generation,
+            "population": population.population,
+            "species": population.species,
+            "innovation_tracker": population.reproduction.innovation_tracker,
+            "next_genome_key": next_key,
+            "best_genome": population.best_genome,
+            "random_state": random.getstate(),
+        }
+        path = self.checkpoints / f"generation-{population.generation:05d}.ckpt"
+        manifest = {**self.manifest, "kind": POPULATION, "generation": population.generation}
+        save_checkpoint(path, manifest, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
+        return path
+
+    def _save_winner(self, population: neat.Population) -> Path | None:
+        if population.best_genome is None:
+            return None
+        path = self.out / "winner.ckpt"
+        save_genome(
+            path,
+            self.agent,
+            population.best_genome,
+            self.neat.text,
+            {**self.manifest, "generation": population.generation},
+        )
+        return path
+
+    # -- the loop ------------------------------------------------------------------------
+
+    def run(self) -> None:
+        run, args = self.run_, self.run_.args
+        (self.out / f"{self.agent}.ini").write_text(self.neat.text)
+        population = (
+            self._restore() if run.resume else neat.Population(self.neat.config, seed=run.seed)
+        )
+        start = population.generation
+        log = CsvLog(self.out / "stats.csv", STATS_FIELDS, keep_below=start if run.resume else None)
+        setup = WorkerSetup(
+            self.agent,
+            self.trainer.recurrent,
+            run.profile.source,
+            run.profile.name,
+            run.state,
+            run.profile.max_frames,
+            self.observation,
+            self.neat.text,
+        )
+        resumed = " (resumed)" if run.resume else ""
+        print(
+            f"{self.agent} on {run.profile.title}, {run.state}: "
+            f"{self.neat.config.pop_size} genomes, {self.manifest['num_inputs']} inputs, "
+            f"{run.workers} worker(s), generations {start}..{args.generations - 1}{resumed}",
+            flush=True,
+        )
+        pool = multiprocessing.get_context("spawn").Pool(run.workers, _init_worker, (setup,))
+        try:
+            while population.generation < args.generations:
+                generation = population.generation
+                stats = self._generation(population, pool)
+                solved = population.generation == generation  # neat stops before reproducing
+                if not args.no_record:
+                    stats["best_movie"] = self._record_best(
+                        pool, stats.pop("best_genome"), generation
+                    )
+                else:
+                    stats.pop("best_genome")
+                log.append(stats)
+                if not solved:
+                    self._save_population(population)
+                self._save_winner(population)
+                plot_statistics(
+                    log.rows(), self.out / "fitness.png", f"{self.agent} on {run.profile.name}"
+                )
+                if solved:
+                    print(
+                        f"fitness threshold {self.neat.config.fitness_threshold} reached",
+                        flush=True,
+                    )
+                    break
+        except KeyboardInterrupt:
+            pool.terminate()
+            winner = self._save_winner(population)
+            print(
+                f"\ninterrupted; the last finished generation is saved in {self.checkpoints}"
+                + (f", the best genome so far in {winner}" if winner else "")
+                + f"\nresume with: {run.resume_command()}",
+                flush=True,
+            )
+            raise
+        finally:
+            pool.terminate()
+            pool.join()
+        print(
+            f"winner: {self.out / 'winner.ckpt'} (fitness {population.best_genome.fitness:g}); "
+            f"play it with: arena run --agent {self.agent} --checkpoint {self.out / 'winner.ckpt'} "
+            f"--game {run.profile.name} --state {run.state}",
+            flush=True,
+        )
+
+    def _generation(self, population: neat.Population, pool: Any) -> dict[str, Any]:
+        """Evaluate one generation (neat-python then reproduces); return its statistics."""
+        generation, started = population.generation, time.perf_counter()
+        frames, progress = 0, {}
+        bar = tqdm(
+            total=len(population.population),
+            desc=f"generation {generation}",
+            unit="genome",
+            leave=False,
+            disable=None,
+        )
+
+        def eval_genomes(
+            genomes: list[tuple[int, neat.DefaultGenome]], config: neat.Config
+        ) -> None:
+            nonlocal frames
+            by_key = dict(genomes)
+            for key, fitness, genome_frames, genome_progress in pool.imap_unordered(
+                _evaluate, genomes
+            ):
+                by_key[key].fitness = fitness
+                progress[key] = genome_progress
+                frames += genome_frames
+                bar.update()
+
+        evaluated = dict(population.population)
+        species_sizes = [len(s.members) for s in population.species.species.values()]
+        population.run(eval_genomes, 1)
+        bar.close()
+        seconds = time.perf_counter() - started
+        fitnesses = [g.fitness for g in evaluated.values()]
+        best = max(evaluated.values(), key=lambda g: g.fitness)
+        stats = {
+            "generation": generation,
+            "best_fitness": best.fitness,
+            "mean_fitness": statistics.fmean(fitnesses),
+            "stdev_fitness": statistics.pstdev(fitnesses),
+            "species": len(species_sizes),
+            "species_sizes": ";".join(map(str, species_sizes)),
+            "best_progress": progress.get(best.key),
+            "frames": frames,
+            "seconds": round(seconds, 2),
+            "frames_per_second": round(frames / seconds),
+            "best_movie": "",
+            "best_genome": best,
+        }
+        label = self.run_.profile.progress.source if self.run_.profile.progress else "progress"
+        print(
+            f"generation {generation}  best {best.fitness:.1f}  mean {stats['mean_fitness']:.1f} "
+            f"± {stats['stdev_fitness']:.1f}  species {len(species_sizes)}  "
+            f"{label} {stats['best_progress']}  "
+            f"frames {frames:,}  ({seconds:.1f} s, {stats['frames_per_second']:,} frames/s)",
+            flush=True,
+        )
+        return stats
+
+    def _record_best(self, pool: Any, genome: neat.DefaultGenome, generation: int) -> str:
+        """Record the generation's best genome as a .bk2 (with sidecar) and save it playable."""
+        tag = f"gen{generation:05d}"
+        checkpoint = self.best / f"{tag}.ckpt"
+        save_genome(
+            checkpoint,
+            self.agent,
+            genome,
+            self.neat.text,
+            {**self.manifest, "generation": generation},
+        )
+        recorded, movie = pool.apply(_record, (genome, self.best, tag, checkpoint))
+        if recorded != genome.fitness:  # the emulator is deterministic: this would be a bug
+            raise AgentError(
+                f"generation {generation}: replaying the best genome gave {recorded}, "
+                f"its fitness was {genome.fitness}"
+            )
+        return movie
+
+
+def _screen_shape(run: TrainRun) -> tuple[int, ...]:
+    """The game's screen size, from a short-lived emulator in this process."""
+    emulator = Emulator(run.profile.game, profile_name=run.profile.name)
+    try:
+        emulator.load_state(integrations.read_state(run.profile.game, run.state))
+        emulator.idle()
+        return tuple(emulator.screen().shape)
+    finally:
+        emulator.close()
+
+
+__all__ = ["NeatConfig", "NeatTrainer"]

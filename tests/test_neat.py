@@ -1,0 +1,231 @@
+"""NEAT agents: real (short) evolution on the emulator, checkpoints, resume, replays, errors."""
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from conftest import arena
+
+from arena.plugins.neat_agents.agent import NeatAgent
+from arena.plugins.neat_agents.config import build_config
+
+SHORT = ["--pop", "12", "--workers", "2", "--max-frames", "1200"]
+
+
+def stats(folder: Path) -> list[dict[str, str]]:
+    with (folder / "stats.csv").open() as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.fixture(scope="module")
+def mario_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("neat") / "mario"
+    result = arena(
+        "train", "neat-ff", "--game", "mario", "--generations", "3", "--out", str(out), *SHORT
+    )
+    assert result.returncode == 0, result.stderr
+    return out, result.stdout
+
+
+def test_training_writes_stats_plot_movies_checkpoints_and_winner(mario_run):
+    out, stdout = mario_run
+    rows = stats(out)
+    assert [r["generation"] for r in rows] == ["0", "1", "2"]
+    assert all(float(r["best_fitness"]) >= float(r["mean_fitness"]) for r in rows)
+    assert stdout.count("generation ") >= 3 and "species" in stdout and "frames/s" in stdout
+    assert (out / "fitness.png").stat().st_size > 10_000
+    assert sorted(p.name for p in (out / "checkpoints").iterdir()) == [
+        "generation-00001.ckpt",
+        "generation-00002.ckpt",
+        "generation-00003.ckpt",
+    ]
+    movies = sorted((out / "best").glob("*.bk2"))
+    assert len(movies) == 3
+    for row, movie in zip(rows, movies, strict=True):
+        sidecar = json.loads(movie.with_suffix(".json").read_text())
+        assert sidecar["returns"] == [float(row["best_fitness"])]
+        assert sidecar["agent"] == "neat-ff"
+    assert arena("verify", str(out / "best")).returncode == 0
+
+
+def test_the_winner_replays_to_its_fitness(mario_run):
+    out, _ = mario_run
+    best = max(float(r["best_fitness"]) for r in stats(out))
+    result = arena(
+        "run", "--agent", "neat-ff", "--checkpoint", str(out / "winner.ckpt"), "--game", "mario"
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"return {best:.1f}" in result.stdout
+
+
+def test_resume_continues_the_count_and_matches_an_uninterrupted_run(mario_run, tmp_path):
+    out, _ = mario_run
+    resumed = arena(
+        "train",
+        "neat-ff",
+        "--game",
+        "mario",
+        "--generations",
+        "4",
+        "--out",
+        str(out),
+        "--resume",
+        *SHORT,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    assert "generations 3..3 (resumed)" in resumed.stdout
+    straight = tmp_path / "straight"
+    arena(
+        "train",
+        "neat-ff",
+        "--game",
+        "mario",
+        "--generations",
+        "4",
+        "--out",
+        str(straight),
+        "--no-record",
+        *SHORT,
+    )
+    fields = ("generation", "best_fitness", "mean_fitness", "stdev_fitness", "species_sizes")
+    assert [[r[f] for f in fields] for r in stats(out)] == [
+        [r[f] for f in fields] for r in stats(straight)
+    ]
+
+
+def test_recurrent_agent_evolves_on_airstriker_and_keeps_state_per_episode(tmp_path):
+    out = tmp_path / "rnn"
+    result = arena(
+        "train", "neat-rnn", "--game", "airstriker", "--generations", "2", "--out", str(out), *SHORT
+    )
+    assert result.returncode == 0, result.stderr
+    assert len(stats(out)) == 2
+    assert arena("verify", str(out / "best")).returncode == 0
+    played = arena(
+        "run",
+        "--agent",
+        "neat-rnn",
+        "--checkpoint",
+        str(out / "winner.ckpt"),
+        "--game",
+        "airstriker",
+        "--max-frames",
+        "1200",
+        "--episodes",
+        "2",
+    )
+    returns = [
+        line.split("return ")[1].split()[0]
+        for line in played.stdout.splitlines()
+        if line.startswith("episode")
+    ]
+    assert len(returns) == 2 and returns[0] == returns[1]  # fresh network state each episode
+
+
+def test_recurrent_state_is_explicit():
+    config = build_config("neat-rnn", None, {"NEAT.pop_size": "2"}, 4, 3).config
+    import neat
+
+    genome = neat.DefaultGenome(1)
+    config.genome_config.innovation_tracker = neat.InnovationTracker()
+    genome.configure_new(config.genome_config)
+    agent = NeatAgent(genome, config, recurrent=True)
+    first, second = agent.reset(0), agent.reset(0)
+    assert first is not second and isinstance(first, neat.nn.RecurrentNetwork)
+
+
+BAD = [
+    (["--set", "NEAT.pop_sise=10"], "unknown key (did you mean 'pop_size'?) in [NEAT]"),
+    (["--set", "weight_mutate_rat=0.1"], "(did you mean 'DefaultGenome.weight_mutate_rate'?)"),
+    (["--set", "NEAT.pop_size=abc"], "with --set NEAT.pop_size=abc: neat-python rejects it"),
+    (["--set", "DefaultGenome.num_inputs=3"], "set from the game, not by hand"),
+    (["--set", "pop_size"], "--set 'pop_size' is not key=value"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), BAD)
+def test_bad_config_is_one_clear_line(tmp_path, args, message):
+    result = arena("train", "neat-ff", "--game", "airstriker", "--out", str(tmp_path / "x"), *args)
+    assert result.returncode != 0 and message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_config_files_are_checked_key_by_key(tmp_path):
+    default = Path(__file__).resolve().parents[1] / "plugins" / "neat_agents" / "neat-ff.ini"
+    typo = tmp_path / "typo.ini"
+    typo.write_text(default.read_text().replace("conn_add_prob", "conn_add_prb"))
+    result = arena(
+        "train",
+        "neat-ff",
+        "--game",
+        "airstriker",
+        "--out",
+        str(tmp_path / "a"),
+        "--config",
+        str(typo),
+    )
+    assert (
+        "typo.ini: [DefaultGenome] unknown key 'conn_add_prb' (did you mean 'conn_add_prob'?)"
+        in result.stderr
+    )
+    missing = tmp_path / "missing.ini"
+    missing.write_text(default.read_text().replace("pop_size", "# pop_size"))
+    result = arena(
+        "train",
+        "neat-ff",
+        "--game",
+        "airstriker",
+        "--out",
+        str(tmp_path / "b"),
+        "--config",
+        str(missing),
+    )
+    assert "missing.ini: [NEAT] is missing pop_size" in result.stderr
+
+
+def test_foreign_and_unknown_checkpoints_are_refused(mario_run, tmp_path):
+    out, _ = mario_run
+    cases = [
+        (
+            ["--agent", "neat-rnn", "--checkpoint", str(out / "winner.ckpt")],
+            "is a checkpoint of agent 'neat-ff', not 'neat-rnn'. play it with --agent neat-ff",
+        ),
+        (
+            [
+                "--agent",
+                "neat-ff",
+                "--checkpoint",
+                str(out / "checkpoints" / "generation-00001.ckpt"),
+            ],
+            "holds a population, not a genome",
+        ),
+        (
+            ["--agent", "neat-ff", "--checkpoint", str(out / "fitness.png")],
+            "not a checkpoint written by retro-arena; refusing to load it",
+        ),
+        (["--agent", "neat-ff"], "neat-ff plays a trained genome: give --checkpoint PATH"),
+        (
+            ["--agent", "random", "--checkpoint", str(out / "winner.ckpt")],
+            "the random agent has no checkpoint",
+        ),
+    ]
+    for args, message in cases:
+        result = arena("run", "--game", "mario", *args)
+        assert result.returncode != 0 and message in result.stderr, (args, result.stderr)
+    resumed_elsewhere = arena(
+        "train",
+        "neat-ff",
+        "--game",
+        "mario",
+        "--out",
+        str(out),
+        "--resume",
+        "--generations",
+        "9",
+        "--pop",
+        "13",
+        "--workers",
+        "1",
+    )
+    assert "was written with another config than this command builds" in resumed_elsewhere.stderr
