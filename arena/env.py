@@ -112,9 +112,10 @@ class ArenaEnv(gym.Env[np.ndarray, Any]):
         actions = (action,) if self.players == 1 else tuple(action)
         if len(actions) != self.players:
             raise ValueError(f"expected {self.players} actions (one per player), got {action!r}")
+        n_actions = self.action_space.n
         for a in actions:
-            if not self.action_space.contains(a):
-                raise ValueError(f"action {a!r} is outside Discrete({self.action_space.n})")
+            if not (isinstance(a, int | np.integer) and 0 <= a < n_actions):
+                raise ValueError(f"action {a!r} is outside Discrete({n_actions})")
         masks = self._masks[0][int(actions[0])]
         if self.players == 2:
             masks = masks | self._masks[1][int(actions[1])]

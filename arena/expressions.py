@@ -117,6 +117,14 @@ def compile_expression(source: str, known_names: Collection[str], where: str = "
     return Expression(text, frozenset(compiler.names), frozenset(compiler.history), evaluate)
 
 
+def _and(left: Evaluator, right: Evaluator) -> Evaluator:
+    return lambda s: left(s) and right(s)
+
+
+def _or(left: Evaluator, right: Evaluator) -> Evaluator:
+    return lambda s: left(s) or right(s)
+
+
 class _Compiler:
     def __init__(self, source: str, known: set[str], prefix: str) -> None:
         self.source = source
@@ -178,18 +186,23 @@ class _Compiler:
         raise self.fail(node, f"operator {type(node.op).__name__} is not allowed")
 
     def visit_BoolOp(self, node: ast.BoolOp) -> Evaluator:
-        parts = [self.visit(v) for v in node.values]
-        if isinstance(node.op, ast.And):
-            return lambda s: all(p(s) for p in parts)
-        return lambda s: any(p(s) for p in parts)
+        """Python's semantics: ``a or b`` is the first truthy operand (or the last one)."""
+        first, *rest = [self.visit(v) for v in node.values]
+        conjunction = isinstance(node.op, ast.And)
+        for part in rest:
+            first = _and(first, part) if conjunction else _or(first, part)
+        return first
 
     def visit_Compare(self, node: ast.Compare) -> Evaluator:
         operands = [self.visit(node.left), *(self.visit(c) for c in node.comparators)]
         ops = []
-        for op in node.ops:
-            if type(op) not in _COMPARE:
-                raise self.fail(node, f"comparison {type(op).__name__} is not allowed")
-            ops.append(_COMPARE[type(op)])
+        for comparison in node.ops:
+            if type(comparison) not in _COMPARE:
+                raise self.fail(node, f"comparison {type(comparison).__name__} is not allowed")
+            ops.append(_COMPARE[type(comparison)])
+        if len(ops) == 1:  # the common case, without the chain's bookkeeping
+            op, (left, right) = ops[0], operands
+            return lambda s: op(left(s), right(s))
 
         def compare(s: Scope) -> bool:
             values = [o(s) for o in operands]

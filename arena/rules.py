@@ -32,6 +32,10 @@ class RuleEngine:
         self.constants = {**profile.constants, **state.constants}
         self.scope = Scope()
         self._history = {name for expr in self._expressions() for name in expr.history}
+        # The compiled closures, called directly in the per-step loop.
+        self._variables = [(n, e.evaluate) for n, e in profile.variables.items()]
+        self._rewards = [[(n, e.evaluate) for n, e in terms.items()] for terms in profile.rewards]
+        self._done = [(n, e.evaluate) for n, e in profile.done.items()]
         self.term_totals: list[dict[str, float]] = []
         self.best_progress: float | None = None
 
@@ -61,17 +65,18 @@ class RuleEngine:
         """Advance to the RAM values after an agent step; ``frame`` counts emulated frames."""
         self._update(ram, frame, step, resetting=False)
         rewards = []
-        for player, terms in enumerate(self.profile.rewards[: self.players]):
+        scope = self.scope
+        for player, terms in enumerate(self._rewards[: self.players]):
             total = 0.0
-            for name, expression in terms.items():
-                value = float(expression(self.scope))
+            for name, evaluate in terms:
+                value = float(evaluate(scope))
                 self.term_totals[player][name] += value
                 total += value
             rewards.append(total)
         progress = self._progress()
         if progress is not None and (self.best_progress is None or progress > self.best_progress):
             self.best_progress = progress
-        reason = next((name for name, rule in self.profile.done.items() if rule(self.scope)), None)
+        reason = next((name for name, rule in self._done if rule(scope)), None)
         if (
             reason is None
             and self.profile.max_frames is not None
@@ -91,8 +96,8 @@ class RuleEngine:
         scope.current = {**self.constants, **ram, "frame": frame, "step": step}
         for name in ram:
             self._remember(name, resetting)
-        for name, expression in self.profile.variables.items():
-            scope.current[name] = expression(scope)
+        for name, evaluate in self._variables:
+            scope.current[name] = evaluate(scope)
             self._remember(name, resetting)
         if resetting:
             scope.previous = dict(scope.current)

@@ -4,11 +4,14 @@ import csv
 import json
 from pathlib import Path
 
+import neat
+import numpy as np
 import pytest
 from conftest import arena
 
 from arena.plugins.neat_agents.agent import NeatAgent
 from arena.plugins.neat_agents.config import build_config
+from arena.plugins.neat_agents.network import Recurrent
 
 SHORT = ["--pop", "12", "--workers", "2", "--max-frames", "1200"]
 
@@ -125,14 +128,16 @@ def test_recurrent_agent_evolves_on_airstriker_and_keeps_state_per_episode(tmp_p
 
 def test_recurrent_state_is_explicit():
     config = build_config("neat-rnn", None, {"NEAT.pop_size": "2"}, 4, 3).config
-    import neat
 
     genome = neat.DefaultGenome(1)
     config.genome_config.innovation_tracker = neat.InnovationTracker()
     genome.configure_new(config.genome_config)
     agent = NeatAgent(genome, config, recurrent=True)
     first, second = agent.reset(0), agent.reset(0)
-    assert first is not second and isinstance(first, neat.nn.RecurrentNetwork)
+    assert first is not second and isinstance(first, Recurrent)
+    observation = np.full((1, 2, 2), 255, np.uint8)
+    _, first = agent.act(observation, {}, first)
+    assert not np.array_equal(first.current, second.current)  # memory lives in the state
 
 
 BAD = [

@@ -22,9 +22,10 @@ from arena.checkpoints import load_checkpoint, read_manifest, save_checkpoint
 from arena.errors import AgentError
 from arena.plugin_manager import ObservationFor
 from arena.plugins.neat_agents.config import parse_config_text
+from arena.plugins.neat_agents.network import FeedForward, Recurrent
 
 GENOME = "genome"
-Network: TypeAlias = "neat.nn.FeedForwardNetwork | neat.nn.RecurrentNetwork"
+Network: TypeAlias = "FeedForward | Recurrent"
 
 
 def screen_observation(
@@ -45,16 +46,15 @@ class NeatAgent(Agent):
     def __init__(self, genome: neat.DefaultGenome, config: neat.Config, recurrent: bool) -> None:
         self.genome = genome
         self.config = config
-        self.network_type = neat.nn.RecurrentNetwork if recurrent else neat.nn.FeedForwardNetwork
+        self.network_type = Recurrent if recurrent else FeedForward
 
     def reset(self, seed: int) -> Network:
-        return self.network_type.create(self.genome, self.config)
+        return self.network_type(self.genome, self.config)
 
     def act(
         self, observation: np.ndarray, info: Mapping[str, Any], state: Network
     ) -> tuple[int, Network]:
-        inputs = (observation.ravel() * (1 / 255)).tolist()
-        outputs = state.activate(inputs)
+        outputs = state.activate(observation.ravel() * (1 / 255))
         return int(np.argmax(outputs)), state
 
 

@@ -82,6 +82,11 @@ def _init_worker(setup: WorkerSetup) -> None:
     _worker["setup"] = setup
 
 
+def _ready(_: int) -> None:
+    """A task that returns once its worker is initialized (so timings exclude the start-up)."""
+    time.sleep(0.05)
+
+
 def _agent(genome: neat.DefaultGenome) -> NeatAgent:
     return NeatAgent(genome, _worker["config"], _worker["setup"].recurrent)
 
@@ -248,6 +253,7 @@ class Evolution:
             flush=True,
         )
         pool = multiprocessing.get_context("spawn").Pool(run.workers, _init_worker, (setup,))
+        pool.map(_ready, range(run.workers), chunksize=1)
         try:
             while population.generation < args.generations:
                 generation = population.generation
