@@ -40,6 +40,8 @@ class AgentContext:
     """``--option key=value`` pairs from the command line, as strings."""
     player: int = 0
     """Which player (0 or 1) this agent controls."""
+    greedy: bool = True
+    """Take the most likely action; False (``--sample``) samples stochastic policies."""
 
 
 class Agent(abc.ABC):

@@ -4,6 +4,7 @@ shows the traceback instead."""
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import statistics
 import sys
@@ -89,7 +90,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UsageError(f"--checkpoint {args.checkpoint}: no such file")
     env = ArenaEnv(profile, state.name, **entry.observation_overrides(args.checkpoint, options))
     try:
-        context = AgentContext(env.spec_for_agents, args.seed, args.checkpoint, options)
+        context = AgentContext(
+            env.spec_for_agents, args.seed, args.checkpoint, options, greedy=not args.sample
+        )
         agents = build_agents(host, args.agent, context, env.players)
         config = RunConfig(
             args.agent,
@@ -212,11 +215,36 @@ def cmd_verify(args: argparse.Namespace) -> int:
 # -- train ---------------------------------------------------------------------------------
 
 
+TRAIN_ARGS = "train-args.json"
+
+
+def resumed_args(args: argparse.Namespace) -> argparse.Namespace:
+    """On --resume, the run's saved arguments with any newly given ones on top; otherwise
+    save these arguments in the run folder for a later --resume."""
+    given = [a for a in args.argv[2:] if a != "--resume"]  # after "train NAME"
+    if args.resume:
+        if args.out is None:
+            raise UsageError("--resume needs --out DIR, the folder of the run to continue")
+        saved = args.out / TRAIN_ARGS
+        if not saved.is_file():
+            raise UsageError(
+                f"--resume: {args.out} holds no run to resume", "give the run's folder with --out"
+            )
+        argv = ["train", args.trainer, *json.loads(saved.read_text()), *given, "--resume"]
+        resumed = build_parser(args.host).parse_args(argv)
+        resumed.host, resumed.argv = args.host, args.argv
+        return resumed
+    if args.game is None:
+        raise UsageError("arena train needs --game (or --resume with the --out of a run)")
+    return args
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from arena.training import TrainRun, parse_overrides
 
     host: PluginHost = args.host
     host.check()
+    args = resumed_args(args)
     profile = host.profile(args.game)
     if args.max_frames is not None:
         profile = replace(profile, max_frames=args.max_frames)
@@ -224,10 +252,6 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.config is not None and not args.config.is_file():
         raise UsageError(f"--config {args.config}: no such file")
     out = args.out or Path("runs") / f"{args.trainer}-{profile.name}"
-    if args.resume and not out.is_dir():
-        raise UsageError(
-            f"--resume: {out} holds no run to resume", "give the run's folder with --out"
-        )
     run = TrainRun(
         trainer=args.trainer,
         profile=profile,
@@ -241,6 +265,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         args=args,
     )
     out.mkdir(parents=True, exist_ok=True)
+    if not args.resume:
+        saved = args.argv[2:] + ([] if args.out else ["--out", str(out)])
+        (out / TRAIN_ARGS).write_text(json.dumps(saved))
     host.trainers[args.trainer].trainer.train(run)
     return 0
 
@@ -255,7 +282,7 @@ def add_train_commands(commands: argparse._SubParsersAction, host: PluginHost) -
         sub = trainers.add_parser(
             name, help=entry.trainer.description, description=entry.trainer.description
         )
-        sub.add_argument("--game", required=True, help="profile name or .yaml path")
+        sub.add_argument("--game", help="profile name or .yaml path (required unless --resume)")
         sub.add_argument("--state", help="save state to train on (default: the profile's)")
         sub.add_argument("--seed", type=whole_number, default=0)
         sub.add_argument(
@@ -264,7 +291,11 @@ def add_train_commands(commands: argparse._SubParsersAction, host: PluginHost) -
         sub.add_argument(
             "--workers", type=positive_int, default=2, help="emulator worker processes"
         )
-        sub.add_argument("--resume", action="store_true", help="continue the run in --out")
+        sub.add_argument(
+            "--resume",
+            action="store_true",
+            help="continue the run in --out with its saved options (new ones on top)",
+        )
         sub.add_argument(
             "--max-frames", type=positive_int, help="override the profile's time limit"
         )
@@ -387,6 +418,9 @@ def build_parser(host: PluginHost) -> argparse.ArgumentParser:
     run.add_argument("--checkpoint", type=Path, help="a saved agent to load")
     run.add_argument("--option", action="append", metavar="KEY=VALUE", help="agent option")
     run.add_argument("--max-frames", type=positive_int, help="override the profile's time limit")
+    run.add_argument(
+        "--sample", action="store_true", help="sample stochastic policies (default: greedy)"
+    )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
     play = add("play", cmd_play, "replay a .bk2 into a video (mp4/gif) or a window")
@@ -429,8 +463,10 @@ def build_parser(host: PluginHost) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     host = PluginHost()
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser(host).parse_args(argv)
     args.host = host
+    args.argv = [a for a in argv if a != "--debug"]
     try:
         return int(args.handler(args))
     except ArenaError as exc:

@@ -34,11 +34,8 @@ class TrainRun:
     """The trainer's own options (from its ``add_arguments``)."""
 
     def resume_command(self) -> str:
-        """The command line that continues this run."""
-        return (
-            f"arena train {self.trainer} --game {self.profile.name} --state {self.state} "
-            f"--out {self.out} --resume"
-        )
+        """The command line that continues this run (its options are saved in ``out``)."""
+        return f"arena train {self.trainer} --out {self.out} --resume"
 
 
 class Trainer(abc.ABC):

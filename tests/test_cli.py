@@ -7,6 +7,7 @@ from pathlib import Path
 
 import cv2
 import pytest
+
 from conftest import arena
 
 

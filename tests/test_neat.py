@@ -7,11 +7,11 @@ from pathlib import Path
 import neat
 import numpy as np
 import pytest
-from conftest import arena
 
 from arena.plugins.neat_agents.agent import NeatAgent
 from arena.plugins.neat_agents.config import build_config
 from arena.plugins.neat_agents.network import Recurrent
+from conftest import arena
 
 SHORT = ["--pop", "12", "--workers", "2", "--max-frames", "1200"]
 

@@ -6,6 +6,7 @@ import sys
 import zipfile
 
 import pytest
+
 from conftest import ROOT, arena, pip_install_into
 
 

@@ -1,12 +1,12 @@
 """Plugins load through entry points; failures and name conflicts are reported by name."""
 
 import pytest
-from conftest import ROOT, arena, pip_install_into
 
 from arena import Agent, hookimpl
 from arena.errors import PluginError
 from arena.plugin_manager import PluginHost
 from arena.runner import RunConfig, run_episodes
+from conftest import ROOT, arena, pip_install_into
 
 
 @pytest.fixture(scope="module")

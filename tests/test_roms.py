@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 import stable_retro.data
-from conftest import arena
 
 from arena import integrations
+from conftest import arena
 
 
 @pytest.fixture

@@ -30,7 +30,6 @@ from arena.env import ArenaEnv
 from arena.errors import AgentError, UsageError
 from arena.plugins.neat_agents.agent import NeatAgent, save_genome, screen_observation
 from arena.plugins.neat_agents.config import NeatConfig, build_config, parse_config_text
-from arena.plugins.neat_agents.report import plot_statistics
 from arena.profiles import load_profile
 from arena.runner import RunConfig, play_episode, run_episodes
 from arena.training import CsvLog, Trainer, TrainRun
@@ -228,6 +227,8 @@ class Evolution:
     # -- the loop ------------------------------------------------------------------------
 
     def run(self) -> None:
+        from arena.plugins.neat_agents.report import plot_statistics  # matplotlib: a slow import
+
         run, args = self.run_, self.run_.args
         (self.out / f"{self.agent}.ini").write_text(self.neat.text)
         population = (
@@ -269,6 +270,10 @@ class Evolution:
                 if not solved:
                     self._save_population(population)
                 self._save_winner(population)
+                from arena.plugins.neat_agents.report import (
+                    plot_statistics,
+                )  # matplotlib: slow import
+
                 plot_statistics(
                     log.rows(), self.out / "fitness.png", f"{self.agent} on {run.profile.name}"
                 )

@@ -1,0 +1,67 @@
+"""Learning: how far right NEAT gets on Super Mario Bros 1-1 in 100 generations of 50.
+
+Runs (or resumes) ``arena train neat-ff --game mario --generations 100 --pop 50`` into
+``runs/neat-mario-learning`` and reports the best genome's x per generation as a plot and as
+numbers. The flag of 1-1 stands at about x = 3,160 (xscrollHi * 256 + xscrollLo when the
+level ends); the gym-retro tutorials' recurrent pixel NEAT never cleared 1-1 in 777 generations.
+
+    python benchmarks/neat_mario.py [--generations 100] [--pop 50] [--workers 2] [--agent neat-ff]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+FLAG_X = 3160
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--generations", type=int, default=100)
+    parser.add_argument("--pop", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--agent", default="neat-ff", choices=["neat-ff", "neat-rnn"])
+    parser.add_argument("--out", type=Path, default=Path("runs/neat-mario-learning"))
+    args = parser.parse_args()
+    command = [sys.executable, "-m", "arena.cli", "train", args.agent, "--game", "mario",
+               "--generations", str(args.generations), "--pop", str(args.pop),
+               "--workers", str(args.workers), "--out", str(args.out)]  # fmt: skip
+    if (args.out / "checkpoints").is_dir():
+        command.append("--resume")
+    subprocess.run(command, check=True)
+    with (args.out / "stats.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    generations = [int(r["generation"]) for r in rows]
+    best_x = [float(r["best_progress"]) for r in rows]
+    record = [max(best_x[: i + 1]) for i in range(len(best_x))]
+    figure, axes = plt.subplots(figsize=(8, 4))
+    axes.plot(generations, best_x, label="best genome's x", color="tab:blue")
+    axes.plot(generations, record, label="best so far", color="tab:red")
+    axes.axhline(FLAG_X, color="tab:green", linestyle="--", label="flag")
+    axes.set_xlabel("generation")
+    axes.set_ylabel("x reached on 1-1")
+    axes.set_title(f"{args.agent} on Super Mario Bros 1-1, population {args.pop}")
+    axes.legend(loc="lower right")
+    axes.grid(alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(args.out / "x_per_generation.png", dpi=100)
+    first_flag = next((g for g, x in zip(generations, best_x, strict=True) if x >= FLAG_X), None)
+    print(
+        f"generations: {len(rows)}; best x: {max(best_x):.0f} (flag at about {FLAG_X}); "
+        f"flag reached: {'generation ' + str(first_flag) if first_flag is not None else 'no'}"
+    )
+    print(f"x per generation: {', '.join(f'{x:.0f}' for x in best_x)}")
+    print(f"plot: {args.out / 'x_per_generation.png'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+"""The learning curve: episodic return (and the profile's progress) against agent steps."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+
+def plot_learning_curve(out: Path, title: str) -> Path | None:
+    """``out/learning_curve.png`` from ``out/episodes.csv``; None while there is no episode."""
+    with (out / "episodes.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    if not rows:
+        return None
+    steps = [int(r["global_step"]) for r in rows]
+    returns = [float(r["return"]) for r in rows]
+    progress = [float(r["progress"]) if r["progress"] else None for r in rows]
+    window = max(1, len(rows) // 50)
+    smooth = [
+        sum(returns[max(0, i - window + 1) : i + 1]) / len(returns[max(0, i - window + 1) : i + 1])
+        for i in range(len(returns))
+    ]
+    has_progress = any(p is not None for p in progress)
+    figure, axes = plt.subplots(
+        2 if has_progress else 1,
+        1,
+        figsize=(8, 6 if has_progress else 3.5),
+        sharex=True,
+        squeeze=False,
+    )
+    top = axes[0][0]
+    top.scatter(steps, returns, s=4, alpha=0.3, color="tab:blue", label="episode return")
+    top.plot(steps, smooth, color="tab:red", label=f"mean of {window}")
+    top.set_ylabel("return")
+    top.set_title(title)
+    top.legend(loc="upper left")
+    top.grid(alpha=0.3)
+    if has_progress:
+        bottom = axes[1][0]
+        bottom.scatter(
+            steps, [p if p is not None else float("nan") for p in progress], s=4, color="tab:green"
+        )
+        bottom.set_ylabel("progress (best per episode)")
+        bottom.grid(alpha=0.3)
+    axes[-1][0].set_xlabel("agent steps")
+    figure.tight_layout()
+    path = out / "learning_curve.png"
+    tmp = path.with_name(f".{path.name}.tmp.png")
+    figure.savefig(tmp, dpi=100)
+    plt.close(figure)
+    tmp.replace(path)
+    return path

@@ -1,0 +1,411 @@
+"""Proximal Policy Optimization (Schulman et al., 2017) on a game profile, in the shape of
+cleanrl's ppo_atari.py: collect a rollout from parallel envs, estimate advantages with GAE,
+then optimize the clipped surrogate, the value loss and the entropy bonus for a few epochs.
+
+Around the algorithm: a progress bar, ``train.csv`` (one row per update), ``episodes.csv``,
+``learning_curve.png``, TensorBoard when installed, checkpoints written atomically every
+``checkpoint_every`` steps and on Ctrl-C, ``--resume``, and ``model.ckpt`` at the end.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import random
+import time
+from collections import deque
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn, optim
+from tqdm import tqdm
+
+from arena.checkpoints import load_checkpoint, save_checkpoint
+from arena.errors import AgentError, UsageError
+from arena.plugins.ppo_agent.config import PPOConfig
+from arena.plugins.ppo_agent.manifest import AGENT
+from arena.plugins.ppo_agent.model import ActorCritic
+from arena.plugins.ppo_agent.report import plot_learning_curve
+from arena.plugins.ppo_agent.vec_env import EnvSetup, RolloutWorkers
+from arena.training import CsvLog, TrainRun
+
+TRAINING_STATE, MODEL = "training-state", "model"
+UPDATE_FIELDS = [
+    "update",
+    "global_step",
+    "learning_rate",
+    "policy_loss",
+    "value_loss",
+    "entropy",
+    "approx_kl",
+    "clip_fraction",
+    "explained_variance",
+    "steps_per_second",
+    "mean_return",
+    "mean_progress",
+    "episodes",
+]
+EPISODE_FIELDS = ["global_step", "env", "return", "frames", "progress", "done_reason"]
+
+
+def pick_device(name: str) -> torch.device:
+    """``auto`` is CUDA when present, else the CPU."""
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise UsageError(f"--device {name}: CUDA is not available here", "use --device cpu or auto")
+    try:
+        return torch.device(name)
+    except RuntimeError:
+        raise UsageError(
+            f"--device {name!r} is not a torch device", "use auto, cpu or cuda"
+        ) from None
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+class PPORun:
+    def __init__(self, run: TrainRun, config: PPOConfig, device: torch.device) -> None:
+        self.run, self.config, self.device = run, config, device
+        self.observation = dataclasses.asdict(run.profile.observation)
+        self.setup = EnvSetup(
+            run.profile.source,
+            run.profile.name,
+            run.state,
+            run.profile.max_frames,
+            self.observation,
+        )
+        frame = run.profile.observation
+        height, width = frame.resize or (0, 0)  # ActorCritic needs a fixed size; see _shape
+        self.observation_shape = self._shape(height, width)
+        self.n_actions = len(run.profile.actions)
+        self.manifest = {
+            "agent": AGENT,
+            "profile": run.profile.name,
+            "state": run.state,
+            "config_hash": config.digest(),
+            "config": dataclasses.asdict(config),
+            "observation": self.observation,
+            "observation_shape": list(self.observation_shape),
+            "n_actions": self.n_actions,
+        }
+        self.checkpoints = run.out / "checkpoints"
+
+    def _shape(self, height: int, width: int) -> tuple[int, ...]:
+        spec = self.run.profile.observation
+        if not spec.grayscale or spec.resize is None:
+            raise AgentError(
+                f"ppo needs a gray, resized observation; profile {self.run.profile.name!r} "
+                "sets grayscale false or resize null"
+            )
+        return (spec.frame_stack, height, width)
+
+    def autocast(self) -> torch.autocast:
+        """bf16 autocast when the config asks for it (a no-op context otherwise)."""
+        enabled = self.config.precision == "bfloat16"
+        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=enabled)
+
+    # -- checkpoints ---------------------------------------------------------------------
+
+    def _save(
+        self,
+        path: Path,
+        kind: str,
+        agent: ActorCritic,
+        optimizer: optim.Optimizer | None,
+        global_step: int,
+        update: int,
+    ) -> None:
+        state: dict[str, Any] = {
+            "model": agent.state_dict(),
+            "global_step": global_step,
+            "update": update,
+        }
+        if optimizer is not None:
+            state["optimizer"] = optimizer.state_dict()
+            state["torch_rng"] = torch.get_rng_state()
+            state["python_rng"] = list(random.getstate()[1])
+        buffer = io.BytesIO()
+        torch.save(state, buffer)
+        manifest = {**self.manifest, "kind": kind, "global_step": global_step}
+        save_checkpoint(path, manifest, buffer.getvalue())
+
+    def _restore(self, agent: ActorCritic, optimizer: optim.Optimizer) -> tuple[int, int]:
+        found = sorted(self.checkpoints.glob("step-*.ckpt"))
+        if not found:
+            raise UsageError(f"--resume: no checkpoint in {self.checkpoints}")
+        manifest, payload = load_checkpoint(found[-1], AGENT, TRAINING_STATE)
+        if manifest["config_hash"] != self.manifest["config_hash"]:
+            raise AgentError(
+                f"{found[-1]} was written with other hyperparameters than this command builds",
+                "resume with the same --steps/--envs/--set/--config, or start a new --out",
+            )
+        state = torch.load(io.BytesIO(payload), map_location=self.device, weights_only=True)
+        agent.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        torch.set_rng_state(state["torch_rng"].cpu())
+        random.setstate((3, tuple(state["python_rng"]), None))
+        return int(state["global_step"]), int(state["update"])
+
+    # -- the algorithm -------------------------------------------------------------------
+
+    def train(self) -> None:
+        run, config, device = self.run, self.config, self.device
+        seed_everything(run.seed)
+        agent = ActorCritic(self.observation_shape, self.n_actions).to(device)
+        if device.type == "cpu":
+            agent = agent.to(memory_format=torch.channels_last)
+        optimizer = optim.Adam(agent.parameters(), lr=config.learning_rate, eps=1e-5)
+        global_step, start_update = 0, 1
+        if run.resume:
+            global_step, update = self._restore(agent, optimizer)
+            start_update = update + 1
+        where = "CUDA " + torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU"
+        print(
+            f"ppo on {run.profile.title}, {run.state}: "
+            f"{config.num_envs} envs x {config.num_steps} steps, "
+            f"{config.total_steps:,} steps in all, device {device} ({where})"
+            + (f", resuming at step {global_step:,}" if run.resume else ""),
+            flush=True,
+        )
+        resumed_at = start_update if run.resume else None
+        updates_log = CsvLog(run.out / "train.csv", UPDATE_FIELDS, keep_below=resumed_at)
+        episodes_log = CsvLog(
+            run.out / "episodes.csv",
+            EPISODE_FIELDS,
+            keep_below=global_step + 1 if run.resume else None,
+        )
+        board = _tensorboard(run.out)
+
+        # The actor: a CPU copy of the policy that the env workers sample from during rollouts.
+        actor = ActorCritic(self.observation_shape, self.n_actions)
+        actor = actor.to(memory_format=torch.channels_last)
+        actor.load_state_dict(agent.state_dict())
+        bfloat16 = config.precision == "bfloat16"
+        workers = RolloutWorkers(
+            self.setup,
+            config.num_envs,
+            config.num_steps,
+            run.seed + global_step,
+            self.observation_shape,
+            actor,
+            bfloat16,
+        )
+        rollout = workers.buffers
+        recent: deque[tuple[float, float | None]] = deque(maxlen=100)
+        last_checkpoint = global_step
+        bar = tqdm(
+            total=config.num_updates * config.batch_size,
+            initial=global_step,
+            unit="step",
+            unit_scale=True,
+            disable=None,
+            leave=False,
+        )
+        update = start_update - 1
+        try:
+            for update in range(start_update, config.num_updates + 1):
+                started = time.perf_counter()
+                if config.anneal_lr:
+                    fraction = 1.0 - (update - 1.0) / config.num_updates
+                    optimizer.param_groups[0]["lr"] = fraction * config.learning_rate
+
+                # 1. Rollout: every env plays num_steps steps with the current policy.
+                finished = workers.rollout()
+                for episode in finished:
+                    recent.append((episode.episode_return, episode.progress))
+                    episodes_log.append(
+                        {
+                            "global_step": global_step + (episode.step + 1) * config.num_envs,
+                            "env": episode.env,
+                            "return": episode.episode_return,
+                            "frames": episode.frames,
+                            "progress": episode.progress,
+                            "done_reason": episode.done_reason,
+                        }
+                    )
+                global_step += config.batch_size
+                observations, actions = rollout.observations.to(device), rollout.actions.to(device)
+                logprobs, values = rollout.logprobs.to(device), rollout.values.to(device)
+                rewards, dones = rollout.rewards.to(device), rollout.dones.to(device)
+                next_obs, next_done = (
+                    rollout.next_observation.to(device),
+                    rollout.next_done.to(device),
+                )
+
+                # 2. Generalized advantage estimation, bootstrapped from the last value.
+                with torch.no_grad(), self.autocast():
+                    next_value = agent.value(next_obs).float()
+                    advantages = torch.zeros_like(rewards)
+                    last_gae = torch.zeros(config.num_envs, device=device)
+                    for t in reversed(range(config.num_steps)):
+                        if t == config.num_steps - 1:
+                            next_nonterminal, next_values = 1.0 - next_done, next_value
+                        else:
+                            next_nonterminal, next_values = 1.0 - dones[t + 1], values[t + 1]
+                        delta = (
+                            rewards[t] + config.gamma * next_values * next_nonterminal - values[t]
+                        )
+                        last_gae = (
+                            delta + config.gamma * config.gae_lambda * next_nonterminal * last_gae
+                        )
+                        advantages[t] = last_gae
+                    returns = advantages + values
+
+                # 3. Optimize the clipped surrogate for update_epochs epochs of minibatches.
+                b_obs = observations.reshape((-1, *self.observation_shape))
+                b_actions, b_logprobs = actions.reshape(-1), logprobs.reshape(-1)
+                b_advantages, b_returns, b_values = (
+                    advantages.reshape(-1),
+                    returns.reshape(-1),
+                    values.reshape(-1),
+                )
+                clip_fractions, approx_kl = [], torch.tensor(0.0)
+                for _epoch in range(config.update_epochs):
+                    order = torch.randperm(config.batch_size, device=device)
+                    for start in range(0, config.batch_size, config.minibatch_size):
+                        mb = order[start : start + config.minibatch_size]
+                        with self.autocast():
+                            _, new_logprob, entropy, new_value = agent.action_and_value(
+                                b_obs[mb], b_actions[mb]
+                            )
+                        new_logprob, entropy, new_value = (
+                            new_logprob.float(),
+                            entropy.float(),
+                            new_value.float(),
+                        )
+                        log_ratio = new_logprob - b_logprobs[mb]
+                        ratio = log_ratio.exp()
+                        with torch.no_grad():
+                            approx_kl = ((ratio - 1) - log_ratio).mean()
+                            clip_fractions.append(
+                                ((ratio - 1.0).abs() > config.clip_coef).float().mean().item()
+                            )
+                        mb_advantages = b_advantages[mb]
+                        if config.norm_adv:
+                            mb_advantages = (mb_advantages - mb_advantages.mean()) / (
+                                mb_advantages.std() + 1e-8
+                            )
+                        # Policy loss: the clipped surrogate objective (negated, to minimize).
+                        pg_loss = torch.max(
+                            -mb_advantages * ratio,
+                            -mb_advantages
+                            * torch.clamp(ratio, 1 - config.clip_coef, 1 + config.clip_coef),
+                        ).mean()
+                        # Value loss, optionally clipped around the rollout's value estimate.
+                        if config.clip_vloss:
+                            v_clipped = b_values[mb] + torch.clamp(
+                                new_value - b_values[mb], -config.clip_coef, config.clip_coef
+                            )
+                            v_loss = (
+                                0.5
+                                * torch.max(
+                                    (new_value - b_returns[mb]) ** 2,
+                                    (v_clipped - b_returns[mb]) ** 2,
+                                ).mean()
+                            )
+                        else:
+                            v_loss = 0.5 * ((new_value - b_returns[mb]) ** 2).mean()
+                        entropy_loss = entropy.mean()
+                        loss = pg_loss - config.ent_coef * entropy_loss + config.vf_coef * v_loss
+                        optimizer.zero_grad()
+                        loss.backward()
+                        nn.utils.clip_grad_norm_(agent.parameters(), config.max_grad_norm)
+                        optimizer.step()
+                    if config.target_kl is not None and approx_kl > config.target_kl:
+                        break
+
+                actor.load_state_dict(agent.state_dict())  # in place: the workers see it at once
+
+                # 4. Log, plot, checkpoint.
+                variance = b_returns.var()
+                explained = (
+                    float("nan")
+                    if variance == 0
+                    else float(1 - (b_returns - b_values).var() / variance)
+                )
+                seconds = time.perf_counter() - started
+                mean_return = np.mean([r for r, _ in recent]) if recent else float("nan")
+                progress = [p for _, p in recent if p is not None]
+                row = {
+                    "update": update,
+                    "global_step": global_step,
+                    "learning_rate": optimizer.param_groups[0]["lr"],
+                    "policy_loss": pg_loss.item(),
+                    "value_loss": v_loss.item(),
+                    "entropy": entropy_loss.item(),
+                    "approx_kl": approx_kl.item(),
+                    "clip_fraction": float(np.mean(clip_fractions)),
+                    "explained_variance": explained,
+                    "steps_per_second": round(config.batch_size / seconds),
+                    "mean_return": mean_return,
+                    "mean_progress": np.mean(progress) if progress else "",
+                    "episodes": len(finished),
+                }
+                if not all(np.isfinite([row["policy_loss"], row["value_loss"], row["entropy"]])):
+                    raise AgentError(
+                        f"update {update}: losses are no longer finite ({row}); "
+                        "lower learning_rate or max_grad_norm"
+                    )
+                updates_log.append(row)
+                if board is not None:
+                    for key, value in row.items():
+                        if isinstance(value, int | float) and key not in ("update", "global_step"):
+                            board.add_scalar(key, value, global_step)
+                bar.update(config.batch_size)
+                bar.set_postfix(
+                    steps_per_s=row["steps_per_second"], recent_return=f"{mean_return:.1f}"
+                )
+                if global_step - last_checkpoint >= config.checkpoint_every:
+                    self._save(
+                        self.checkpoints / f"step-{global_step:010d}.ckpt",
+                        TRAINING_STATE,
+                        agent,
+                        optimizer,
+                        global_step,
+                        update,
+                    )
+                    plot_learning_curve(run.out, f"ppo on {run.profile.name}")
+                    last_checkpoint = global_step
+        except KeyboardInterrupt:
+            bar.close()
+            # The interrupted update is redone on resume: label the save with the last whole one.
+            done_steps = (update - 1) * config.batch_size
+            path = self.checkpoints / f"step-{done_steps:010d}.ckpt"
+            self._save(path, TRAINING_STATE, agent, optimizer, done_steps, update - 1)
+            print(f"\ninterrupted; saved {path}\nresume with: {run.resume_command()}", flush=True)
+            raise
+        finally:
+            workers.close()
+            if board is not None:
+                board.close()
+        bar.close()
+        self._save(
+            self.checkpoints / f"step-{global_step:010d}.ckpt",
+            TRAINING_STATE,
+            agent,
+            optimizer,
+            global_step,
+            update,
+        )
+        self._save(run.out / "model.ckpt", MODEL, agent, None, global_step, update)
+        plot_learning_curve(run.out, f"ppo on {run.profile.name}")
+        model = run.out / "model.ckpt"
+        play = f"arena run --agent ppo --checkpoint {model} --game {run.profile.name}"
+        play += f" --state {run.state}"
+        print(f"model: {model} ({global_step:,} steps); play it with: {play}", flush=True)
+
+
+def _tensorboard(out: Path) -> Any:
+    """A TensorBoard writer when the tensorboard extra is installed, else None."""
+    try:
+        from torch.utils.tensorboard import SummaryWriter
+    except ImportError:
+        return None
+    return SummaryWriter(str(out / "tensorboard"))
