@@ -309,6 +309,48 @@ def add_train_commands(commands: argparse._SubParsersAction, host: PluginHost) -
         sub.set_defaults(handler=cmd_train)
 
 
+# -- bench ---------------------------------------------------------------------------------
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from arena.bench import AgentSpec, run_bench
+    from arena.leaderboard import (
+        build_leaderboard,
+        format_leaderboard,
+        load_results,
+        write_leaderboard,
+    )
+
+    host: PluginHost = args.host
+    host.check()
+    agents = [AgentSpec.parse(a) for a in args.agents]
+    out = args.out or Path("runs") / f"bench-{Path(args.suite).stem}"
+    results = run_bench(host, agents, args.suite, out, args.workers, args.resume, echo)
+    board = build_leaderboard(load_results(results), host)
+    echo(format_leaderboard(board))
+    csv_path, json_path = write_leaderboard(board, out)
+    echo(f"leaderboard: {csv_path}, {json_path}")
+    return 0
+
+
+def cmd_leaderboard(args: argparse.Namespace) -> int:
+    from arena.bench import RESULTS
+    from arena.leaderboard import (
+        build_leaderboard,
+        format_leaderboard,
+        load_results,
+        write_leaderboard,
+    )
+
+    results = args.path / RESULTS if args.path.is_dir() else args.path
+    if not results.is_file():
+        raise UsageError(f"{args.path}: no benchmark results ({RESULTS}) there")
+    board = build_leaderboard(load_results(results), args.host)
+    echo(format_leaderboard(board))
+    write_leaderboard(board, results.parent)
+    return 0
+
+
 # -- roms and plugins ----------------------------------------------------------------------
 
 
@@ -375,6 +417,8 @@ def cmd_plugins(args: argparse.Namespace) -> int:
             echo(f"    trainer {name}: {host.trainers[name].trainer.description}")
         if record.games:
             echo(f"    games: {', '.join(record.games)}")
+        if record.suites:
+            echo(f"    suites: {', '.join(record.suites)}")
         if record.error:
             echo(f"    FAILED: {record.error}")
     for conflict in host.conflicts:
@@ -455,6 +499,23 @@ def build_parser(host: PluginHost) -> argparse.ArgumentParser:
         "list", help="every game profile and whether its ROM is installed"
     )
     lst.set_defaults(handler=cmd_roms_list)
+
+    bench = add("bench", cmd_bench, "play agents on the same cells of a suite; print a leaderboard")
+    bench.add_argument("agents", nargs="+", metavar="AGENT[:CHECKPOINT]")
+    bench.add_argument(
+        "--suite", default="smoke", help="suite name (see `arena plugins`) or .yaml path"
+    )
+    bench.add_argument("--workers", type=positive_int, default=2, help="emulator worker processes")
+    bench.add_argument(
+        "--out", type=Path, metavar="DIR", help="results folder (default: runs/bench-SUITE)"
+    )
+    bench.add_argument(
+        "--resume", action="store_true", help="skip the cells already in DIR's results"
+    )
+    board = add(
+        "leaderboard", cmd_leaderboard, "print and export the leaderboard of benchmark results"
+    )
+    board.add_argument("path", type=Path, help="a bench --out folder or its results.jsonl")
 
     add("plugins", cmd_plugins, "list plugins, where they come from and what they register")
     add_train_commands(commands, host)

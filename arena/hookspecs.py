@@ -30,6 +30,9 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 RegisterAgent = Callable[..., None]
 """``register(name, factory, description="", observation=None)``"""
 
+RegisterSuite = Callable[[Path], None]
+"""``register(path)``: a benchmark suite YAML file; the suite's name is the file's stem."""
+
 RegisterTrainer = Callable[..., None]
 """``register(name: str, trainer: arena.training.Trainer)``"""
 
@@ -49,6 +52,16 @@ def arena_register_agents(register: RegisterAgent) -> None:
     profile's observation spec (e.g. ``{"resize": (28, 30), "frame_stack": 1}``). Names are
     unique across all plugins: a second plugin registering the same name is an error that
     names both plugins.
+    """
+
+
+@hookspec
+def arena_register_suites(register: RegisterSuite) -> None:
+    """Register benchmark suites by calling ``register(path)`` for each suite YAML file.
+
+    Called once, when the plugin manager starts. A suite lists cells (game, states, seeds,
+    time limit) that ``arena bench`` plays with every agent; it is validated when used.
+    Names (file stems) are unique across all plugins.
     """
 
 
@@ -77,6 +90,7 @@ __all__ = [
     "AgentFactory",
     "arena_register_agents",
     "arena_register_games",
+    "arena_register_suites",
     "arena_register_trainers",
     "hookimpl",
     "hookspec",

@@ -31,6 +31,7 @@ class PluginRecord:
     origin: str
     agents: list[str] = field(default_factory=list)
     games: list[str] = field(default_factory=list)
+    suites: list[str] = field(default_factory=list)
     trainers: list[str] = field(default_factory=list)
     error: str | None = None
 
@@ -79,6 +80,7 @@ class PluginHost:
         self.agents: dict[str, AgentEntry] = {}
         self.games: dict[str, GameEntry] = {}
         self.trainers: dict[str, TrainerEntry] = {}
+        self.suites: dict[str, GameEntry] = {}
         self.conflicts: list[str] = []
         self._profiles: dict[str, Profile] = {}
         if entry_points:
@@ -117,6 +119,7 @@ class PluginHost:
             (self.pm.hook.arena_register_agents, self._agent_registrar),
             (self.pm.hook.arena_register_games, self._game_registrar),
             (self.pm.hook.arena_register_trainers, self._trainer_registrar),
+            (self.pm.hook.arena_register_suites, self._suite_registrar),
         )
         for hook, registrar in hooks:
             # Each implementation is called on its own (not through the combined hook call)
@@ -156,6 +159,19 @@ class PluginHost:
                 return
             self.games[name] = GameEntry(name, path, record.name)
             record.games.append(name)
+
+        return register
+
+    def _suite_registrar(self, record: PluginRecord) -> hookspecs.RegisterSuite:
+        def register(path: Path | str) -> None:
+            path = Path(path)
+            if path.suffix not in (".yaml", ".yml"):
+                raise PluginError(f"plugin {record.name!r} registered {path}, not a .yaml file")
+            if path.stem in self.suites:
+                self._conflict("suite", path.stem, self.suites[path.stem].plugin, record.name)
+                return
+            self.suites[path.stem] = GameEntry(path.stem, path, record.name)
+            record.suites.append(path.stem)
 
         return register
 

@@ -91,6 +91,8 @@ class Profile:
     """Reward terms per player: ``rewards[0]`` for player 1, ``rewards[1]`` for player 2."""
     done: Mapping[str, Expression]
     progress: Expression | None
+    reference_score: float | None = None
+    """A strong episode return (best known or human) that normalized scores map to 1."""
 
     @property
     def action_names(self) -> list[str]:
@@ -132,6 +134,7 @@ _TOP_KEYS = {
     "done",
     "progress",
     "actions_p2",
+    "reference_score",
 }
 _REQUIRED = ("game", "states", "actions", "reward", "done")
 
@@ -309,6 +312,9 @@ class _Checker:
             rewards=tuple(rewards),
             done=self.terms(raw["done"], known, "done"),
             progress=None if progress is None else self.expression(progress, known, "progress"),
+            reference_score=None
+            if raw.get("reference_score") is None
+            else self.number(raw["reference_score"], "reference_score"),
         )
 
     def states(self, game: str, raw: Any) -> dict[str, StateSpec]:

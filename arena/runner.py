@@ -120,40 +120,48 @@ class RunConfig:
     """Added to movie names, e.g. a generation number."""
 
 
+def record_episode(
+    env: ArenaEnv, agents: Sequence[Agent], config: RunConfig, episode: int
+) -> EpisodeResult:
+    """Play episode number ``episode`` (seed ``config.seed + episode``); with ``config.record``,
+    write its .bk2 (renamed into place once whole) and sidecar."""
+    seed = config.seed + episode
+    movie = final = None
+    if config.record:
+        config.record.mkdir(parents=True, exist_ok=True)
+        tag = f"-{config.tag}" if config.tag else ""
+        stem = f"{env.profile.name}-{env.state.name}-{config.agent}{tag}-seed{seed}"
+        final = config.record / f"{stem}.bk2"
+        movie = config.record / f".{stem}.part.bk2"
+    try:
+        result = play_episode(env, agents, seed, movie)
+    except BaseException:
+        if movie:
+            env.emulator.stop_movie()
+            movie.unlink(missing_ok=True)
+        raise
+    result.agent, result.episode = config.agent, episode
+    if movie and final:
+        movie.replace(final)
+        result.movie = str(final)
+        write_sidecar(final, _sidecar(env, result, config, integrations.rom_sha1(env.emulator.rom)))
+    return result
+
+
 def run_episodes(
     env: ArenaEnv,
     agents: Sequence[Agent],
     config: RunConfig,
     on_episode: Callable[[EpisodeResult], None] | None = None,
 ) -> list[EpisodeResult]:
-    """Play ``config.episodes`` episodes (seeds ``seed``, ``seed + 1``...), recording each."""
-    if config.record:
-        config.record.mkdir(parents=True, exist_ok=True)
+    """Play ``config.episodes`` episodes (seeds ``seed``, ``seed + 1``...), recording each and
+    appending its result to the results file (default ``record/results.jsonl``)."""
     results_file = config.results or (config.record / "results.jsonl" if config.record else None)
     if results_file:
         results_file.parent.mkdir(parents=True, exist_ok=True)
-    rom_sha1 = integrations.rom_sha1(env.emulator.rom)
     results = []
     for episode in range(config.episodes):
-        seed = config.seed + episode
-        movie = final = None
-        if config.record:
-            tag = f"-{config.tag}" if config.tag else ""
-            stem = f"{env.profile.name}-{env.state.name}-{config.agent}{tag}-seed{seed}"
-            final = config.record / f"{stem}.bk2"
-            movie = config.record / f".{stem}.part.bk2"  # renamed once the episode is whole
-        try:
-            result = play_episode(env, agents, seed, movie)
-        except BaseException:
-            if movie:
-                env.emulator.stop_movie()
-                movie.unlink(missing_ok=True)
-            raise
-        result.agent, result.episode = config.agent, episode
-        if movie and final:
-            movie.replace(final)
-            result.movie = str(final)
-            write_sidecar(final, _sidecar(env, result, config, rom_sha1))
+        result = record_episode(env, agents, config, episode)
         if results_file:
             with results_file.open("a") as fh:
                 fh.write(json.dumps(asdict(result)) + "\n")

@@ -1,4 +1,4 @@
-"""Registers the game profiles that ship with retro-arena (``arena.games``)."""
+"""Registers the game profiles and benchmark suites that ship with retro-arena (``arena.games``)."""
 
 from __future__ import annotations
 
@@ -6,15 +6,18 @@ from importlib.resources import files
 from pathlib import Path
 
 from arena import hookimpl
-from arena.hookspecs import RegisterGame
+from arena.hookspecs import RegisterGame, RegisterSuite
 
-
-def profile_paths() -> list[Path]:
-    """The built-in profile files, sorted by name."""
-    return sorted(Path(str(files("arena.games"))).glob("*.yaml"))
+GAMES = Path(str(files("arena.games")))
 
 
 @hookimpl
 def arena_register_games(register: RegisterGame) -> None:
-    for path in profile_paths():
+    for path in sorted(GAMES.glob("*.yaml")):
+        register(path)
+
+
+@hookimpl
+def arena_register_suites(register: RegisterSuite) -> None:
+    for path in sorted((GAMES / "suites").glob("*.yaml")):
         register(path)

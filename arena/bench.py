@@ -1,0 +1,365 @@
+"""Head-to-head benchmarks: every agent plays exactly the same cells (game, state, seed, time
+limit) of a suite, in parallel worker processes, each cell recorded as a .bk2 with sidecar.
+
+The parent process is the single writer of ``results.jsonl`` (one line per finished cell,
+flushed at once). A worker that dies, even by SIGKILL, is replaced and its cell retried; the
+emulator is deterministic, so a retry plays the same episode. ``--resume`` skips cells already
+in the results file, so nothing is lost or doubled.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import multiprocessing
+import re
+import signal
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, replace
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Any
+
+from arena import roms
+from arena.errors import ArenaError, ProfileError, UsageError, did_you_mean
+from arena.plugin_manager import PluginHost
+from arena.profiles import read_yaml
+
+MAX_ATTEMPTS = 3
+RESULTS = "results.jsonl"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One benchmark cell: every agent plays it once."""
+
+    game: str
+    state: str
+    seed: int
+    max_frames: int
+
+    @property
+    def id(self) -> str:
+        return f"{self.game}/{self.state}/seed{self.seed}/{self.max_frames}"
+
+
+@dataclass(frozen=True)
+class AgentSpec:
+    """``NAME`` or ``NAME:CHECKPOINT`` from the command line; ``label`` names it in tables."""
+
+    name: str
+    checkpoint: str | None
+    label: str
+
+    @classmethod
+    def parse(cls, text: str) -> AgentSpec:
+        name, _, checkpoint = text.partition(":")
+        return cls(name, checkpoint or None, text)
+
+
+@dataclass(frozen=True)
+class Job:
+    agent: AgentSpec
+    cell: Cell
+
+    @property
+    def id(self) -> str:
+        return f"{self.agent.label}|{self.cell.id}"
+
+
+def load_suite(host: PluginHost, name: str) -> tuple[list[Cell], list[tuple[str, str]]]:
+    """The suite's playable cells, and (cell, reason) for those skipped for a missing ROM."""
+    if name in host.suites:
+        path = host.suites[name].path
+    elif name.endswith((".yaml", ".yml")) and Path(name).is_file():
+        path = Path(name)
+    else:
+        valid = ", ".join(sorted(host.suites))
+        raise UsageError(
+            f"unknown suite {name!r}{did_you_mean(name, host.suites)}; "
+            f"valid: {valid}, or a suite .yaml"
+        )
+    raw = read_yaml(path, "suite")
+    source = str(path)
+    if not isinstance(raw, dict) or not isinstance(raw.get("cells"), list) or not raw["cells"]:
+        raise ProfileError(source, "cells", "a suite needs a non-empty list of cells")
+    if unknown := set(raw) - {"description", "cells"}:
+        raise ProfileError(source, sorted(unknown)[0], "unknown key; valid: description, cells")
+    cells, skipped = [], []
+    for index, entry in enumerate(raw["cells"]):
+        where = f"cells[{index}]"
+        if not isinstance(entry, dict):
+            raise ProfileError(source, where, f"expected a mapping, got {entry!r}")
+        if unknown := set(entry) - {"game", "states", "seeds", "max_frames"}:
+            key = sorted(unknown)[0]
+            raise ProfileError(
+                source,
+                f"{where}.{key}",
+                f"unknown key{did_you_mean(key, ['game', 'states', 'seeds', 'max_frames'])}",
+            )
+        try:
+            profile = host.profile(str(entry.get("game")))
+        except ArenaError as exc:
+            raise ProfileError(source, f"{where}.game", exc.message) from None
+        states = entry.get("states") or [profile.default_state]
+        seeds = entry.get("seeds") or [0]
+        max_frames = entry.get("max_frames", profile.max_frames)
+        if not isinstance(max_frames, int) or isinstance(max_frames, bool) or max_frames < 1:
+            raise ProfileError(
+                source,
+                f"{where}.max_frames",
+                f"expected a positive whole number, got {max_frames!r}",
+            )
+        if not all(isinstance(s, int) and not isinstance(s, bool) for s in seeds):
+            raise ProfileError(source, f"{where}.seeds", f"expected whole numbers, got {seeds!r}")
+        status = roms.rom_status(profile.game)
+        for state in states:
+            try:
+                spec = profile.state(str(state))
+            except ArenaError as exc:
+                raise ProfileError(source, f"{where}.states", exc.message) from None
+            if spec.players != 1:
+                problem = f"{state} is for {spec.players} players; benchmarks play 1-player states"
+                raise ProfileError(source, f"{where}.states", problem)
+            for seed in seeds:
+                cell = Cell(profile.name, spec.name, seed, max_frames)
+                if status.installed:
+                    cells.append(cell)
+                else:
+                    skipped.append((cell.id, status.detail))
+    return cells, skipped
+
+
+def check_agents(host: PluginHost, agents: Iterable[AgentSpec]) -> None:
+    """Fail before any worker starts: unknown agents, missing or foreign checkpoints."""
+    for agent in agents:
+        entry = host.agent(agent.name)
+        checkpoint = Path(agent.checkpoint) if agent.checkpoint else None
+        if checkpoint is not None and not checkpoint.exists():
+            raise UsageError(f"{agent.label}: no such checkpoint {checkpoint}")
+        entry.observation_overrides(checkpoint, {})  # reads and checks the manifest
+
+
+def finished_jobs(results: Path) -> set[str]:
+    """The jobs already in the results file; a last line cut by a crash is dropped first."""
+    if not results.exists():
+        return set()
+    data = results.read_bytes()
+    if data and not data.endswith(b"\n"):
+        results.write_bytes(data[: data.rfind(b"\n") + 1])
+    done = set()
+    for line in results.read_text().splitlines():
+        try:
+            done.add(json.loads(line)["job"])
+        except (ValueError, KeyError):
+            continue  # a line cut by a crash: that cell runs again
+    return done
+
+
+# -- workers -------------------------------------------------------------------------------
+
+
+def _play(host: PluginHost, cache: dict[str, Any], job: Job, movies: Path) -> dict[str, Any]:
+    """Play one job in this worker, keeping its env alive while the game stays the same."""
+    from arena.agents import AgentContext
+    from arena.cli import build_agents
+    from arena.env import ArenaEnv
+    from arena.runner import RunConfig, record_episode
+
+    entry = host.agent(job.agent.name)
+    checkpoint = Path(job.agent.checkpoint) if job.agent.checkpoint else None
+    overrides = entry.observation_overrides(checkpoint, {})
+    key = json.dumps([job.cell.game, job.cell.state, job.cell.max_frames, overrides], default=str)
+    if cache.get("key") != key:
+        if "env" in cache:
+            cache.pop("env").close()  # one emulator per process
+        profile = replace(host.profile(job.cell.game), max_frames=job.cell.max_frames)
+        cache["env"], cache["key"] = ArenaEnv(profile, job.cell.state, **overrides), key
+    env = cache["env"]
+    agents = build_agents(
+        host, job.agent.name, AgentContext(env.spec_for_agents, job.cell.seed, checkpoint), 1
+    )
+    folder = movies / re.sub(r"[^A-Za-z0-9._-]+", "_", job.agent.label)  # one folder per agent
+    config = RunConfig(
+        job.agent.name, episodes=1, seed=job.cell.seed, record=folder, checkpoint=checkpoint
+    )
+    result = record_episode(env, agents, config, 0)
+    return {
+        "job": job.id,
+        "cell": job.cell.id,
+        **asdict(job.cell),
+        "agent": job.agent.label,
+        "agent_name": job.agent.name,
+        "checkpoint": job.agent.checkpoint,
+        "return": result.episode_return,
+        "frames": result.frames,
+        "progress": result.progress,
+        "done_reason": result.done_reason,
+        "forfeit": result.forfeit,
+        "movie": result.movie,
+        "seconds": round(result.seconds, 3),
+    }
+
+
+def failure(job: Job, error: str) -> dict[str, Any]:
+    """The results line of a cell that could not be played."""
+    return {
+        "job": job.id,
+        "cell": job.cell.id,
+        **asdict(job.cell),
+        "agent": job.agent.label,
+        "error": error,
+    }
+
+
+def _worker(conn: Connection, movies: Path) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    host, cache = PluginHost(), dict[str, Any]()
+    while True:
+        job = conn.recv()
+        if job is None:
+            if "env" in cache:
+                cache["env"].close()
+            return
+        try:
+            conn.send(("done", _play(host, cache, job, movies)))
+        except ArenaError as exc:
+            conn.send(("error", str(exc)))
+        except Exception as exc:  # a bug in one cell must not take the worker down
+            conn.send(("error", f"{type(exc).__name__}: {exc}"))
+
+
+class WorkerPool:
+    """Worker processes that each run one job at a time; dead ones are replaced."""
+
+    def __init__(self, size: int, movies: Path) -> None:
+        self.context = multiprocessing.get_context("spawn")
+        self.movies = movies
+        self.workers: list[tuple[Any, Connection]] = [self._start() for _ in range(size)]
+
+    def _start(self) -> tuple[Any, Connection]:
+        parent, child = self.context.Pipe()
+        process = self.context.Process(target=_worker, args=(child, self.movies), daemon=True)
+        process.start()
+        return process, parent
+
+    def run(
+        self,
+        jobs: Iterable[Job],
+        on_result: Callable[[Job, dict[str, Any]], None],
+        on_retry: Callable[[Job, str], None],
+    ) -> None:
+        pending: deque[Job] = deque(jobs)
+        attempts: dict[str, int] = {}
+        busy: dict[int, Job] = {}  # worker index -> job
+        while pending or busy:
+            for index in range(len(self.workers)):
+                if index not in busy and pending:
+                    if not self.workers[index][0].is_alive():  # died while idle
+                        self.workers[index] = self._start()
+                    busy[index] = job = pending.popleft()
+                    # If it died just now, its sentinel reports it below and the job is retried.
+                    with contextlib.suppress(BrokenPipeError, OSError):
+                        self.workers[index][1].send(job)
+            waitables: dict[Any, tuple[str, int]] = {}
+            for index in busy:
+                process, conn = self.workers[index]
+                waitables[conn] = ("message", index)
+                waitables[process.sentinel] = ("death", index)
+            for ready in wait(list(waitables)):
+                kind, index = waitables[ready]
+                if index not in busy:
+                    continue
+                job = busy[index]
+                process, conn = self.workers[index]
+                if kind == "message":
+                    try:
+                        status, payload = conn.recv()
+                    except (EOFError, OSError):
+                        continue  # its death is handled through the sentinel
+                    del busy[index]
+                    on_result(job, payload if status == "done" else failure(job, payload))
+                else:  # the worker died: replace it and retry its job
+                    del busy[index]
+                    process.join(timeout=1)
+                    self.workers[index] = self._start()
+                    attempts[job.id] = attempts.get(job.id, 0) + 1
+                    reason = f"worker {process.pid} died (exit code {process.exitcode})"
+                    if attempts[job.id] < MAX_ATTEMPTS:
+                        on_retry(job, reason)
+                        pending.appendleft(job)
+                    else:
+                        on_result(job, failure(job, f"{reason}, {MAX_ATTEMPTS} times"))
+
+    def close(self) -> None:
+        for process, conn in self.workers:
+            if process.is_alive():
+                try:
+                    conn.send(None)
+                except (BrokenPipeError, OSError):
+                    continue
+        for process, _ in self.workers:
+            process.join(timeout=5)
+            if process.is_alive():
+                process.terminate()
+
+    def pids(self) -> list[int]:
+        return [process.pid for process, _ in self.workers]
+
+
+def run_bench(
+    host: PluginHost,
+    agents: list[AgentSpec],
+    suite: str,
+    out: Path,
+    workers: int,
+    resume: bool,
+    echo: Callable[[str], None],
+) -> Path:
+    """Run every agent on every cell of ``suite``; return the results file."""
+    cells, skipped = load_suite(host, suite)
+    check_agents(host, agents)
+    labels = [a.label for a in agents]
+    if len(set(labels)) != len(labels):
+        raise UsageError(f"an agent is listed twice: {', '.join(labels)}")
+    for cell, reason in skipped:
+        echo(f"skipped   {cell}: {reason}")
+    results = out / RESULTS
+    if results.exists() and not resume:
+        raise UsageError(
+            f"{out} already holds benchmark results",
+            "add --resume to continue them, or use another --out",
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    done = finished_jobs(results)
+    jobs = [job for cell in cells for agent in agents if (job := Job(agent, cell)).id not in done]
+    echo(
+        f"suite {suite}: {len(cells)} cells x {len(agents)} agents; {len(jobs)} to play"
+        + (f", {len(done)} already done" if done else "")
+        + f", {workers} worker(s)"
+    )
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(jobs), unit="cell", disable=None, leave=False)
+
+    def on_result(job: Job, record: dict[str, Any]) -> None:
+        with results.open("a") as fh:  # the single writer, one line per cell
+            fh.write(json.dumps(record) + "\n")
+            fh.flush()
+        if "error" in record:
+            bar.write(f"FAILED    {job.id}: {record['error']}")
+        bar.update()
+
+    pool = WorkerPool(workers, out / "movies")
+    started = time.perf_counter()
+    try:
+        pool.run(jobs, on_result, lambda job, why: bar.write(f"retrying {job.id}: {why}"))
+    finally:
+        pool.close()
+        bar.close()
+    echo(
+        f"{len(jobs)} cell(s) played in {time.perf_counter() - started:.1f} s; results in {results}"
+    )
+    return results

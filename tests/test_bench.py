@@ -1,0 +1,195 @@
+"""Benchmarks: every agent on the same cells, single-writer results, resume, worker death,
+leaderboards with IQM and stratified-bootstrap CIs."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from arena.leaderboard import bootstrap_ci, iqm
+from conftest import ROOT, arena, pip_install_into
+
+SUITE = """
+description: a tiny suite for tests
+cells:
+  - {game: airstriker, states: [Level1], seeds: [0, 1], max_frames: 400}
+  - {game: mario, seeds: [0, 1], max_frames: 400}
+"""
+
+
+@pytest.fixture(scope="module")
+def hold_site(tmp_path_factory):
+    site = tmp_path_factory.mktemp("site")
+    pip_install_into(site, ROOT / "examples" / "arena-hold-agent")
+    return {"PYTHONPATH": str(site)}
+
+
+@pytest.fixture
+def suite(tmp_path):
+    path = tmp_path / "tiny.yaml"
+    path.write_text(SUITE)
+    return path
+
+
+def results(out):
+    return [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+
+
+def test_every_agent_plays_the_same_cells(tmp_path, suite, hold_site):
+    out = tmp_path / "bench"
+    run = arena("bench", "random", "hold", "--suite", str(suite), "--out", str(out), env=hold_site)
+    assert run.returncode == 0, run.stderr
+    rows = results(out)
+    assert len(rows) == 8 and len({r["job"] for r in rows}) == 8
+    cells = {
+        agent: sorted(r["cell"] for r in rows if r["agent"] == agent)
+        for agent in ("random", "hold")
+    }
+    assert cells["random"] == cells["hold"] and len(cells["random"]) == 4
+    assert "mario/Level1-1/seed0/400" in cells["random"]
+    for name in ("airstriker", "mario", "overall (normalized)", "win rate"):
+        assert name in run.stdout
+    board = json.loads((out / "leaderboard.json").read_text())
+    assert {r["scope"] for r in board["rows"]} == {"airstriker", "mario", "overall (normalized)"}
+    assert (out / "leaderboard.csv").read_text().startswith("scope,agent,episodes,mean,iqm")
+    assert arena("verify", str(out / "movies"), env=hold_site).returncode == 0
+
+
+def test_resume_skips_finished_cells_and_replays_a_lost_one(tmp_path, suite):
+    out = tmp_path / "bench"
+    assert arena("bench", "random", "--suite", str(suite), "--out", str(out)).returncode == 0
+    again = arena("bench", "random", "--suite", str(suite), "--out", str(out))
+    assert again.returncode == 2 and "already holds benchmark results" in again.stderr
+    lines = (out / "results.jsonl").read_text().splitlines()
+    (out / "results.jsonl").write_text(
+        "\n".join(lines[:-1]) + "\n" + lines[-1][:20]
+    )  # a line cut by a crash
+    resumed = arena("bench", "random", "--suite", str(suite), "--out", str(out), "--resume")
+    assert resumed.returncode == 0 and "1 to play, 3 already done" in resumed.stdout
+    rows = [r for r in results_lenient(out)]
+    assert sorted(r["job"] for r in rows) == sorted({r["job"] for r in rows}) and len(rows) == 4
+
+
+def results_lenient(out):
+    for line in (out / "results.jsonl").read_text().splitlines():
+        try:
+            yield json.loads(line)
+        except ValueError:
+            continue
+
+
+def test_a_killed_worker_is_replaced_and_no_result_is_lost_or_doubled(tmp_path):
+    suite = tmp_path / "longer.yaml"
+    suite.write_text("cells:\n  - {game: pong, seeds: [0, 1, 2, 3, 4, 5], max_frames: 4000}\n")
+    out = tmp_path / "bench"
+    bench = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "arena.cli",
+            "bench",
+            "random",
+            "--suite",
+            str(suite),
+            "--out",
+            str(out),
+            "--workers",
+            "2",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.time() + 60
+    children: list[int] = []
+    while time.time() < deadline and not children:
+        time.sleep(0.3)
+        listing = subprocess.run(
+            ["ps", "-ww", "-o", "pid=,args=", "--ppid", str(bench.pid)],
+            capture_output=True,
+            text=True,
+        ).stdout
+        children = [int(line.split()[0]) for line in listing.splitlines() if "spawn" in line]
+    assert children, "no worker process appeared"
+    time.sleep(0.5)
+    os.kill(children[0], signal.SIGKILL)
+    stdout, stderr = bench.communicate(timeout=300)
+    assert bench.returncode == 0, stderr
+    rows = results(out)
+    assert len(rows) == 6 and len({r["job"] for r in rows}) == 6
+    assert all("error" not in r for r in rows)
+    assert (
+        "retrying random|pong/Start/" in stdout + stderr
+        and "died (exit code -9)" in stdout + stderr
+    )
+
+
+BAD = [
+    (["bench", "randm"], "unknown agent 'randm' (did you mean 'random'?)"),
+    (["bench", "random", "--suite", "smok"], "unknown suite 'smok' (did you mean 'smoke'?)"),
+    (["bench", "ppo:/no/such.ckpt"], "no such checkpoint /no/such.ckpt"),
+    (["bench", "random", "random"], "an agent is listed twice"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), BAD)
+def test_bad_input_is_one_clear_line(tmp_path, args, message):
+    result = arena(*args, "--out", str(tmp_path / "b"))
+    assert result.returncode != 0 and message in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "b" / "results.jsonl").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "cells:\n  - {game: mario, states: [Level9-9]}\n",
+            "cells[0].states: unknown state of profile 'mario' 'Level9-9'",
+        ),
+        (
+            "cells:\n  - {game: pong, states: [Start.2P]}\n",
+            "Start.2P is for 2 players; benchmarks play 1-player states",
+        ),
+        (
+            "cells:\n  - {game: maro}\n",
+            "cells[0].game: unknown game 'maro' (did you mean 'mario'?)",
+        ),
+        (
+            "cells:\n  - {game: mario, seed: [1]}\n",
+            "cells[0].seed: unknown key (did you mean 'seeds'?)",
+        ),
+        ("cells: []\n", "a suite needs a non-empty list of cells"),
+    ],
+)
+def test_bad_suites_name_the_cell(tmp_path, text, message):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    result = arena("bench", "random", "--suite", str(path), "--out", str(tmp_path / "b"))
+    assert result.returncode != 0 and message in result.stderr, result.stderr
+
+
+def test_missing_roms_are_listed_as_skipped_with_the_fix(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        "cells:\n  - {game: sonic2, seeds: [0]}\n  - {game: airstriker, seeds: [0], max_frames: 200}\n"
+    )
+    result = arena("bench", "random", "--suite", str(path), "--out", str(tmp_path / "b"))
+    assert result.returncode == 0, result.stderr
+    assert (
+        "skipped   sonic2/EmeraldHillZone.Act1/seed0/18000: missing: import your own copy"
+        in result.stdout
+    )
+
+
+def test_iqm_and_stratified_bootstrap():
+    assert iqm([1, 2, 3, 4, 100, -100, 5, 6]) == pytest.approx(np.mean([2, 3, 4, 5]))
+    assert iqm([7.0]) == 7.0
+    low, high = bootstrap_ci({"a": [1.0, 2.0, 3.0, 4.0], "b": [10.0, 11.0, 12.0, 13.0]})
+    assert low <= iqm([1, 2, 3, 4, 10, 11, 12, 13]) <= high
+    assert bootstrap_ci({"a": [5.0, 5.0]}) == (5.0, 5.0)
