@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from arena import __version__, integrations
 from arena.agents import Agent, AgentContext, parse_options
@@ -351,6 +351,46 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- two-player matches --------------------------------------------------------------------
+
+
+def cmd_match(args: argparse.Namespace) -> int:
+    from arena.bench import AgentSpec, check_agents
+    from arena.match import format_standings, play_games, rate, two_player_state, write_tournament
+
+    host: PluginHost = args.host
+    agents = [AgentSpec.parse(a) for a in args.agents]
+    wanted = "two" if args.command == "match" else "two or more"
+    if len(agents) < 2 or (args.command == "match" and len(agents) != 2):
+        raise UsageError(f"arena {args.command} needs {wanted} agents, got {len(agents)}")
+    if len({a.label for a in agents}) != len(agents):
+        raise UsageError("an agent is listed twice; a match needs different agents or checkpoints")
+    check_agents(host, agents)
+    profile = host.profile(args.game)
+    if args.max_frames is not None:
+        profile = replace(profile, max_frames=args.max_frames)
+    state = two_player_state(profile, args.state)
+    seeds = list(range(args.seed, args.seed + args.episodes))
+    echo(
+        f"{profile.title}: {state}, {len(agents)} agents, {len(seeds)} seed(s) per pairing and side"
+    )
+
+    def report(game: Any) -> None:
+        outcome = f"{game.winner} wins" if game.winner else "draw"
+        if game.forfeit:
+            outcome += f" (forfeit: {game.forfeit})"
+        returns = f"{game.returns[0]:g} / {game.returns[1]:g}"
+        players = f"{game.player1} (P1) vs {game.player2} (P2)"
+        echo(f"{players}  seed {game.seed}  returns {returns}  {outcome}")
+
+    games = play_games(host, agents, profile, state, seeds, args.record, report)
+    standings = rate([a.label for a in agents], games)
+    echo(format_standings(standings))
+    if args.record:
+        echo(f"games and ratings in {write_tournament(args.record, games, standings)}")
+    return 0
+
+
 # -- roms and plugins ----------------------------------------------------------------------
 
 
@@ -516,6 +556,25 @@ def build_parser(host: PluginHost) -> argparse.ArgumentParser:
         "leaderboard", cmd_leaderboard, "print and export the leaderboard of benchmark results"
     )
     board.add_argument("path", type=Path, help="a bench --out folder or its results.jsonl")
+
+    for name, text in (
+        ("match", "two agents play each other in one 2-player emulator, from both sides"),
+        ("tournament", "round robin of 2-player matches, with OpenSkill and Elo ratings"),
+    ):
+        sub = add(name, cmd_match, text)
+        sub.add_argument("agents", nargs="+", metavar="AGENT[:CHECKPOINT]")
+        sub.add_argument("--game", required=True, help="a profile with a 2-player state")
+        sub.add_argument("--state", help="2-player state (default: the profile's first)")
+        sub.add_argument(
+            "--episodes", type=positive_int, default=1, help="seeds per pairing and side"
+        )
+        sub.add_argument("--seed", type=whole_number, default=0)
+        sub.add_argument(
+            "--max-frames", type=positive_int, help="override the profile's time limit"
+        )
+        sub.add_argument(
+            "--record", type=Path, metavar="DIR", help="write .bk2 movies and tournament.json"
+        )
 
     add("plugins", cmd_plugins, "list plugins, where they come from and what they register")
     add_train_commands(commands, host)

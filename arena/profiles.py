@@ -93,6 +93,8 @@ class Profile:
     progress: Expression | None
     reference_score: float | None = None
     """A strong episode return (best known or human) that normalized scores map to 1."""
+    mirror_p2: bool = False
+    """Show player 2 its screen flipped left to right, so both players see themselves alike."""
 
     @property
     def action_names(self) -> list[str]:
@@ -135,6 +137,7 @@ _TOP_KEYS = {
     "progress",
     "actions_p2",
     "reference_score",
+    "mirror_p2",
 }
 _REQUIRED = ("game", "states", "actions", "reward", "done")
 
@@ -312,6 +315,7 @@ class _Checker:
             rewards=tuple(rewards),
             done=self.terms(raw["done"], known, "done"),
             progress=None if progress is None else self.expression(progress, known, "progress"),
+            mirror_p2=self.boolean(raw.get("mirror_p2", False), "mirror_p2"),
             reference_score=None
             if raw.get("reference_score") is None
             else self.number(raw["reference_score"], "reference_score"),
