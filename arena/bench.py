@@ -217,6 +217,7 @@ def failure(job: Job, error: str) -> dict[str, Any]:
 def _worker(conn: Connection, movies: Path) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
     host, cache = PluginHost(), dict[str, Any]()
+    conn.send(("ready", None))
     while True:
         job = conn.recv()
         if job is None:
@@ -238,6 +239,17 @@ class WorkerPool:
         self.context = multiprocessing.get_context("spawn")
         self.movies = movies
         self.workers: list[tuple[Any, Connection]] = [self._start() for _ in range(size)]
+        for index in range(size):  # timings start once every worker has loaded its plugins
+            self._await_ready(index)
+
+    def _await_ready(self, index: int) -> None:
+        process, conn = self.workers[index]
+        try:
+            conn.recv()
+        except (EOFError, OSError):
+            raise ArenaError(
+                f"a benchmark worker died while starting (exit code {process.exitcode})"
+            ) from None
 
     def _start(self) -> tuple[Any, Connection]:
         parent, child = self.context.Pipe()
@@ -259,6 +271,7 @@ class WorkerPool:
                 if index not in busy and pending:
                     if not self.workers[index][0].is_alive():  # died while idle
                         self.workers[index] = self._start()
+                        self._await_ready(index)
                     busy[index] = job = pending.popleft()
                     # If it died just now, its sentinel reports it below and the job is retried.
                     with contextlib.suppress(BrokenPipeError, OSError):
@@ -285,6 +298,7 @@ class WorkerPool:
                     del busy[index]
                     process.join(timeout=1)
                     self.workers[index] = self._start()
+                    self._await_ready(index)
                     attempts[job.id] = attempts.get(job.id, 0) + 1
                     reason = f"worker {process.pid} died (exit code {process.exitcode})"
                     if attempts[job.id] < MAX_ATTEMPTS:
@@ -352,7 +366,7 @@ def run_bench(
             bar.write(f"FAILED    {job.id}: {record['error']}")
         bar.update()
 
-    pool = WorkerPool(workers, out / "movies")
+    pool = WorkerPool(workers, out / "movies")  # returns once its workers are ready
     started = time.perf_counter()
     try:
         pool.run(jobs, on_result, lambda job, why: bar.write(f"retrying {job.id}: {why}"))

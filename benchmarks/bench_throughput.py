@@ -1,0 +1,127 @@
+"""Benchmark throughput: 2 workers against 1 on the same cells, peak memory per emulator
+worker, and no result lost or doubled when a worker is killed mid-run. One run measures all.
+
+    python benchmarks/bench_throughput.py [--seeds 8]
+
+Targets (issue #5): 2 workers >= 1.9x one worker on 2 cores; under 300 MB per worker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+
+def worker_pids(parent: int) -> list[int]:
+    listing = subprocess.run(
+        ["ps", "-ww", "-o", "pid=,args=", "--ppid", str(parent)], capture_output=True, text=True
+    ).stdout
+    return [int(line.split()[0]) for line in listing.splitlines() if "spawn_main" in line]
+
+
+def peak_rss_mb(pid: int) -> float:
+    """VmHWM: the process's peak resident memory."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def bench(
+    suite: Path, workers: int, kill_after: float | None = None
+) -> tuple[float, list[dict], float]:
+    """Seconds, results, and the largest worker peak memory (MB) of one ``arena bench``."""
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as out:
+        command = [
+            sys.executable,
+            "-m",
+            "arena.cli",
+            "bench",
+            "random",
+            "--suite",
+            str(suite),
+            "--workers",
+            str(workers),
+            "--out",
+            out,
+        ]
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        peaks: dict[int, float] = {}
+        killed = threading.Event()
+
+        def watch() -> None:
+            while process.poll() is None:
+                for pid in worker_pids(process.pid):
+                    peaks[pid] = max(peaks.get(pid, 0.0), peak_rss_mb(pid))
+                    if (
+                        kill_after is not None
+                        and not killed.is_set()
+                        and time.perf_counter() - started > kill_after
+                    ):
+                        os.kill(pid, signal.SIGKILL)
+                        killed.set()
+                time.sleep(0.2)
+
+        watcher = threading.Thread(target=watch)
+        watcher.start()
+        output = process.communicate()[0]
+        watcher.join()
+        if process.returncode != 0:
+            raise SystemExit(output)
+        # The bench's own timing of its worker pool: process start-up and plugin loading are
+        # the same for any number of workers and are left out.
+        seconds = float(re.search(r"played in ([0-9.]+) s", output).group(1))  # type: ignore[union-attr]
+        results = [
+            json.loads(line) for line in (Path(out) / "results.jsonl").read_text().splitlines()
+        ]
+        return seconds, results, max(peaks.values(), default=0.0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=16)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        suite = Path(folder) / "throughput.yaml"
+        seeds = list(range(args.seeds))
+        suite.write_text(
+            f"cells:\n  - {{game: pong, seeds: {seeds}, max_frames: 6000}}\n"
+            f"  - {{game: airstriker, seeds: {seeds}, max_frames: 3000}}\n"
+        )
+        one, results_one, _ = bench(suite, 1)
+        two, results_two, peak = bench(suite, 2)
+        _, results_killed, _ = bench(suite, 2, kill_after=two / 2)
+    cells = len(results_one)
+    jobs = [r["job"] for r in results_killed]
+    timing = f"1 worker {one:.1f} s, 2 workers {two:.1f} s"
+    print(f"{cells} cells: {timing} -> {one / two:.2f}x (target >= 1.9x)")
+    print(f"peak memory per emulator worker: {peak:.0f} MB   (goal < 300 MB)")
+    lost, doubled = cells - len(set(jobs)), len(jobs) - len(set(jobs))
+    same = sorted((r["job"], r["return"]) for r in results_killed) == sorted(
+        (r["job"], r["return"]) for r in results_two
+    )
+    print(
+        f"a worker killed mid-run: {len(jobs)} results, {lost} lost, {doubled} doubled, "
+        f"returns {'identical' if same else 'DIFFERENT'} to the undisturbed run"
+    )
+    assert len(results_two) == cells
+
+
+if __name__ == "__main__":
+    main()
