@@ -351,6 +351,22 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from arena.bench import RESULTS
+    from arena.report import write_report
+
+    if not (args.path / RESULTS).is_file():
+        raise UsageError(
+            f"{args.path}: no benchmark results ({RESULTS}) there",
+            "give an `arena bench --out` folder",
+        )
+    for folder in args.training or []:
+        if not folder.is_dir():
+            raise UsageError(f"--training {folder}: no such folder")
+    echo(f"wrote {write_report(args.path, args.host, args.training or [])}")
+    return 0
+
+
 # -- two-player matches --------------------------------------------------------------------
 
 
@@ -551,6 +567,17 @@ def build_parser(host: PluginHost) -> argparse.ArgumentParser:
     )
     bench.add_argument(
         "--resume", action="store_true", help="skip the cells already in DIR's results"
+    )
+    report = add(
+        "report", cmd_report, "write a static HTML page of a benchmark (DIR/report/index.html)"
+    )
+    report.add_argument("path", type=Path, metavar="DIR", help="an `arena bench --out` folder")
+    report.add_argument(
+        "--training",
+        type=Path,
+        action="append",
+        metavar="RUN",
+        help="an `arena train --out` folder whose curve to include (repeatable)",
     )
     board = add(
         "leaderboard", cmd_leaderboard, "print and export the leaderboard of benchmark results"

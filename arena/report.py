@@ -1,0 +1,133 @@
+"""``arena report DIR``: a static HTML page of a benchmark (Jinja2): the leaderboards, a bar
+chart per game with 95% confidence intervals, the win-rate matrix, training curves when given,
+and the best episode of each agent on each game, rendered from its .bk2, linked to the movie."""
+
+from __future__ import annotations
+
+import html
+import shutil
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from arena.leaderboard import build_leaderboard, load_results
+from arena.plugin_manager import PluginHost
+
+GIF_STRIDE, GIF_FRAMES = 4, 450  # every 4th frame, at most 450 of them (30 s of play)
+
+TEMPLATE = "templates/report.html.j2"  # beside this module
+
+
+def _bar_chart(rows: Sequence[Mapping[str, Any]], title: str, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    agents = [r["agent"] for r in rows]
+    values = [r["iqm"] for r in rows]
+    errors = [[r["iqm"] - r["ci_low"] for r in rows], [r["ci_high"] - r["iqm"] for r in rows]]
+    figure, axes = plt.subplots(figsize=(6, 0.6 + 0.5 * len(rows)))
+    axes.barh(agents, values, xerr=errors, color="tab:blue", alpha=0.8, capsize=4)
+    axes.set_xlabel("IQM of episode return (95% CI)")
+    axes.set_title(title)
+    axes.invert_yaxis()
+    axes.grid(axis="x", alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
+def _render_gif(movie: Path, host: PluginHost, path: Path) -> bool:
+    """The movie's first GIF_FRAMES * GIF_STRIDE frames as a GIF, with the return overlay."""
+    from arena.cli import profile_from_sidecar
+    from arena.errors import ArenaError
+    from arena.movies import read_sidecar, replay
+    from arena.video import VideoSink, render
+
+    try:
+        sidecar = read_sidecar(movie)
+        frames = replay(movie, profile_from_sidecar(host, sidecar), sidecar)
+        limited = (f for f in frames if f.frame <= GIF_FRAMES * GIF_STRIDE)
+        render(limited, [VideoSink(path, gif_stride=GIF_STRIDE)], scale=1)
+    except ArenaError:
+        return False
+    return path.exists()
+
+
+def write_report(bench: Path, host: PluginHost, training: Sequence[Path] = ()) -> Path:
+    """``bench/report/index.html`` from a benchmark folder; returns its path."""
+    from arena.bench import RESULTS
+
+    results = load_results(bench / RESULTS)
+    board = build_leaderboard(results, host)
+    out = bench / "report"
+    media = out / "media"
+    media.mkdir(parents=True, exist_ok=True)
+    scopes = []
+    for index, scope in enumerate(dict.fromkeys(r["scope"] for r in board["rows"])):
+        rows = sorted((r for r in board["rows"] if r["scope"] == scope), key=lambda r: -r["iqm"])
+        chart = media / f"chart-{index}.png"
+        _bar_chart(rows, scope, chart)
+        replays: list[dict[str, Any]] = []
+        for row in rows if scope in {r["game"] for r in results} else []:
+            played = [
+                r
+                for r in results
+                if r["game"] == scope and r["agent"] == row["agent"] and r.get("movie")
+            ]
+            best = max(played, key=lambda r: r["return"], default=None)
+            if best is None:
+                continue
+            gif = media / f"best-{index}-{len(replays)}.gif"
+            if _render_gif(Path(best["movie"]), host, gif):
+                movie = Path(best["movie"]).resolve()
+                relative = (
+                    Path("..", movie.relative_to(bench.resolve()))
+                    if movie.is_relative_to(bench.resolve())
+                    else movie
+                )
+                replays.append(
+                    {
+                        "agent": row["agent"],
+                        "gif": f"media/{gif.name}",
+                        "movie": str(relative),
+                        "episode_return": best["return"],
+                    }
+                )
+        scopes.append(
+            {
+                "id": f"scope-{index}",
+                "name": scope,
+                "rows": rows,
+                "chart": f"media/{chart.name}",
+                "replays": replays,
+            }
+        )
+    curves = []
+    for index, folder in enumerate(training):
+        for name in ("learning_curve.png", "fitness.png"):
+            if (folder / name).is_file():
+                target = media / f"training-{index}-{name}"
+                shutil.copy(folder / name, target)
+                curves.append({"name": f"{folder.name}: {name}", "image": f"media/{target.name}"})
+    loader = jinja2.FileSystemLoader(Path(__file__).parent)
+    environment = jinja2.Environment(
+        loader=loader, autoescape=True, undefined=jinja2.StrictUndefined
+    )
+    page = environment.get_template(TEMPLATE).render(
+        title=f"retro-arena benchmark: {html.escape(bench.name)}",
+        cells=len(results),
+        results=f"../{RESULTS}",
+        csv="../leaderboard.csv",
+        scopes=scopes,
+        agents=list(board["win_rates"]),
+        win_rates=board["win_rates"],
+        curves=curves,
+        notes=board["notes"],
+    )
+    index_html = out / "index.html"
+    index_html.write_text(page)
+    return index_html

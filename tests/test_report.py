@@ -1,0 +1,64 @@
+"""`arena report`: a static HTML page whose tables, charts and replays are all there."""
+
+import re
+
+import cv2
+
+from conftest import arena
+
+
+def test_report_shows_tables_charts_and_replays(tmp_path):
+    suite = tmp_path / "s.yaml"
+    suite.write_text(
+        "cells:\n  - {game: mario, seeds: [0, 1], max_frames: 300}\n"
+        "  - {game: pong, seeds: [0], max_frames: 300}\n"
+    )
+    bench = tmp_path / "bench"
+    assert (
+        arena("bench", "random", "random:", "--suite", str(suite), "--out", str(bench)).returncode
+        == 0
+    )
+    train = tmp_path / "train"
+    assert (
+        arena(
+            "train",
+            "neat-ff",
+            "--game",
+            "airstriker",
+            "--generations",
+            "1",
+            "--pop",
+            "4",
+            "--max-frames",
+            "200",
+            "--workers",
+            "1",
+            "--no-record",
+            "--out",
+            str(train),
+        ).returncode
+        == 0
+    )
+    result = arena("report", str(bench), "--training", str(train))
+    assert result.returncode == 0, result.stderr
+    page = (bench / "report" / "index.html").read_text()
+    for heading in ("mario", "pong", "overall (normalized)", "Win rates", "Training"):
+        assert f">{heading}</h2>" in page
+    assert page.count('<table class="leaderboard">') == 3
+    sources = re.findall(r'<img src="([^"]+)"', page)
+    gifs = [s for s in sources if s.endswith(".gif")]
+    assert len(gifs) == 4  # the best episode of each agent on each game
+    for source in sources:
+        path = bench / "report" / source
+        if source.endswith(".gif"):
+            ok, animation = cv2.imreadanimation(str(path))
+            assert ok and len(animation.frames) > 1
+        else:
+            assert cv2.imread(str(path)) is not None, source
+    for link in re.findall(r'<a href="([^"]+\.bk2)"', page):
+        assert (bench / "report" / link).resolve().is_file()
+
+
+def test_report_of_a_folder_without_results_is_refused(tmp_path):
+    result = arena("report", str(tmp_path))
+    assert result.returncode == 2 and "no benchmark results (results.jsonl) there" in result.stderr
