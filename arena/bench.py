@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import multiprocessing
+import os
 import re
 import signal
 import time
@@ -323,6 +324,58 @@ class WorkerPool:
         return [process.pid for process, _ in self.workers]
 
 
+_ray_worker: dict[str, Any] = {}
+
+
+def _ray_play(job: Job, movies: Path) -> tuple[str, Any]:
+    """One job as a Ray task; each Ray worker process keeps its plugins and its one emulator."""
+    if "host" not in _ray_worker:
+        _ray_worker["host"], _ray_worker["cache"] = PluginHost(), {}
+    try:
+        return "done", _play(_ray_worker["host"], _ray_worker["cache"], job, movies)
+    except ArenaError as exc:
+        return "error", str(exc)
+
+
+class RayPool:
+    """The same jobs as Ray tasks (``--backend ray``): on a cluster when ``RAY_ADDRESS`` is set,
+    else on a local Ray instance with ``size`` CPUs. A task whose worker dies is retried."""
+
+    def __init__(self, size: int, movies: Path) -> None:
+        try:
+            import ray
+        except ImportError:
+            raise UsageError(
+                "--backend ray needs Ray", 'install it with: pip install "retro-arena[ray]"'
+            ) from None
+        self.ray = ray
+        self.movies = movies
+        cpus = None if os.environ.get("RAY_ADDRESS") else size  # a cluster brings its own
+        ray.init(
+            num_cpus=cpus, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True
+        )
+        self.task = ray.remote(num_cpus=1, max_retries=MAX_ATTEMPTS - 1)(_ray_play)
+
+    def run(
+        self,
+        jobs: Iterable[Job],
+        on_result: Callable[[Job, dict[str, Any]], None],
+        on_retry: Callable[[Job, str], None],
+    ) -> None:
+        pending = {self.task.remote(job, self.movies): job for job in jobs}
+        while pending:
+            [ready], _ = self.ray.wait(list(pending), num_returns=1)
+            job = pending.pop(ready)
+            try:
+                status, payload = self.ray.get(ready)
+            except self.ray.exceptions.RayError as exc:  # retries exhausted
+                status, payload = "error", f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+            on_result(job, payload if status == "done" else failure(job, payload))
+
+    def close(self) -> None:
+        self.ray.shutdown()
+
+
 def run_bench(
     host: PluginHost,
     agents: list[AgentSpec],
@@ -331,6 +384,7 @@ def run_bench(
     workers: int,
     resume: bool,
     echo: Callable[[str], None],
+    backend: str = "local",
 ) -> Path:
     """Run every agent on every cell of ``suite``; return the results file."""
     cells, skipped = load_suite(host, suite)
@@ -366,7 +420,12 @@ def run_bench(
             bar.write(f"FAILED    {job.id}: {record['error']}")
         bar.update()
 
-    pool = WorkerPool(workers, out / "movies")  # returns once its workers are ready
+    # Either returns once its workers can take jobs, so the timing below is the playing alone.
+    pool: WorkerPool | RayPool = (
+        RayPool(workers, out / "movies")
+        if backend == "ray"
+        else WorkerPool(workers, out / "movies")
+    )
     started = time.perf_counter()
     try:
         pool.run(jobs, on_result, lambda job, why: bar.write(f"retrying {job.id}: {why}"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import sys
@@ -325,7 +326,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     host.check()
     agents = [AgentSpec.parse(a) for a in args.agents]
     out = args.out or Path("runs") / f"bench-{Path(args.suite).stem}"
-    results = run_bench(host, agents, args.suite, out, args.workers, args.resume, echo)
+    results = run_bench(
+        host, agents, args.suite, out, args.workers, args.resume, echo, args.backend
+    )
     board = build_leaderboard(load_results(results), host)
     echo(format_leaderboard(board))
     csv_path, json_path = write_leaderboard(board, out)
@@ -568,6 +571,12 @@ def build_parser(host: PluginHost) -> argparse.ArgumentParser:
     bench.add_argument(
         "--resume", action="store_true", help="skip the cells already in DIR's results"
     )
+    bench.add_argument(
+        "--backend",
+        choices=["local", "ray"],
+        default="local",
+        help="local worker processes, or Ray tasks (set RAY_ADDRESS to use a cluster)",
+    )
     report = add(
         "report", cmd_report, "write a static HTML page of a benchmark (DIR/report/index.html)"
     )
@@ -624,6 +633,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("arena: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`arena ... | head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

@@ -129,6 +129,29 @@ def test_a_killed_worker_is_replaced_and_no_result_is_lost_or_doubled(tmp_path):
     )
 
 
+def test_ray_backend_plays_the_same_cells_to_the_same_results(tmp_path, suite):
+    local, ray = tmp_path / "local", tmp_path / "ray"
+    assert arena("bench", "random", "--suite", str(suite), "--out", str(local)).returncode == 0
+    result = arena(
+        "bench",
+        "random",
+        "--suite",
+        str(suite),
+        "--out",
+        str(ray),
+        "--backend",
+        "ray",
+        env={"RAY_ADDRESS": ""},
+    )
+    assert result.returncode == 0, result.stderr
+
+    def outcomes(out):
+        return sorted((r["job"], r["return"], r["frames"]) for r in results(out))
+
+    assert outcomes(ray) == outcomes(local) and len(outcomes(ray)) == 4
+    assert arena("verify", str(ray / "movies")).returncode == 0
+
+
 BAD = [
     (["bench", "randm"], "unknown agent 'randm' (did you mean 'random'?)"),
     (["bench", "random", "--suite", "smok"], "unknown suite 'smok' (did you mean 'smoke'?)"),
