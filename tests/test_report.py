@@ -1,8 +1,11 @@
 """`arena report`: a static HTML page whose tables, charts and replays are all there."""
 
 import re
+import shutil
+import subprocess
 
 import cv2
+import numpy as np
 
 from conftest import arena
 
@@ -62,3 +65,47 @@ def test_report_shows_tables_charts_and_replays(tmp_path):
 def test_report_of_a_folder_without_results_is_refused(tmp_path):
     result = arena("report", str(tmp_path))
     assert result.returncode == 2 and "no benchmark results (results.jsonl) there" in result.stderr
+
+
+def chromium(*args: str) -> subprocess.CompletedProcess:
+    """Debian's Chromium, headless, with its network features off (the README installs it)."""
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--allow-file-access-from-files",
+        "--virtual-time-budget=10000",
+    ]
+    return subprocess.run(
+        [shutil.which("chromium") or "chromium", *flags, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_report_in_headless_chromium(tmp_path):
+    suite = tmp_path / "s.yaml"
+    suite.write_text("cells:\n  - {game: mario, seeds: [0], max_frames: 300}\n")
+    bench = tmp_path / "bench"
+    assert (
+        arena("bench", "random", "random:", "--suite", str(suite), "--out", str(bench)).returncode
+        == 0
+    )
+    assert arena("report", str(bench)).returncode == 0
+    page = (bench / "report" / "index.html").as_uri()
+    profile = f"--user-data-dir={tmp_path / 'chromium'}"
+    dom = chromium(profile, "--dump-dom", page).stdout
+    assert 'data-broken="0"' in dom, dom[-2000:]
+    assert 'data-images="4"' in dom  # 2 charts and 2 replays, all loaded
+    assert dom.count('class="leaderboard"') == 2 and "random:" in dom
+    screenshot = tmp_path / "report.png"
+    chromium(profile, "--window-size=1000,1400", f"--screenshot={screenshot}", page)
+    image = cv2.imread(str(screenshot))
+    assert image is not None and image.shape[:2] == (1400, 1000)
+    assert len(np.unique(image.reshape(-1, 3), axis=0)) > 50  # text, charts and game frames
