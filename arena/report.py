@@ -57,6 +57,12 @@ def _render_gif(movie: Path, host: PluginHost, path: Path) -> bool:
     return path.exists()
 
 
+def _relative(path: Path, bench: Path) -> str:
+    """A link from ``bench/report/`` to ``path`` (absolute when it lies outside the benchmark)."""
+    path, root = path.resolve(), bench.resolve()
+    return str(Path("..", path.relative_to(root))) if path.is_relative_to(root) else str(path)
+
+
 def write_report(bench: Path, host: PluginHost, training: Sequence[Path] = ()) -> Path:
     """``bench/report/index.html`` from a benchmark folder; returns its path."""
     from arena.bench import RESULTS
@@ -83,20 +89,20 @@ def write_report(bench: Path, host: PluginHost, training: Sequence[Path] = ()) -
                 continue
             gif = media / f"best-{index}-{len(replays)}.gif"
             if _render_gif(Path(best["movie"]), host, gif):
-                movie = Path(best["movie"]).resolve()
-                relative = (
-                    Path("..", movie.relative_to(bench.resolve()))
-                    if movie.is_relative_to(bench.resolve())
-                    else movie
-                )
                 replays.append(
                     {
                         "agent": row["agent"],
                         "gif": f"media/{gif.name}",
-                        "movie": str(relative),
+                        "movie": _relative(Path(best["movie"]), bench),
                         "episode_return": best["return"],
                     }
                 )
+        folders = {r["agent"]: Path(r["movie"]).parent for r in results if r.get("movie")}
+        movies = [
+            {"agent": a, "href": _relative(folders[a], bench)}
+            for a in (r["agent"] for r in rows)
+            if a in folders
+        ]
         scopes.append(
             {
                 "id": f"scope-{index}",
@@ -104,6 +110,7 @@ def write_report(bench: Path, host: PluginHost, training: Sequence[Path] = ()) -
                 "rows": rows,
                 "chart": f"media/{chart.name}",
                 "replays": replays,
+                "movies": movies,
             }
         )
     curves = []

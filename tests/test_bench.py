@@ -152,6 +152,20 @@ def test_ray_backend_plays_the_same_cells_to_the_same_results(tmp_path, suite):
     assert arena("verify", str(ray / "movies")).returncode == 0
 
 
+def test_a_checkpoint_of_another_agent_is_refused_before_anything_runs(tmp_path):
+    from arena.checkpoints import save_checkpoint
+
+    foreign = tmp_path / "model.ckpt"
+    save_checkpoint(foreign, {"agent": "ppo", "kind": "model"}, b"not read")
+    result = arena("bench", f"neat-ff:{foreign}", "--out", str(tmp_path / "b"))
+    assert result.returncode != 0
+    assert (
+        f"{foreign} is a checkpoint of agent 'ppo', not 'neat-ff'. play it with --agent ppo"
+        in result.stderr
+    )
+    assert not (tmp_path / "b").exists()
+
+
 BAD = [
     (["bench", "randm"], "unknown agent 'randm' (did you mean 'random'?)"),
     (["bench", "random", "--suite", "smok"], "unknown suite 'smok' (did you mean 'smoke'?)"),
