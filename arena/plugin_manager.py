@@ -148,32 +148,28 @@ class PluginHost:
 
         return register
 
-    def _game_registrar(self, record: PluginRecord):
+    def _yaml_registrar(
+        self, record: PluginRecord, kind: str, table: dict[str, GameEntry], names: list[str]
+    ) -> hookspecs.RegisterGame:
+        """``register(path)`` for YAML files named by their stem: games and suites."""
+
         def register(path: Path | str) -> None:
             path = Path(path)
             if path.suffix not in (".yaml", ".yml"):
                 raise PluginError(f"plugin {record.name!r} registered {path}, not a .yaml file")
-            name = path.stem
-            if name in self.games:
-                self._conflict("game", name, self.games[name].plugin, record.name)
+            if path.stem in table:
+                self._conflict(kind, path.stem, table[path.stem].plugin, record.name)
                 return
-            self.games[name] = GameEntry(name, path, record.name)
-            record.games.append(name)
+            table[path.stem] = GameEntry(path.stem, path, record.name)
+            names.append(path.stem)
 
         return register
+
+    def _game_registrar(self, record: PluginRecord) -> hookspecs.RegisterGame:
+        return self._yaml_registrar(record, "game", self.games, record.games)
 
     def _suite_registrar(self, record: PluginRecord) -> hookspecs.RegisterSuite:
-        def register(path: Path | str) -> None:
-            path = Path(path)
-            if path.suffix not in (".yaml", ".yml"):
-                raise PluginError(f"plugin {record.name!r} registered {path}, not a .yaml file")
-            if path.stem in self.suites:
-                self._conflict("suite", path.stem, self.suites[path.stem].plugin, record.name)
-                return
-            self.suites[path.stem] = GameEntry(path.stem, path, record.name)
-            record.suites.append(path.stem)
-
-        return register
+        return self._yaml_registrar(record, "suite", self.suites, record.suites)
 
     def _trainer_registrar(self, record: PluginRecord) -> hookspecs.RegisterTrainer:
         def register(name: str, trainer: Trainer) -> None:

@@ -209,6 +209,12 @@ class PPORun:
             leave=False,
         )
         update = start_update - 1
+
+        def checkpoint(step: int, update: int) -> None:
+            path = self.checkpoints / f"step-{step:010d}.ckpt"
+            self._save(path, TRAINING_STATE, agent, optimizer, step, update)
+            plot_learning_curve(run.out, f"ppo on {run.profile.name}")
+
         try:
             for update in range(start_update, config.num_updates + 1):
                 started = time.perf_counter()
@@ -363,15 +369,7 @@ class PPORun:
                     steps_per_s=row["steps_per_second"], recent_return=f"{mean_return:.1f}"
                 )
                 if global_step - last_checkpoint >= config.checkpoint_every:
-                    self._save(
-                        self.checkpoints / f"step-{global_step:010d}.ckpt",
-                        TRAINING_STATE,
-                        agent,
-                        optimizer,
-                        global_step,
-                        update,
-                    )
-                    plot_learning_curve(run.out, f"ppo on {run.profile.name}")
+                    checkpoint(global_step, update)
                     last_checkpoint = global_step
         except KeyboardInterrupt:
             bar.close()
@@ -386,16 +384,8 @@ class PPORun:
             if board is not None:
                 board.close()
         bar.close()
-        self._save(
-            self.checkpoints / f"step-{global_step:010d}.ckpt",
-            TRAINING_STATE,
-            agent,
-            optimizer,
-            global_step,
-            update,
-        )
+        checkpoint(global_step, update)
         self._save(run.out / "model.ckpt", MODEL, agent, None, global_step, update)
-        plot_learning_curve(run.out, f"ppo on {run.profile.name}")
         model = run.out / "model.ckpt"
         play = f"arena run --agent ppo --checkpoint {model} --game {run.profile.name}"
         play += f" --state {run.state}"
