@@ -165,7 +165,6 @@ def finished_jobs(results: Path) -> set[str]:
 def _play(host: PluginHost, cache: dict[str, Any], job: Job, movies: Path) -> dict[str, Any]:
     """Play one job in this worker, keeping its env alive while the game stays the same."""
     from arena.agents import AgentContext
-    from arena.cli import build_agents
     from arena.env import ArenaEnv
     from arena.runner import RunConfig, record_episode
 
@@ -179,8 +178,8 @@ def _play(host: PluginHost, cache: dict[str, Any], job: Job, movies: Path) -> di
         profile = replace(host.profile(job.cell.game), max_frames=job.cell.max_frames)
         cache["env"], cache["key"] = ArenaEnv(profile, job.cell.state, **overrides), key
     env = cache["env"]
-    agents = build_agents(
-        host, job.agent.name, AgentContext(env.spec_for_agents, job.cell.seed, checkpoint), 1
+    agents = host.build_agents(
+        job.agent.name, AgentContext(env.spec_for_agents, job.cell.seed, checkpoint), 1
     )
     folder = movies / re.sub(r"[^A-Za-z0-9._-]+", "_", job.agent.label)  # one folder per agent
     config = RunConfig(

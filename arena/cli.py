@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from arena import __version__, integrations
-from arena.agents import Agent, AgentContext, parse_options
-from arena.errors import AgentError, ArenaError, MovieError, UsageError, VerifyError
+from arena.agents import AgentContext, parse_options
+from arena.errors import ArenaError, MovieError, UsageError, VerifyError
 from arena.plugin_manager import PluginHost
 from arena.profiles import Profile
 from arena.roms import ImportReport
@@ -52,23 +52,6 @@ def echo(text: str = "") -> None:
 # -- run -----------------------------------------------------------------------------------
 
 
-def build_agents(host: PluginHost, name: str, context: AgentContext, players: int) -> list[Agent]:
-    """One agent per player, built by the factory the agent's plugin registered."""
-    entry = host.agent(name)
-    agents = []
-    for player in range(players):
-        try:
-            agents.append(entry.factory(replace(context, player=player)))
-        except ArenaError:
-            raise
-        except Exception as exc:
-            raise AgentError(
-                f"agent {name!r} (plugin {entry.plugin!r}) could not be built: "
-                f"{type(exc).__name__}: {exc}"
-            ) from exc
-    return agents
-
-
 def progress_label(profile: Profile) -> str:
     source = profile.progress.source if profile.progress else ""
     return source if source.isidentifier() else "progress"
@@ -94,7 +77,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         context = AgentContext(
             env.spec_for_agents, args.seed, args.checkpoint, options, greedy=not args.sample
         )
-        agents = build_agents(host, args.agent, context, env.players)
+        agents = host.build_agents(args.agent, context, env.players)
         config = RunConfig(
             args.agent,
             args.episodes,
@@ -146,16 +129,6 @@ def cmd_run(args: argparse.Namespace) -> int:
 # -- play and verify -----------------------------------------------------------------------
 
 
-def profile_from_sidecar(host: PluginHost, sidecar: dict) -> Profile:
-    name = sidecar.get("profile", "")
-    if name in host.games:
-        return host.profile(name)
-    source = sidecar.get("profile_source")
-    if source and Path(source).is_file():
-        return host.profile(source)
-    return host.profile(name)  # raises the unknown-game error with the valid names
-
-
 def cmd_play(args: argparse.Namespace) -> int:
     from arena.movies import check_movie, read_sidecar, replay, sidecar_path
     from arena.video import VideoSink, Window, render
@@ -169,7 +142,7 @@ def cmd_play(args: argparse.Namespace) -> int:
     profile, sidecar = None, None
     if sidecar_path(args.movie).exists():  # without one, the overlay shows no return
         sidecar = read_sidecar(args.movie)
-        profile = profile_from_sidecar(host, sidecar)
+        profile = host.profile_for_movie(sidecar)
     sinks: list[VideoSink | Window] = [VideoSink(p) for p in (args.video, args.gif) if p]
     if args.window:
         sinks.append(Window())
@@ -198,7 +171,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         try:
             check_movie(movie)
             sidecar = read_sidecar(movie)
-            result = verify(movie, profile_from_sidecar(host, sidecar), sidecar)
+            result = verify(movie, host.profile_for_movie(sidecar), sidecar)
         except (VerifyError, MovieError) as exc:
             if len(movies) == 1:
                 raise

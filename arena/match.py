@@ -76,11 +76,9 @@ def two_player_state(profile: Profile, state: str | None) -> str:
 
 
 def _agent(host: PluginHost, spec: AgentSpec, env: ArenaEnv, seed: int, player: int) -> Agent:
-    from arena.cli import build_agents
-
     checkpoint = Path(spec.checkpoint) if spec.checkpoint else None
     context = AgentContext(env.spec_for_agents, seed, checkpoint, player=player)
-    [agent] = build_agents(host, spec.name, context, 1)
+    [agent] = host.build_agents(spec.name, context)
     return Mirrored(agent) if player == 1 and env.profile.mirror_p2 else agent
 
 

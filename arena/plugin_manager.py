@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import importlib.metadata
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pluggy
 
 from arena import hookspecs
-from arena.agents import AgentFactory
-from arena.errors import PluginError, UnknownNameError
+from arena.agents import Agent, AgentContext, AgentFactory
+from arena.errors import AgentError, ArenaError, PluginError, UnknownNameError
 from arena.profiles import Profile, load_profile
 from arena.training import Trainer
 
@@ -217,6 +217,32 @@ class PluginHost:
                 )
             self._profiles[name_or_path] = profile
         return self._profiles[name_or_path]
+
+    def build_agents(self, name: str, context: AgentContext, players: int = 1) -> list[Agent]:
+        """One agent per player, built by the factory the agent's plugin registered."""
+        entry = self.agent(name)
+        agents = []
+        for player in range(players):
+            try:
+                agents.append(entry.factory(replace(context, player=player)))
+            except ArenaError:
+                raise
+            except Exception as exc:  # a plugin's bug: say whose
+                raise AgentError(
+                    f"agent {name!r} (plugin {entry.plugin!r}) could not be built: "
+                    f"{type(exc).__name__}: {exc}"
+                ) from exc
+        return agents
+
+    def profile_for_movie(self, sidecar: Mapping[str, Any]) -> Profile:
+        """The profile a recorded episode was played with: by name, else from its source file."""
+        name = str(sidecar.get("profile", ""))
+        if name in self.games:
+            return self.profile(name)
+        source = sidecar.get("profile_source")
+        if source and Path(source).is_file():
+            return self.profile(str(source))
+        return self.profile(name)  # raises the unknown-game error with the valid names
 
 
 def _describe(exc: BaseException, stage: str) -> str:

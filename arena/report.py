@@ -42,14 +42,13 @@ def _bar_chart(rows: Sequence[Mapping[str, Any]], title: str, path: Path) -> Non
 
 def _render_gif(movie: Path, host: PluginHost, path: Path) -> bool:
     """The movie's first GIF_FRAMES * GIF_STRIDE frames as a GIF, with the return overlay."""
-    from arena.cli import profile_from_sidecar
     from arena.errors import ArenaError
     from arena.movies import read_sidecar, replay
     from arena.video import VideoSink, render
 
     try:
         sidecar = read_sidecar(movie)
-        frames = replay(movie, profile_from_sidecar(host, sidecar), sidecar)
+        frames = replay(movie, host.profile_for_movie(sidecar), sidecar)
         limited = (f for f in frames if f.frame <= GIF_FRAMES * GIF_STRIDE)
         render(limited, [VideoSink(path, gif_stride=GIF_STRIDE)], scale=1)
     except ArenaError:
