@@ -35,6 +35,10 @@ class PPOConfig:
     """Decay the learning rate linearly to 0 over the run."""
     gamma: float = 0.99
     """Discount factor."""
+    reward_scale: float = 1.0
+    """Rewards are multiplied by this before advantages and values are estimated (logged
+    returns stay in the game's units): keeps the value loss from swamping the policy's gradient
+    on games with large rewards, as baselines' RewardScaler does."""
     gae_lambda: float = 0.95
     """Lambda of generalized advantage estimation."""
     num_minibatches: int = 4

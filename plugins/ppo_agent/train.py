@@ -239,7 +239,8 @@ class PPORun:
                 global_step += config.batch_size
                 observations, actions = rollout.observations.to(device), rollout.actions.to(device)
                 logprobs, values = rollout.logprobs.to(device), rollout.values.to(device)
-                rewards, dones = rollout.rewards.to(device), rollout.dones.to(device)
+                rewards = rollout.rewards.to(device) * config.reward_scale
+                dones = rollout.dones.to(device)
                 next_obs, next_done = (
                     rollout.next_observation.to(device),
                     rollout.next_done.to(device),
