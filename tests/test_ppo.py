@@ -11,6 +11,7 @@ import torch
 from arena.agents import AgentContext
 from arena.env import EnvSpec
 from arena.plugins.ppo_agent.agent import build
+from arena.plugins.ppo_agent.model import ActorCritic
 from conftest import arena
 
 SMALL = [
@@ -63,6 +64,24 @@ def test_training_logs_finite_losses_and_returns(airstriker_run):
     assert (out / "model.ckpt").is_file() and "device cpu (CPU)" in stdout
 
 
+def test_rollout_sampling_agrees_with_the_learners_scoring():
+    """Workers sample with the lean ``act``; the learner rescores with ``action_and_value``."""
+    torch.manual_seed(0)
+    model = ActorCritic((4, 84, 84), 4)
+    with torch.no_grad():
+        model.actor.bias.copy_(torch.tensor([0.0, 1.0, 2.0, -1.0]))  # a skewed policy
+        observations = torch.randint(0, 256, (16, 4, 84, 84), dtype=torch.uint8)
+        pixels = model.pixels(observations)
+        action, logprob, value = model.act(pixels)
+        learner_logprob, entropy, learner_value = model.action_and_value(pixels, action)
+        assert torch.allclose(logprob, learner_logprob, atol=1e-6)
+        assert torch.equal(value, learner_value) and (entropy > 0).all()
+        one = pixels[:1].expand(4000, -1, -1, -1)
+        counts = torch.bincount(model.act(one)[0], minlength=4) / 4000
+        probabilities = model.actor(model.hidden(pixels[:1])).softmax(-1)[0]
+    assert torch.allclose(counts, probabilities, atol=0.03), (counts, probabilities)
+
+
 def test_checkpoint_round_trip_gives_identical_greedy_actions(airstriker_run):
     out, _ = airstriker_run
     spec = EnvSpec(
@@ -76,7 +95,8 @@ def test_checkpoint_round_trip_gives_identical_greedy_actions(airstriker_run):
     actions = [final.act(o.numpy(), {}, final.reset(0))[0] for o in observations]
     assert actions == [latest.act(o.numpy(), {}, latest.reset(0))[0] for o in observations]
     with torch.no_grad():
-        assert torch.equal(final.model.greedy(observations), latest.model.greedy(observations))
+        pixels = final.model.pixels(observations)
+        assert torch.equal(final.model.greedy(pixels), latest.model.greedy(pixels))
 
 
 def test_trained_model_plays_and_its_movies_verify(airstriker_run, tmp_path):

@@ -29,10 +29,10 @@ class PPOAgent(Agent):
         self, observation: np.ndarray, info: Mapping[str, Any], state: torch.Generator
     ) -> tuple[int, torch.Generator]:
         with torch.no_grad():
-            batch = torch.from_numpy(observation).unsqueeze(0)
+            pixels = self.model.pixels(torch.from_numpy(observation).unsqueeze(0))
             if not self.sample:
-                return int(self.model.greedy(batch)[0]), state
-            logits = self.model.actor(self.model.hidden(batch))[0]
+                return int(self.model.greedy(pixels)[0]), state
+            logits = self.model.actor(self.model.hidden(pixels))[0]
             action = torch.multinomial(torch.softmax(logits, -1), 1, generator=state)
             return int(action[0]), state
 

@@ -116,9 +116,9 @@ def _worker(
             buffers.observations[step, index] = current
             buffers.dones[step, index] = done
             with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bfloat16):
-                action, logprob, _, value = actor.action_and_value(current.unsqueeze(0))
+                action, logprob, value = actor.act(actor.pixels(current.unsqueeze(0)))
             buffers.actions[step, index] = action[0]
-            buffers.logprobs[step, index] = logprob[0].float()
+            buffers.logprobs[step, index] = logprob[0]
             buffers.values[step, index] = value[0].float()
             observation, reward, terminated, truncated, info = env.step(int(action[0]))
             buffers.rewards[step, index] = reward
