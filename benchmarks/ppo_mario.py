@@ -28,23 +28,8 @@ WINDOW = 100_000
 
 
 def train(out: Path, steps: int, envs: int) -> None:
-    command = [
-        sys.executable,
-        "-m",
-        "arena.cli",
-        "train",
-        "ppo",
-        "--game",
-        "mario",
-        "--steps",
-        str(steps),
-        "--envs",
-        str(envs),
-        "--device",
-        "auto",
-        "--out",
-        str(out),
-    ]
+    arguments = f"train ppo --game mario --steps {steps} --envs {envs} --device auto"
+    command = [sys.executable, "-m", "arena.cli", *arguments.split(), "--out", str(out)]
     if (out / "checkpoints").is_dir():
         command.append("--resume")
     subprocess.run(command, check=True)

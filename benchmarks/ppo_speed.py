@@ -69,23 +69,8 @@ def measure_arena(steps: int, precision: str) -> float:
         f"precision={precision}",
     ]
     with tempfile.TemporaryDirectory() as out:
-        command = [
-            sys.executable,
-            "-m",
-            "arena.cli",
-            "train",
-            "ppo",
-            "--game",
-            "mario",
-            "--steps",
-            str(steps),
-            "--envs",
-            str(N_ENVS),
-            "--device",
-            "cpu",
-            "--out",
-            out,
-        ]
+        arguments = f"train ppo --game mario --steps {steps} --envs {N_ENVS} --device cpu"
+        command = [sys.executable, "-m", "arena.cli", *arguments.split(), "--out", out]
         for setting in settings:
             command += ["--set", setting]
         subprocess.run(command, check=True, capture_output=True)
