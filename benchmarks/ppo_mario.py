@@ -114,7 +114,8 @@ def main() -> None:
     if not args.report_only:
         train(args.out, args.steps, args.envs)
     report(args.out)
-    evaluate(args.out, args.episodes)
+    if args.episodes:
+        evaluate(args.out, args.episodes)
 
 
 if __name__ == "__main__":
