@@ -59,7 +59,7 @@ def report(out: Path) -> None:
     figure, axes = plt.subplots(figsize=(9, 4.5))
     axes.scatter(steps, x, s=3, alpha=0.25, color="tab:blue", label="episode's x")
     centres, means = [], []
-    for start in range(0, max(steps), WINDOW // 4):
+    for start in range(0, max(steps) - WINDOW + 1, WINDOW // 4):  # whole windows only
         window = [v for s, v in zip(steps, x, strict=True) if start < s <= start + WINDOW]
         if window:
             centres.append(start + WINDOW / 2)
@@ -77,7 +77,7 @@ def report(out: Path) -> None:
     axes.set_xlabel("agent steps")
     axes.set_ylabel("x reached on 1-1")
     axes.set_title("ppo on Super Mario Bros 1-1")
-    axes.legend(loc="upper left")
+    axes.legend(loc="center left", bbox_to_anchor=(0.0, 0.7))  # clear of the flag line
     axes.grid(alpha=0.3)
     figure.tight_layout()
     figure.savefig(out / "x_vs_steps.png", dpi=100)
