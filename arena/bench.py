@@ -13,7 +13,6 @@ import contextlib
 import json
 import multiprocessing
 import os
-import re
 import signal
 import time
 from collections import deque
@@ -24,9 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from arena import roms
+from arena.entries import AgentSpec
 from arena.errors import ArenaError, ProfileError, UsageError, did_you_mean
 from arena.plugin_manager import PluginHost
 from arena.profiles import read_yaml
+from arena.protocol import EVALUATION, Protocol
 
 MAX_ATTEMPTS = 3
 RESULTS = "results.jsonl"
@@ -47,31 +48,47 @@ class Cell:
 
 
 @dataclass(frozen=True)
-class AgentSpec:
-    """``NAME`` or ``NAME:CHECKPOINT`` from the command line; ``label`` names it in tables."""
-
-    name: str
-    checkpoint: str | None
-    label: str
-
-    @classmethod
-    def parse(cls, text: str) -> AgentSpec:
-        name, _, checkpoint = text.partition(":")
-        return cls(name, checkpoint or None, text)
-
-
-@dataclass(frozen=True)
 class Job:
     agent: AgentSpec
     cell: Cell
+    protocol: Protocol = EVALUATION
 
     @property
     def id(self) -> str:
         return f"{self.agent.label}|{self.cell.id}"
 
 
-def load_suite(host: PluginHost, name: str) -> tuple[list[Cell], list[tuple[str, str]]]:
-    """The suite's playable cells, and (cell, reason) for those skipped for a missing ROM."""
+@dataclass
+class Suite:
+    """A suite's playable cells, (cell, reason) for those skipped for a missing ROM, and the
+    evaluation protocol its ``protocol:`` block sets (None: the arena's default)."""
+
+    cells: list[Cell]
+    skipped: list[tuple[str, str]]
+    protocol: Protocol | None
+
+
+def suite_protocol(raw: Any, source: str) -> Protocol | None:
+    """The ``protocol: {sticky: P, noop_max: N}`` block of a suite, validated."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise ProfileError(source, "protocol", f"expected a mapping, got {raw!r}")
+    valid = ("sticky", "noop_max")
+    for key in raw:
+        if key not in valid:
+            raise ProfileError(
+                source, f"protocol.{key}", f"unknown key{did_you_mean(key, valid)}; valid: "
+                + ", ".join(valid)
+            )
+    protocol = Protocol(raw.get("sticky", EVALUATION.sticky), raw.get("noop_max", 0))
+    for key, problem in protocol.problems():
+        raise ProfileError(source, f"protocol.{key}", problem)
+    return protocol
+
+
+def load_suite(host: PluginHost, name: str) -> Suite:
+    """Read and validate a suite (by name or path), dropping cells whose ROM is missing."""
     if name in host.suites:
         path = host.suites[name].path
     elif name.endswith((".yaml", ".yml")) and Path(name).is_file():
@@ -86,8 +103,11 @@ def load_suite(host: PluginHost, name: str) -> tuple[list[Cell], list[tuple[str,
     source = str(path)
     if not isinstance(raw, dict) or not isinstance(raw.get("cells"), list) or not raw["cells"]:
         raise ProfileError(source, "cells", "a suite needs a non-empty list of cells")
-    if unknown := set(raw) - {"description", "cells"}:
-        raise ProfileError(source, sorted(unknown)[0], "unknown key; valid: description, cells")
+    if unknown := set(raw) - {"description", "cells", "protocol"}:
+        raise ProfileError(
+            source, sorted(unknown)[0], "unknown key; valid: description, cells, protocol"
+        )
+    protocol = suite_protocol(raw.get("protocol"), source)
     cells, skipped = [], []
     for index, entry in enumerate(raw["cells"]):
         where = f"cells[{index}]"
@@ -130,21 +150,22 @@ def load_suite(host: PluginHost, name: str) -> tuple[list[Cell], list[tuple[str,
                     cells.append(cell)
                 else:
                     skipped.append((cell.id, status.detail))
-    return cells, skipped
+    return Suite(cells, skipped, protocol)
 
 
 def check_agents(host: PluginHost, agents: Iterable[AgentSpec]) -> None:
     """Fail before any worker starts: unknown agents, missing or foreign checkpoints."""
     for agent in agents:
         entry = host.agent(agent.name)
-        checkpoint = Path(agent.checkpoint) if agent.checkpoint else None
+        checkpoint = agent.checkpoint_path
         if checkpoint is not None and not checkpoint.exists():
             raise UsageError(f"{agent.label}: no such checkpoint {checkpoint}")
-        entry.observation_overrides(checkpoint, {})  # reads and checks the manifest
+        entry.observation_overrides(checkpoint, agent.options)  # reads and checks the manifest
 
 
-def finished_jobs(results: Path) -> set[str]:
-    """The jobs already in the results file; a last line cut by a crash is dropped first."""
+def finished_jobs(results: Path, protocol: Protocol) -> set[str]:
+    """The jobs already in the results file; a last line cut by a crash is dropped first.
+    Results of another protocol are refused: one results file, one protocol."""
     if not results.exists():
         return set()
     data = results.read_bytes()
@@ -153,9 +174,17 @@ def finished_jobs(results: Path) -> set[str]:
     done = set()
     for line in results.read_text().splitlines():
         try:
-            done.add(json.loads(line)["job"])
-        except (ValueError, KeyError):
+            record = json.loads(line)
+            job = record["job"]
+        except (ValueError, KeyError, TypeError):
             continue  # a line cut by a crash: that cell runs again
+        recorded = Protocol.from_dict(record.get("protocol"))
+        if recorded != protocol:
+            raise UsageError(
+                f"{results} was played under {recorded.describe()}, not {protocol.describe()}",
+                "resume with the same --sticky and --noop-max, or use another --out",
+            )
+        done.add(job)
     return done
 
 
@@ -169,49 +198,59 @@ def _play(host: PluginHost, cache: dict[str, Any], job: Job, movies: Path) -> di
     from arena.runner import RunConfig, record_episode
 
     entry = host.agent(job.agent.name)
-    checkpoint = Path(job.agent.checkpoint) if job.agent.checkpoint else None
-    overrides = entry.observation_overrides(checkpoint, {})
-    key = json.dumps([job.cell.game, job.cell.state, job.cell.max_frames, overrides], default=str)
+    checkpoint = job.agent.checkpoint_path
+    overrides = entry.observation_overrides(checkpoint, job.agent.options)
+    key = json.dumps(
+        [job.cell.game, job.cell.state, job.cell.max_frames, overrides, job.protocol.as_dict()],
+        default=str,
+    )
     if cache.get("key") != key:
         if "env" in cache:
             cache.pop("env").close()  # one emulator per process
         profile = replace(host.profile(job.cell.game), max_frames=job.cell.max_frames)
-        cache["env"], cache["key"] = ArenaEnv(profile, job.cell.state, **overrides), key
+        cache["env"] = ArenaEnv(profile, job.cell.state, protocol=job.protocol, **overrides)
+        cache["key"] = key
     env = cache["env"]
-    agents = host.build_agents(
-        job.agent.name, AgentContext(env.spec_for_agents, job.cell.seed, checkpoint), 1
-    )
-    folder = movies / re.sub(r"[^A-Za-z0-9._-]+", "_", job.agent.label)  # one folder per agent
+    context = AgentContext(env.spec_for_agents, job.cell.seed, checkpoint, job.agent.options)
+    agents = host.build_agents(job.agent.name, context, 1)
     config = RunConfig(
-        job.agent.name, episodes=1, seed=job.cell.seed, record=folder, checkpoint=checkpoint
+        job.agent.label,
+        episodes=1,
+        seed=job.cell.seed,
+        record=movies / job.agent.label,  # one folder per entry, named by its label
+        checkpoint=checkpoint,
+        options=dict(job.agent.options),
+        agent_name=job.agent.name,
     )
     result = record_episode(env, agents, config, 0)
     return {
-        "job": job.id,
-        "cell": job.cell.id,
-        **asdict(job.cell),
-        "agent": job.agent.label,
-        "agent_name": job.agent.name,
-        "checkpoint": job.agent.checkpoint,
+        **_line(job),
         "return": result.episode_return,
         "frames": result.frames,
         "progress": result.progress,
         "done_reason": result.done_reason,
         "forfeit": result.forfeit,
+        "noops": result.noops,
+        "digest": result.digest,
         "movie": result.movie,
         "seconds": round(result.seconds, 3),
     }
 
 
-def failure(job: Job, error: str) -> dict[str, Any]:
-    """The results line of a cell that could not be played."""
+def _line(job: Job) -> dict[str, Any]:
+    """The fields every results line of ``job`` starts with."""
     return {
         "job": job.id,
         "cell": job.cell.id,
         **asdict(job.cell),
-        "agent": job.agent.label,
-        "error": error,
+        **job.agent.record(),
+        "protocol": job.protocol.as_dict(),
     }
+
+
+def failure(job: Job, error: str) -> dict[str, Any]:
+    """The results line of a cell that could not be played."""
+    return {**_line(job), "error": error}
 
 
 def _worker(conn: Connection, movies: Path) -> None:
@@ -384,14 +423,17 @@ def run_bench(
     resume: bool,
     echo: Callable[[str], None],
     backend: str = "local",
+    protocol: Protocol | None = None,
 ) -> Path:
-    """Run every agent on every cell of ``suite``; return the results file."""
-    cells, skipped = load_suite(host, suite)
+    """Run every agent on every cell of ``suite``; return the results file. ``protocol``
+    overrides the suite's ``protocol:`` block (whose default is :data:`EVALUATION`)."""
+    loaded = load_suite(host, suite)
+    protocol = protocol or loaded.protocol or EVALUATION
     check_agents(host, agents)
     labels = [a.label for a in agents]
     if len(set(labels)) != len(labels):
         raise UsageError(f"an agent is listed twice: {', '.join(labels)}")
-    for cell, reason in skipped:
+    for cell, reason in loaded.skipped:
         echo(f"skipped   {cell}: {reason}")
     results = out / RESULTS
     if results.exists() and not resume:
@@ -399,24 +441,38 @@ def run_bench(
             f"{out} already holds benchmark results",
             "add --resume to continue them, or use another --out",
         )
+    done = finished_jobs(results, protocol)
     out.mkdir(parents=True, exist_ok=True)
-    done = finished_jobs(results)
-    jobs = [job for cell in cells for agent in agents if (job := Job(agent, cell)).id not in done]
+    jobs = [
+        job
+        for cell in loaded.cells
+        for agent in agents
+        if (job := Job(agent, cell, protocol)).id not in done
+    ]
+    for agent in agents:
+        if agent.label != agent.describe():
+            echo(f"entry     {agent.label} = {agent.describe()}")
     echo(
-        f"suite {suite}: {len(cells)} cells x {len(agents)} agents; {len(jobs)} to play"
+        f"suite {suite}: {len(loaded.cells)} cells x {len(agents)} agents; {len(jobs)} to play"
         + (f", {len(done)} already done" if done else "")
-        + f", {workers} worker(s)"
+        + f", {workers} worker(s); protocol: {protocol.describe()}"
     )
     from tqdm import tqdm
 
     bar = tqdm(total=len(jobs), unit="cell", disable=None, leave=False)
+    failed = forfeited = 0
 
     def on_result(job: Job, record: dict[str, Any]) -> None:
+        nonlocal failed, forfeited
         with results.open("a") as fh:  # the single writer, one line per cell
             fh.write(json.dumps(record) + "\n")
             fh.flush()
         if "error" in record:
+            failed += 1
             bar.write(f"FAILED    {job.id}: {record['error']}")
+        elif record.get("forfeit"):
+            forfeited += 1
+            bar.write(f"forfeit   {job.id}: {record['forfeit']}")
         bar.update()
 
     # Either returns once its workers can take jobs, so the timing below is the playing alone.
@@ -431,7 +487,10 @@ def run_bench(
     finally:
         pool.close()
         bar.close()
+    seconds = time.perf_counter() - started
+    skipped = len(loaded.skipped) * len(agents)
     echo(
-        f"{len(jobs)} cell(s) played in {time.perf_counter() - started:.1f} s; results in {results}"
+        f"{len(jobs) - failed} cell(s) played ({forfeited} forfeited), {failed} failed, "
+        f"{skipped} skipped, in {seconds:.1f} s; results in {results}"
     )
     return results

@@ -19,6 +19,7 @@ from arena.agents import AgentContext, parse_options
 from arena.errors import ArenaError, MovieError, UsageError, VerifyError
 from arena.plugin_manager import PluginHost
 from arena.profiles import Profile
+from arena.protocol import EVALUATION, TRAINING, Protocol
 from arena.roms import ImportReport
 
 
@@ -49,6 +50,36 @@ def echo(text: str = "") -> None:
     print(text, flush=True)
 
 
+def add_protocol_options(parser: argparse.ArgumentParser, default: str) -> None:
+    """``--sticky P`` and ``--noop-max N``: the evaluation protocol (see arena/protocol.py)."""
+    parser.add_argument(
+        "--sticky",
+        type=float,
+        metavar="P",
+        help=f"sticky-action probability per emulated frame, in [0, 1) (default: {default})",
+    )
+    parser.add_argument(
+        "--noop-max",
+        type=int,
+        metavar="N",
+        help="up to N no-op frames after each reset, drawn from the seed (default: 0)",
+    )
+
+
+def protocol_from(args: argparse.Namespace, default: Protocol | None) -> Protocol | None:
+    """The protocol the options ask for, on top of ``default`` (None: nothing given)."""
+    if args.sticky is None and args.noop_max is None:
+        return default
+    base = default or EVALUATION
+    protocol = Protocol(
+        base.sticky if args.sticky is None else args.sticky,
+        base.noop_max if args.noop_max is None else args.noop_max,
+    )
+    for key, problem in protocol.problems():
+        raise UsageError(f"--{key.replace('_', '-')} {problem}")
+    return protocol
+
+
 # -- run -----------------------------------------------------------------------------------
 
 
@@ -72,12 +103,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     options = parse_options(args.option)
     if args.checkpoint is not None and not args.checkpoint.exists():
         raise UsageError(f"--checkpoint {args.checkpoint}: no such file")
-    env = ArenaEnv(profile, state.name, **entry.observation_overrides(args.checkpoint, options))
+    protocol = protocol_from(args, EVALUATION)
+    observation = entry.observation_overrides(args.checkpoint, options)
+    env = ArenaEnv(profile, state.name, protocol=protocol, **observation)
     try:
         context = AgentContext(
             env.spec_for_agents, args.seed, args.checkpoint, options, greedy=not args.sample
         )
-        agents = host.build_agents(args.agent, context, env.players)
+        agents = [
+            host.build_agents(args.agent, replace(context, spec=env.spec_for(p)))[0]
+            for p in range(env.players)
+        ]
         config = RunConfig(
             args.agent,
             args.episodes,
@@ -90,7 +126,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         label = progress_label(profile)
         echo(
             f"{profile.title}: {state.name}, {env.players} player(s), agent {args.agent}, "
-            f"{args.episodes} episode(s) from seed {args.seed}"
+            f"{args.episodes} episode(s) from seed {args.seed}; protocol: {env.protocol.describe()}"
         )
         bar = tqdm(total=args.episodes, unit="ep", disable=args.quiet or None, leave=False)
 
@@ -237,6 +273,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         config=args.config,
         overrides=parse_overrides(args.set),
         args=args,
+        protocol=protocol_from(args, TRAINING) or TRAINING,
     )
     out.mkdir(parents=True, exist_ok=True)
     if not args.resume:
@@ -279,6 +316,7 @@ def add_train_commands(commands: argparse._SubParsersAction, host: PluginHost) -
         sub.add_argument(
             "--set", action="append", metavar="KEY=VALUE", help="override one config key"
         )
+        add_protocol_options(sub, f"{TRAINING.sticky:g}")
         entry.trainer.add_arguments(sub)
         sub.set_defaults(handler=cmd_train)
 
@@ -287,7 +325,8 @@ def add_train_commands(commands: argparse._SubParsersAction, host: PluginHost) -
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from arena.bench import AgentSpec, run_bench
+    from arena.bench import run_bench
+    from arena.entries import parse_entries
     from arena.leaderboard import (
         build_leaderboard,
         format_leaderboard,
@@ -297,10 +336,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     host: PluginHost = args.host
     host.check()
-    agents = [AgentSpec.parse(a) for a in args.agents]
+    agents = parse_entries(args.agents)
+    protocol = protocol_from(args, None)  # None: the suite's protocol block, else the default
     out = args.out or Path("runs") / f"bench-{Path(args.suite).stem}"
     results = run_bench(
-        host, agents, args.suite, out, args.workers, args.resume, echo, args.backend
+        host, agents, args.suite, out, args.workers, args.resume, echo, args.backend, protocol
     )
     board = build_leaderboard(load_results(results), host)
     echo(format_leaderboard(board))
@@ -347,16 +387,16 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_match(args: argparse.Namespace) -> int:
-    from arena.bench import AgentSpec, check_agents
+    from arena.bench import check_agents
+    from arena.entries import parse_entries
     from arena.match import format_standings, play_games, rate, two_player_state, write_tournament
 
     host: PluginHost = args.host
-    agents = [AgentSpec.parse(a) for a in args.agents]
+    agents = parse_entries(args.agents)
     wanted = "two" if args.command == "match" else "two or more"
     if len(agents) < 2 or (args.command == "match" and len(agents) != 2):
         raise UsageError(f"arena {args.command} needs {wanted} agents, got {len(agents)}")
-    if len({a.label for a in agents}) != len(agents):
-        raise UsageError("an agent is listed twice; a match needs different agents or checkpoints")
+    protocol = protocol_from(args, EVALUATION) or EVALUATION
     check_agents(host, agents)
     profile = host.profile(args.game)
     if args.max_frames is not None:
@@ -364,8 +404,12 @@ def cmd_match(args: argparse.Namespace) -> int:
     state = two_player_state(profile, args.state)
     seeds = list(range(args.seed, args.seed + args.episodes))
     echo(
-        f"{profile.title}: {state}, {len(agents)} agents, {len(seeds)} seed(s) per pairing and side"
+        f"{profile.title}: {state}, {len(agents)} agents, {len(seeds)} seed(s) per pairing and "
+        f"side; protocol: {protocol.describe()}"
     )
+    for agent in agents:
+        if agent.label != agent.describe():
+            echo(f"entry  {agent.label} = {agent.describe()}")
 
     def report(game: Any) -> None:
         outcome = f"{game.winner} wins" if game.winner else "draw"
@@ -375,11 +419,36 @@ def cmd_match(args: argparse.Namespace) -> int:
         players = f"{game.player1} (P1) vs {game.player2} (P2)"
         echo(f"{players}  seed {game.seed}  returns {returns}  {outcome}")
 
-    games = play_games(host, agents, profile, state, seeds, args.record, report)
+    games = play_games(host, agents, profile, state, seeds, args.record, report, protocol)
     standings = rate([a.label for a in agents], games)
     echo(format_standings(standings))
     if args.record:
         echo(f"games and ratings in {write_tournament(args.record, games, standings)}")
+    return 0
+
+
+# -- probes ---------------------------------------------------------------------------------
+
+
+def cmd_probe(args: argparse.Namespace) -> int:
+    from arena.errors import ProbeError
+    from arena.probes import coverage, format_results, run_probes, summary
+
+    host: PluginHost = args.host
+    profile = host.profile(args.game)
+    if args.state is not None:
+        profile.state(args.state)  # an unknown state is an error naming the valid ones
+    if not profile.probes:
+        raise UsageError(f"profile {profile.name!r} has no probes", "add a probes: block")
+    results = list(run_probes(profile, args.state))
+    if not results:
+        raise UsageError(f"profile {profile.name!r} has no probe for state {args.state!r}")
+    rules = coverage(profile, results)
+    for line in format_results(profile, results, rules):
+        echo(line)
+    if any(not r.passed for r in results):
+        raise ProbeError(f"{profile.name}: {summary(results, rules)}")
+    echo(summary(results, rules))
     return 0
 
 
@@ -497,6 +566,7 @@ def build_parser(host: PluginHost) -> argparse.ArgumentParser:
     run.add_argument(
         "--sample", action="store_true", help="sample stochastic policies (default: greedy)"
     )
+    add_protocol_options(run, f"{EVALUATION.sticky:g}")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
     play = add("play", cmd_play, "replay a .bk2 into a video (mp4/gif) or a window")
@@ -533,7 +603,7 @@ def build_parser(host: PluginHost) -> argparse.ArgumentParser:
     lst.set_defaults(handler=cmd_roms_list)
 
     bench = add("bench", cmd_bench, "play agents on the same cells of a suite; print a leaderboard")
-    bench.add_argument("agents", nargs="+", metavar="AGENT[:CHECKPOINT]")
+    bench.add_argument("agents", nargs="+", metavar="[LABEL=]NAME[:CHECKPOINT][,KEY=VALUE]")
     bench.add_argument(
         "--suite", default="smoke", help="suite name (see `arena plugins`) or .yaml path"
     )
@@ -550,6 +620,7 @@ def build_parser(host: PluginHost) -> argparse.ArgumentParser:
         default="local",
         help="local worker processes, or Ray tasks (set RAY_ADDRESS to use a cluster)",
     )
+    add_protocol_options(bench, f"the suite's protocol block, else {EVALUATION.sticky:g}")
     report = add(
         "report", cmd_report, "write a static HTML page of a benchmark (DIR/report/index.html)"
     )
@@ -571,7 +642,7 @@ def build_parser(host: PluginHost) -> argparse.ArgumentParser:
         ("tournament", "round robin of 2-player matches, with OpenSkill and Elo ratings"),
     ):
         sub = add(name, cmd_match, text)
-        sub.add_argument("agents", nargs="+", metavar="AGENT[:CHECKPOINT]")
+        sub.add_argument("agents", nargs="+", metavar="[LABEL=]NAME[:CHECKPOINT][,KEY=VALUE]")
         sub.add_argument("--game", required=True, help="a profile with a 2-player state")
         sub.add_argument("--state", help="2-player state (default: the profile's first)")
         sub.add_argument(
@@ -584,6 +655,13 @@ def build_parser(host: PluginHost) -> argparse.ArgumentParser:
         sub.add_argument(
             "--record", type=Path, metavar="DIR", help="write .bk2 movies and tournament.json"
         )
+        add_protocol_options(sub, f"{EVALUATION.sticky:g}")
+
+    probe = add(
+        "probe", cmd_probe, "play a profile's probes on the real game: does every rule fire?"
+    )
+    probe.add_argument("game", help="profile name or .yaml path")
+    probe.add_argument("--state", help="only the probes of this state")
 
     add("plugins", cmd_plugins, "list plugins, where they come from and what they register")
     add_train_commands(commands, host)

@@ -1,13 +1,19 @@
 """The arena's environment: a Gymnasium env built from a game profile.
 
-One agent step presses the chosen action's buttons for ``frame_skip`` emulated frames, reads the
-screen only on the frames the observation uses, then evaluates the profile's rules on RAM. A
-reset loads the state and emulates one frame with no button pressed, so a recorded movie holds
-``1 + steps * frame_skip`` frames.
+One agent step presses the chosen action's buttons for ``frame_skip`` emulated frames (each
+frame subject to the evaluation protocol's sticky actions), reads the screen only on the frames
+the observation uses, then evaluates the profile's rules on RAM. A reset loads the state,
+emulates one frame with no button pressed and then the protocol's no-op frames, so a recorded
+movie holds ``1 + noops + steps * frame_skip`` frames.
+
+In a 2-player state each player has its own observation pipeline (an agent's checkpoint may ask
+for another one than the profile's), computed from the one shared screen: observations are a
+tuple, one per player. A profile with ``mirror_p2`` shows player 2 its screen flipped.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -19,6 +25,7 @@ from arena import integrations
 from arena.emulator import Emulator, ram_layout
 from arena.observation import FramePipeline
 from arena.profiles import ObservationSpec, Profile
+from arena.protocol import Protocol, episode_rng
 from arena.rules import RuleEngine
 
 
@@ -39,12 +46,14 @@ class EnvSpec:
         return len(self.action_names)
 
 
-class ArenaEnv(gym.Env[np.ndarray, Any]):
+class ArenaEnv(gym.Env[Any, Any]):
     """A Gymnasium env for one profile and state; one per process (one emulator each).
 
-    For 2-player states ``step`` takes one action per player; ``reward`` is player 1's and
-    ``info["rewards"]`` holds every player's. ``reset(options={"movie": path})`` records the
-    episode as a .bk2 at ``path``.
+    For 2-player states ``step`` takes one action per player, observations are a tuple (one
+    per player) and ``reward`` is player 1's; ``info["rewards"]`` holds every player's.
+    ``reset(options={"movie": path})`` records the episode as a .bk2 at ``path``.
+    ``protocol`` perturbs episodes so that seeds matter (see :mod:`arena.protocol`).
+    ``player_observations`` gives each player its own observation overrides (2-player states).
     """
 
     metadata: dict[str, Any] = {"render_modes": ["rgb_array"]}  # noqa: RUF012 (gymnasium's API)
@@ -55,11 +64,15 @@ class ArenaEnv(gym.Env[np.ndarray, Any]):
         profile: Profile,
         state: str | None = None,
         observation: ObservationSpec | None = None,
+        *,
+        protocol: Protocol | None = None,
+        player_observations: Sequence[Mapping[str, Any]] | None = None,
         **observation_overrides: Any,
     ) -> None:
         self.profile = profile
         self.state = profile.state(state)
         self.players = self.state.players
+        self.protocol = protocol or Protocol()
         self._state_bytes = integrations.read_state(profile.game, self.state.name)
         self.emulator = Emulator(profile.game, self.players, profile.name)
         self._layout = ram_layout(profile.game, profile.ram)
@@ -70,43 +83,77 @@ class ArenaEnv(gym.Env[np.ndarray, Any]):
             ]
             for player in range(self.players)
         ]
+        self._no_masks = np.zeros_like(self._masks[0][0])
         self.rules = RuleEngine(profile, self.state)
         self.emulator.load_state(self._state_bytes)
         self.emulator.idle()
-        spec = replace(observation or profile.observation, **observation_overrides)
-        self.pipeline = FramePipeline(spec, self.emulator.screen().shape)
+        base = replace(observation or profile.observation, **observation_overrides)
+        overrides = player_observations or [{}] * self.players
+        if len(overrides) != self.players:
+            raise ValueError(f"{len(overrides)} player observations for {self.players} players")
+        screen_shape = self.emulator.screen().shape
+        self.pipelines = [
+            FramePipeline(
+                replace(base, **dict(o)),
+                screen_shape,
+                mirror=player == 1 and profile.mirror_p2,
+            )
+            for player, o in enumerate(overrides)
+        ]
+        self.pipeline = self.pipelines[0]
+        self._screens_needed = max(p.screens_needed for p in self.pipelines)
         self.action_space = gym.spaces.Discrete(len(profile.actions))
-        self.observation_space = gym.spaces.Box(0, 255, self.pipeline.shape, np.uint8)
+        spaces = [gym.spaces.Box(0, 255, p.shape, np.uint8) for p in self.pipelines]
+        self.observation_space = spaces[0] if self.players == 1 else gym.spaces.Tuple(spaces)
         self.render_mode = "rgb_array"
         self.frame = 0
         self.steps = 0
+        self.noops = 0
         self.returns = [0.0] * self.players
+        self._rng: np.random.Generator | None = None
+        self._held = [self._no_masks] * self.players  # what each player pressed last frame
 
-    @property
-    def spec_for_agents(self) -> EnvSpec:
+    def spec_for(self, player: int) -> EnvSpec:
+        """What the agent playing ``player`` (0 or 1) is told about the game."""
         return EnvSpec(
             profile=self.profile.name,
             game=self.profile.game,
             state=self.state.name,
             players=self.players,
-            observation_shape=self.pipeline.shape,
+            observation_shape=self.pipelines[player].shape,
             action_names=tuple(self.profile.actions),
             frame_skip=self.profile.frame_skip,
         )
 
+    @property
+    def spec_for_agents(self) -> EnvSpec:
+        return self.spec_for(0)
+
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
-    ) -> tuple[np.ndarray, dict[str, Any]]:
+    ) -> tuple[Any, dict[str, Any]]:
         super().reset(seed=seed)
+        if seed is not None:
+            self._rng = episode_rng(seed)
+        elif self._rng is None:  # never seeded: draw from Gymnasium's own (random) seed
+            self._rng = np.random.default_rng(self.np_random.integers(2**63))
         self.emulator.stop_movie()
         self.emulator.load_state(self._state_bytes)
         if options and options.get("movie"):
             self.emulator.start_movie(Path(options["movie"]), self._state_bytes)
         self.emulator.idle()
-        self.frame, self.steps = 1, 0
+        self.noops = int(self._rng.integers(self.protocol.noop_max + 1))
+        for _ in range(self.noops):
+            self.emulator.idle()
+        self._held = [self._no_masks] * self.players
+        self.frame, self.steps = 1 + self.noops, 0
         self.returns = [0.0] * self.players
         self.rules.reset(self.emulator.read_ram(self._layout))
-        return self.pipeline.reset(self.emulator.screen()), self._info(None)
+        screen = self.emulator.screen()
+        return self._observe([p.reset(screen) for p in self.pipelines]), self._info(None)
+
+    def _observe(self, observations: list[np.ndarray]) -> Any:
+        return observations[0] if self.players == 1 else tuple(observations)
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         actions = (action,) if self.players == 1 else tuple(action)
@@ -116,16 +163,28 @@ class ArenaEnv(gym.Env[np.ndarray, Any]):
         for a in actions:
             if not (isinstance(a, int | np.integer) and 0 <= a < n_actions):
                 raise ValueError(f"action {a!r} is outside Discrete({n_actions})")
-        masks = self._masks[0][int(actions[0])]
-        if self.players == 2:
-            masks = masks | self._masks[1][int(actions[1])]
-        emulator, skip = self.emulator, self.profile.frame_skip
-        first_screen = skip - self.pipeline.screens_needed
+        chosen = [self._masks[player][int(a)] for player, a in enumerate(actions)]
+        emulator, skip, sticky = self.emulator, self.profile.frame_skip, self.protocol.sticky
+        first_screen = skip - self._screens_needed
         screens = []
-        for i in range(skip):
-            emulator.step(masks)
-            if i >= first_screen:
-                screens.append(emulator.screen())
+        if sticky:  # per frame and player: keep last frame's buttons with probability `sticky`
+            assert self._rng is not None
+            keep = self._rng.random((skip, self.players)) < sticky
+            held = self._held
+            for i in range(skip):
+                for player in range(self.players):
+                    if not keep[i, player]:
+                        held[player] = chosen[player]
+                emulator.step(held[0] if self.players == 1 else held[0] | held[1])
+                if i >= first_screen:
+                    screens.append(emulator.screen())
+        else:
+            masks = chosen[0] if self.players == 1 else chosen[0] | chosen[1]
+            for i in range(skip):
+                emulator.step(masks)
+                if i >= first_screen:
+                    screens.append(emulator.screen())
+            self._held = chosen
         self.frame += skip
         self.steps += 1
         outcome = self.rules.step(emulator.read_ram(self._layout), self.frame, self.steps)
@@ -135,7 +194,8 @@ class ArenaEnv(gym.Env[np.ndarray, Any]):
         terminated = outcome.done_reason is not None and not truncated
         info = self._info(outcome.done_reason)
         info["rewards"] = outcome.rewards
-        return self.pipeline.push(screens), outcome.rewards[0], terminated, truncated, info
+        observation = self._observe([p.push(screens) for p in self.pipelines])
+        return observation, outcome.rewards[0], terminated, truncated, info
 
     def _info(self, done_reason: str | None) -> dict[str, Any]:
         info: dict[str, Any] = dict(self.rules.values)

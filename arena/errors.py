@@ -109,3 +109,9 @@ class AgentError(ArenaError):
     """An agent that cannot be built or loaded (bad checkpoint, bad options)."""
 
     exit_code = 7
+
+
+class ProbeError(ArenaError):
+    """A profile's probe that fails on the real game: a rule does not do what it claims."""
+
+    exit_code = 8

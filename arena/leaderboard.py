@@ -3,8 +3,19 @@
 
 IQM and stratified bootstrap follow Agarwal et al. (2021), "Deep RL at the edge of the
 statistical precipice": the IQM is the mean of the middle 50% of scores; a bootstrap sample
-redraws the seeds of each (game, state) stratum with replacement. Normalized scores put the
+redraws the episodes of each (game, state) stratum with replacement. Normalized scores put the
 random agent (measured in the same benchmark) at 0 and the profile's ``reference_score`` at 1.
+
+What counts as a sample, and what a missing one scores:
+
+- Results of different evaluation protocols are never pooled: each protocol gets its own tables.
+- Identical episodes (same fingerprint: frames, returns and the game's RAM at the end) of one agent
+  in one stratum are one sample, counted once; an agent whose episodes in a stratum are all
+  identical is flagged (its seeds do not reach it: evaluate under sticky actions).
+- A failed cell (the agent could not be built or loaded, or its worker died) and a forfeited
+  one (the agent raised or returned an invalid action) score the stratum's **floor**: the lowest
+  return any agent finished an episode with in that game and state, under that protocol. They
+  are counted per agent and game, with their reasons, never dropped.
 """
 
 from __future__ import annotations
@@ -21,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from arena.plugin_manager import PluginHost
+from arena.protocol import Protocol
 
 BOOTSTRAP_SAMPLES = 2000
 RANDOM = "random"
@@ -56,89 +68,232 @@ class Row:
     scope: str
     agent: str
     episodes: int
+    """Cells of this agent in the scope, failed ones included."""
+    distinct: int
+    """Distinct samples: played episodes with different fingerprints, plus failed cells."""
+    failed: int
+    forfeits: int
     mean: float
     iqm: float
-    ci_low: float
-    ci_high: float
+    ci_low: float | None
+    """None when there are fewer than two distinct samples: no interval can be had."""
+    ci_high: float | None
     normalized: bool
+    protocol: str
+    identical: bool = False
+    """Every episode of some stratum was the same episode."""
 
 
 def load_results(path: Path) -> list[dict[str, Any]]:
-    """The played cells of a results file (failed ones are left out)."""
+    """Every cell of a results file: played ones and failed ones (with an ``error``)."""
     rows = []
     for line in path.read_text().splitlines():
         try:
             record = json.loads(line)
         except ValueError:
             continue
-        if "error" not in record:
+        if isinstance(record, dict) and {"agent", "game", "state", "cell"} <= set(record):
             rows.append(record)
     return rows
 
 
-def _row(scope: str, agent: str, strata: Mapping[Any, list[float]], normalized: bool) -> Row:
-    values = [v for group in strata.values() for v in group]
-    low, high = bootstrap_ci(strata)
-    return Row(
-        scope, agent, len(values), float(np.mean(values)), iqm(values), low, high, normalized
+@dataclass
+class _Sample:
+    """One cell's contribution: its score and, for played episodes, its fingerprint."""
+
+    value: float
+    digest: str | None
+
+
+def _protocol_key(record: Mapping[str, Any]) -> str:
+    return Protocol.from_dict(record.get("protocol")).describe()
+
+
+def _scored(results: Sequence[Mapping[str, Any]]) -> tuple[list[tuple[Mapping, float]], list[str]]:
+    """Each record with its score (failed and forfeited cells at the stratum's floor)."""
+    floors: dict[tuple[str, str], float] = {}
+    for r in results:
+        if "error" not in r and not r.get("forfeit"):
+            key = (r["game"], r["state"])
+            floors[key] = min(floors.get(key, math.inf), float(r["return"]))
+    scored, notes = [], []
+    for r in results:
+        if "error" not in r and not r.get("forfeit"):
+            scored.append((r, float(r["return"])))
+        elif (r["game"], r["state"]) in floors:
+            scored.append((r, floors[(r["game"], r["state"])]))
+        else:
+            notes.append(
+                f"{r['game']}/{r['state']}: no agent finished an episode, so its failed cells "
+                "have no floor to score"
+            )
+    return scored, sorted(set(notes))
+
+
+def _row(
+    scope: str,
+    agent: str,
+    strata: Mapping[Any, list[_Sample]],
+    records: Sequence[Mapping[str, Any]],
+    normalized: bool,
+    protocol: str,
+) -> Row:
+    distinct = {key: _distinct(samples) for key, samples in strata.items()}
+    values = [v for group in distinct.values() for v in group]
+    identical = any(
+        len(samples) > 1 and len({s.digest for s in samples}) == 1 and samples[0].digest
+        for samples in strata.values()
     )
+    low: float | None = None
+    high: float | None = None
+    if len(values) > 1:
+        low, high = bootstrap_ci(distinct)
+    return Row(
+        scope,
+        agent,
+        episodes=len(records),
+        distinct=len(values),
+        failed=sum("error" in r for r in records),
+        forfeits=sum(bool(r.get("forfeit")) for r in records if "error" not in r),
+        mean=float(np.mean(values)),
+        iqm=iqm(values),
+        ci_low=low,
+        ci_high=high,
+        normalized=normalized,
+        protocol=protocol,
+        identical=bool(identical),
+    )
+
+
+def _distinct(samples: Sequence[_Sample]) -> list[float]:
+    """One value per distinct episode (samples without a fingerprint count each)."""
+    seen: set[str] = set()
+    values = []
+    for sample in samples:
+        if sample.digest is not None:
+            if sample.digest in seen:
+                continue
+            seen.add(sample.digest)
+        values.append(sample.value)
+    return values
 
 
 def build_leaderboard(results: Sequence[Mapping[str, Any]], host: PluginHost) -> dict[str, Any]:
-    """Per-game rows, overall normalized rows, and the win-rate matrix."""
-    agents = sorted({r["agent"] for r in results})
-    by_game: dict[str, dict[str, dict[str, list[float]]]] = defaultdict(
+    """Per-game rows, overall normalized rows, failures and the win-rate matrix, per protocol."""
+    protocols = sorted({_protocol_key(r) for r in results})
+    board: dict[str, Any] = {
+        "protocols": protocols,
+        "rows": [],
+        "win_rates": {},
+        "failures": [],
+        "notes": [],
+    }
+    for protocol in protocols:
+        group = [r for r in results if _protocol_key(r) == protocol]
+        suffix = f" [{protocol}]" if len(protocols) > 1 else ""
+        _add_protocol(board, group, host, protocol, suffix)
+    board["win_rates"] = _win_rates(results)
+    board["notes"] = list(dict.fromkeys(board["notes"]))
+    return board
+
+
+def _add_protocol(
+    board: dict[str, Any],
+    results: Sequence[Mapping[str, Any]],
+    host: PluginHost,
+    protocol: str,
+    suffix: str,
+) -> None:
+    scored, notes = _scored(results)
+    board["notes"] += notes
+    by_game: dict[str, dict[str, dict[str, list[_Sample]]]] = defaultdict(
         lambda: defaultdict(lambda: defaultdict(list))
     )
+    records: dict[tuple[str, str], list[Mapping[str, Any]]] = defaultdict(list)
+    for r, value in scored:
+        digest = None if "error" in r else r.get("digest")
+        by_game[r["game"]][r["agent"]][r["state"]].append(_Sample(value, digest))
     for r in results:
-        by_game[r["game"]][r["agent"]][r["state"]].append(float(r["return"]))
-    rows = [
-        _row(game, agent, strata, False)
-        for game, per_agent in sorted(by_game.items())
-        for agent, strata in sorted(per_agent.items())
-    ]
+        records[(r["game"], r["agent"])].append(r)
+    rows = []
+    for game, per_agent in sorted(by_game.items()):
+        for agent, strata in sorted(per_agent.items()):
+            row = _row(game + suffix, agent, strata, records[(game, agent)], False, protocol)
+            rows.append(row)
+            if row.identical:
+                board["notes"].append(
+                    f"{agent} on {game}{suffix}: its episodes of a state were all one episode "
+                    "(the seed does not reach a deterministic agent); counted once. Evaluate "
+                    "under sticky actions (--sticky 0.25) for independent samples"
+                )
 
     # Normalized: random = 0, the profile's reference score = 1, per (game, state).
-    normalized: dict[str, dict[tuple[str, str], list[float]]] = defaultdict(
+    normalized: dict[str, dict[tuple[str, str], list[_Sample]]] = defaultdict(
         lambda: defaultdict(list)
     )
-    notes = []
+    overall_records: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    baselines = sorted(
+        {r["agent"] for r in results if r.get("agent_name", r["agent"]) == RANDOM},
+        key=lambda label: (label != RANDOM, label),  # a plain `random` entry first
+    )
     for game, per_agent in sorted(by_game.items()):
         reference = getattr(host.profile(game), "reference_score", None)
         if reference is None:
-            notes.append(f"{game}: no reference score, left out of the normalized overall")
+            board["notes"].append(f"{game}: no reference score, left out of the normalized overall")
             continue
-        if RANDOM not in per_agent:
-            notes.append(
+        random = next((a for a in baselines if a in per_agent), None)
+        if random is None:
+            board["notes"].append(
                 f"{game}: no random agent results to normalize against (add `random` to the bench)"
             )
             continue
         for agent, strata in per_agent.items():
-            for state, values in strata.items():
-                baseline = float(np.mean(per_agent[RANDOM].get(state, [math.nan])))
+            overall_records[agent] += records[(game, agent)]
+            for state, samples in strata.items():
+                baseline = float(np.mean(_distinct(per_agent[random].get(state, [])) or [math.nan]))
                 if math.isnan(baseline) or reference == baseline:
                     continue
                 normalized[agent][(game, state)] += [
-                    (v - baseline) / (reference - baseline) for v in values
+                    _Sample((s.value - baseline) / (reference - baseline), s.digest)
+                    for s in samples
                 ]
     rows += [
-        _row("overall (normalized)", agent, strata, True)
+        _row(f"overall (normalized){suffix}", agent, strata, overall_records[agent], True, protocol)
         for agent, strata in sorted(normalized.items())
     ]
+    board["rows"] += [asdict(r) for r in rows]
 
-    # Win rates over the cells both agents played.
-    scores = {(r["agent"], r["cell"]): float(r["return"]) for r in results}
+    failures: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for r in results:
+        reason = r.get("error") or (f"forfeit: {r['forfeit']}" if r.get("forfeit") else None)
+        if reason:
+            failures[(r["agent"], r["game"] + suffix)][str(reason)] += 1
+    board["failures"] += [
+        {"agent": agent, "game": game, "count": sum(reasons.values()), "reasons": dict(reasons)}
+        for (agent, game), reasons in sorted(failures.items())
+    ]
+
+
+def _win_rates(results: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, float | None]]:
+    """Row beats column over the cells both played under the same protocol (failures at the
+    floor, draws half)."""
+    agents = sorted({r["agent"] for r in results})
+    scores: dict[tuple[str, str, str], float] = {}
+    for protocol in {_protocol_key(r) for r in results}:
+        group = [r for r in results if _protocol_key(r) == protocol]
+        for r, value in _scored(group)[0]:
+            scores[(r["agent"], protocol, r["cell"])] = value
     matrix: dict[str, dict[str, float | None]] = {}
     for a in agents:
         matrix[a] = {}
         for b in agents:
-            shared = [cell for (agent, cell) in scores if agent == a and (b, cell) in scores]
+            shared = [(p, c) for (agent, p, c) in scores if agent == a and (b, p, c) in scores]
             if a == b or not shared:
                 matrix[a][b] = None
                 continue
-            wins = sum(_win(scores[(a, c)], scores[(b, c)]) for c in shared)
+            wins = sum(_win(scores[(a, p, c)], scores[(b, p, c)]) for p, c in shared)
             matrix[a][b] = wins / len(shared)
-    return {"rows": [asdict(r) for r in rows], "win_rates": matrix, "notes": notes}
+    return matrix
 
 
 def _win(mine: float, theirs: float) -> float:
@@ -155,19 +310,37 @@ def write_leaderboard(board: Mapping[str, Any], out: Path) -> tuple[Path, Path]:
     return csv_path, json_path
 
 
+def _interval(row: Mapping[str, Any]) -> str:
+    if row["ci_low"] is None:
+        return "n/a (1 distinct sample)"
+    return f"[{row['ci_low']:.2f}, {row['ci_high']:.2f}]"
+
+
 def format_leaderboard(board: Mapping[str, Any]) -> str:
-    """The leaderboard as text tables: per game, overall, and the win-rate matrix."""
+    """The leaderboard as text: the protocol, per game and overall tables, failures, win rates."""
     width = max([len(r["agent"]) for r in board["rows"]] + [5])
-    lines: list[str] = []
+    lines: list[str] = [f"protocol: {p}" for p in board["protocols"]]
     scope = None
     for row in sorted(board["rows"], key=lambda r: (r["normalized"], r["scope"], -r["iqm"])):
         if row["scope"] != scope:
             scope = row["scope"]
-            header = f"{'episodes':>8} {'mean':>10} {'IQM':>10}   95% CI (IQM)"
+            header = (
+                f"{'episodes':>8} {'distinct':>8} {'failed':>6} {'mean':>10} {'IQM':>10}"
+                "   95% CI (IQM)"
+            )
             lines += ["", f"{scope}", f"  {'agent':<{width}} {header}"]
-        numbers = f"{row['episodes']:>8} {row['mean']:>10.2f} {row['iqm']:>10.2f}"
-        interval = f"[{row['ci_low']:.2f}, {row['ci_high']:.2f}]"
-        lines.append(f"  {row['agent']:<{width}} {numbers}   {interval}")
+        failed = row["failed"] + row["forfeits"]
+        numbers = (
+            f"{row['episodes']:>8} {row['distinct']:>8}{'!' if row['identical'] else ' '}"
+            f"{failed:>6} {row['mean']:>10.2f} {row['iqm']:>10.2f}"
+        )
+        lines.append(f"  {row['agent']:<{width}}{numbers}   {_interval(row)}")
+    if board["failures"]:
+        lines += ["", "failed and forfeited cells (scored at the stratum's floor)"]
+        for failure in board["failures"]:
+            reasons = "; ".join(f"{n} x {why}" for why, n in failure["reasons"].items())
+            where = f"{failure['agent']} on {failure['game']}"
+            lines.append(f"  {where}: {failure['count']}: {reasons}")
     agents = list(board["win_rates"])
     if len(agents) > 1:
         lines += ["", "win rate (row beats column, over shared cells; columns in row order)"]
@@ -178,4 +351,4 @@ def format_leaderboard(board: Mapping[str, Any]) -> str:
             )
             lines.append(f"  {a:<{width}}{cells}  ({i + 1})")
     lines += [f"note: {n}" for n in board["notes"]]
-    return "\n".join(lines).lstrip("\n")
+    return "\n".join(lines)

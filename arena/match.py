@@ -1,9 +1,11 @@
 """Two-player matches in one emulator, side-swapped, and round-robin tournaments with ratings.
 
-Each pairing is played twice per seed, once from each side. A profile with ``mirror_p2`` shows
-player 2 its screen flipped left to right, so every agent sees itself on the same side. The
-ratings are OpenSkill's Plackett-Luce (a mean and an uncertainty per agent, ranked by the
-conservative ``mu - 3 sigma``), with Elo alongside for display.
+Each pairing is played twice per seed, once from each side. Every player sees the shared
+screen through its own observation pipeline (its checkpoint's, or the profile's), so agents of
+any kind meet; a profile with ``mirror_p2`` shows player 2 its screen flipped left to right, so
+every agent sees itself on the same side. The ratings are OpenSkill's Plackett-Luce (a mean
+and an uncertainty per agent, ranked by the conservative ``mu - 3 sigma``), with Elo alongside
+for display.
 """
 
 from __future__ import annotations
@@ -15,33 +17,16 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from arena.agents import Agent, AgentContext, AgentState
-from arena.bench import AgentSpec
+from arena.agents import Agent, AgentContext
+from arena.entries import AgentSpec
 from arena.env import ArenaEnv
 from arena.errors import UsageError
 from arena.plugin_manager import PluginHost
 from arena.profiles import Profile
+from arena.protocol import EVALUATION, Protocol
 from arena.runner import RunConfig, record_episode
 
 ELO_START, ELO_K = 1500.0, 32.0
-
-
-class Mirrored(Agent):
-    """Shows the wrapped agent its observations flipped left to right (player 2's view)."""
-
-    def __init__(self, agent: Agent) -> None:
-        self.agent = agent
-
-    def reset(self, seed: int) -> AgentState:
-        return self.agent.reset(seed)
-
-    def act(
-        self, observation: np.ndarray, info: Mapping[str, Any], state: AgentState
-    ) -> tuple[int, AgentState]:
-        flipped = np.ascontiguousarray(np.flip(observation, axis=2))  # axis 2 is the width
-        return self.agent.act(flipped, info, state)
 
 
 @dataclass
@@ -76,10 +61,37 @@ def two_player_state(profile: Profile, state: str | None) -> str:
 
 
 def _agent(host: PluginHost, spec: AgentSpec, env: ArenaEnv, seed: int, player: int) -> Agent:
-    checkpoint = Path(spec.checkpoint) if spec.checkpoint else None
-    context = AgentContext(env.spec_for_agents, seed, checkpoint, player=player)
+    context = AgentContext(env.spec_for(player), seed, spec.checkpoint_path, spec.options, player)
     [agent] = host.build_agents(spec.name, context)
-    return Mirrored(agent) if player == 1 and env.profile.mirror_p2 else agent
+    return agent
+
+
+class Arena:
+    """One 2-player emulator whose players see through the pipelines of the agents seated.
+
+    The env is rebuilt only when a seating needs other pipelines than the current one (one
+    emulator per process: the old one is closed first).
+    """
+
+    def __init__(self, profile: Profile, state: str, protocol: Protocol) -> None:
+        self.profile, self.state, self.protocol = profile, state, protocol
+        self.env: ArenaEnv | None = None
+        self._key = ""
+
+    def seat(self, observations: Sequence[Mapping[str, Any]]) -> ArenaEnv:
+        key = json.dumps(observations, sort_keys=True, default=str)
+        if self.env is None or key != self._key:
+            self.close()
+            self.env = ArenaEnv(
+                self.profile, self.state, protocol=self.protocol, player_observations=observations
+            )
+            self._key = key
+        return self.env
+
+    def close(self) -> None:
+        if self.env is not None:
+            self.env.close()
+            self.env = None
 
 
 def play_games(
@@ -90,38 +102,26 @@ def play_games(
     seeds: Sequence[int],
     record: Path | None,
     on_game: Callable[[Game], None],
+    protocol: Protocol = EVALUATION,
 ) -> list[Game]:
     """Every pairing of ``agents``, each seed from both sides, in one emulator."""
-    overrides = {
-        a.label: host.agent(a.name).observation_overrides(
-            Path(a.checkpoint) if a.checkpoint else None, {}
-        )
+    observations = {
+        a.label: host.agent(a.name).observation_overrides(a.checkpoint_path, a.options)
         for a in agents
     }
-    if len({json.dumps(o, sort_keys=True, default=str) for o in overrides.values()}) > 1:
-        needs = "; ".join(
-            f"{label}: {o or 'the profile default'}" for label, o in overrides.items()
-        )
-        raise UsageError(
-            f"these agents need different observations ({needs}); "
-            "a match needs agents that see the same frames"
-        )
-    env = ArenaEnv(profile, state, **next(iter(overrides.values())))
+    arena = Arena(profile, state, protocol)
     games = []
     try:
         for a, b in itertools.combinations(agents, 2):
             for seed in seeds:
                 for first, second in ((a, b), (b, a)):
+                    env = arena.seat([observations[first.label], observations[second.label]])
                     players = [
                         _agent(host, first, env, seed, 0),
                         _agent(host, second, env, seed, 1),
                     ]
-                    label = f"{first.name}-vs-{second.name}"
-                    folder = (
-                        record / f"{first.label}-vs-{second.label}".replace("/", "_")
-                        if record
-                        else None
-                    )
+                    label = f"{first.label}-vs-{second.label}"
+                    folder = record / label if record else None
                     config = RunConfig(label, episodes=1, seed=seed, record=folder)
                     result = record_episode(env, players, config, 0)
                     p1, p2 = result.returns
@@ -138,7 +138,7 @@ def play_games(
                     games.append(game)
                     on_game(game)
     finally:
-        env.close()
+        arena.close()
     return games
 
 

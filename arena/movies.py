@@ -133,6 +133,7 @@ def _replay_frames(
         rules = RuleEngine(profile, profile.state(sidecar.get("state")))
         layout = ram_layout(profile.game, profile.ram)
     skip = profile.frame_skip if profile else 1
+    start = 1 + _whole(sidecar.get("noops", 0))  # the reset's idle frame and the no-op start
     returns, done_reason, frame, step = [0.0] * players, None, 0, 0
     while movie.step():
         masks = tuple(
@@ -142,15 +143,21 @@ def _replay_frames(
         emulator.step(masks)
         frame += 1
         if rules is not None and layout is not None:
-            if frame == 1:
+            if frame == start:
                 rules.reset(emulator.read_ram(layout))
-            elif (frame - 1) % skip == 0:
+            elif frame > start and (frame - start) % skip == 0:
                 step += 1
                 outcome = rules.step(emulator.read_ram(layout), frame, step)
                 for player, reward in enumerate(outcome.rewards):
                     returns[player] += reward
                 done_reason = done_reason or outcome.done_reason
         yield ReplayFrame(frame, list(returns), done_reason, emulator)
+
+
+def _whole(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise MovieError(f"sidecar field noops must be a whole number >= 0, got {value!r}")
+    return value
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,15 @@ class FramePipeline:
     """Turns raw RGB screens into stacked observations as the profile's spec says.
 
     Gray observations are (stack, height, width), channels first as PyTorch wants them;
-    color ones are (stack, height, width, 3).
+    color ones are (stack, height, width, 3). ``mirror`` flips every frame left to right
+    (player 2's view in games whose profile sets ``mirror_p2``).
     """
 
-    def __init__(self, spec: ObservationSpec, screen_shape: tuple[int, ...]) -> None:
+    def __init__(
+        self, spec: ObservationSpec, screen_shape: tuple[int, ...], mirror: bool = False
+    ) -> None:
         self.spec = spec
+        self.mirror = mirror
         height, width = screen_shape[:2]
         top, bottom, left, right = spec.crop or (0, 0, 0, 0)
         if top + bottom >= height or left + right >= width:
@@ -32,7 +36,7 @@ class FramePipeline:
     def frame(self, screens: list[np.ndarray]) -> np.ndarray:
         """One processed frame from the screens of one agent step (pooled when there are two)."""
         screen = screens[-1]
-        if len(screens) > 1:
+        if self.spec.max_pool and len(screens) > 1:
             screen = np.maximum(screens[-2], screens[-1], out=self._pooled)
         image = screen[self._rows, self._cols]
         if self.spec.grayscale:
@@ -40,7 +44,7 @@ class FramePipeline:
         if self.spec.resize is not None:
             height, width = self.spec.resize
             image = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
-        return image
+        return image[:, ::-1] if self.mirror else image
 
     def reset(self, screen: np.ndarray) -> np.ndarray:
         """Fill the stack with the first frame and return the first observation."""

@@ -26,6 +26,9 @@ from arena.expressions import Expression, compile_expression
 ROM_SOURCES = ("stable-retro", "ale-py", "gym-super-mario-bros", "user")
 BUILTIN_NAMES = ("frame", "step")  # always defined: emulated frames and agent steps since reset
 RAM_TYPE = re.compile(r"^[|<>=][uidn]\d+$")
+COMPARISON = re.compile(r"^\s*(>=|<=|==|!=|>|<)\s*(-?\d+(?:\.\d+)?)\s*$")
+Comparison = tuple[str, float]
+"""A probe's expectation of a number: (operator, reference), e.g. (">", 0.0)."""
 CONTROLLER_PREFIX = re.compile(r"^P([12]):(.+)$")
 
 
@@ -67,6 +70,25 @@ class RamVariable:
 
 
 @dataclass(frozen=True)
+class Probe:
+    """A scripted input sequence and what must follow on the real game (see arena.probes)."""
+
+    name: str
+    state: str
+    inputs: tuple[tuple[tuple[int, ...], int], ...]
+    """(action index per player, agent steps) pairs, played in order."""
+    repeat: bool = True
+    """Loop the inputs until the episode ends."""
+    max_frames: int | None = None
+    terms: Mapping[str, Comparison] = field(default_factory=dict)
+    """Episode totals of reward terms (``p2.NAME`` for player 2) and what they must satisfy."""
+    done: str | None = None
+    """The done condition (or ``time_limit``) that must end the episode."""
+    before_frame: int | None = None
+    progress: Comparison | None = None
+
+
+@dataclass(frozen=True)
 class Profile:
     """A validated game profile. Build it with :func:`load_profile`."""
 
@@ -95,6 +117,8 @@ class Profile:
     """A strong episode return (best known or human) that normalized scores map to 1."""
     mirror_p2: bool = False
     """Show player 2 its screen flipped left to right, so both players see themselves alike."""
+    probes: tuple[Probe, ...] = ()
+    """Scripted checks of the rules on the real game (``arena probe``)."""
 
     @property
     def action_names(self) -> list[str]:
@@ -138,6 +162,7 @@ _TOP_KEYS = {
     "actions_p2",
     "reference_score",
     "mirror_p2",
+    "probes",
 }
 _REQUIRED = ("game", "states", "actions", "reward", "done")
 
@@ -293,6 +318,8 @@ class _Checker:
                     "actions_p2",
                     f"must name the same actions as 'actions', in order: {', '.join(actions)}",
                 )
+        done = self.terms(raw["done"], known, "done")
+        probes = self.probes(raw.get("probes"), states, default_state, actions, rewards, done)
         return Profile(
             name=name,
             source=self.source,
@@ -313,7 +340,8 @@ class _Checker:
             constants=constants,
             variables=variables,
             rewards=tuple(rewards),
-            done=self.terms(raw["done"], known, "done"),
+            done=done,
+            probes=probes,
             progress=None if progress is None else self.expression(progress, known, "progress"),
             mirror_p2=self.boolean(raw.get("mirror_p2", False), "mirror_p2"),
             reference_score=None
@@ -451,6 +479,100 @@ class _Checker:
             str(key): self.expression(value, known, f"{path}.{key}")
             for key, value in entries.items()
         }
+
+    def comparison(self, value: Any, path: str) -> Comparison:
+        match = COMPARISON.match(value) if isinstance(value, str) else None
+        if not match:
+            raise self.fail(path, f"expected a comparison such as '> 0' or '>= 300', got {value!r}")
+        return match.group(1), float(match.group(2))
+
+    def probes(
+        self,
+        raw: Any,
+        states: Mapping[str, StateSpec],
+        default_state: str,
+        actions: Mapping[str, Any],
+        rewards: list[dict[str, Expression]],
+        done: Mapping[str, Expression],
+    ) -> tuple[Probe, ...]:
+        terms = [
+            name if player == 0 else f"p{player + 1}.{name}"
+            for player, group in enumerate(rewards)
+            for name in group
+        ]
+        conditions = [*done, "time_limit"]
+        probes = []
+        for name, spec in self.mapping(raw, "probes").items():
+            path = f"probes.{name}"
+            spec = self.mapping(spec, path)
+            self.keys(spec, {"state", "inputs", "repeat", "max_frames", "expect"}, path)
+            state = spec.get("state", default_state)
+            if state not in states:
+                raise self.fail(
+                    f"{path}.state", f"{state!r} is not among 'states'{did_you_mean(state, states)}"
+                )
+            players = states[state].players
+            inputs = spec.get("inputs")
+            if not isinstance(inputs, list) or not inputs:
+                raise self.fail(f"{path}.inputs", "expected a non-empty list of [action, steps]")
+            steps = []
+            for index, entry in enumerate(inputs):
+                where = f"{path}.inputs[{index}]"
+                if not isinstance(entry, list) or len(entry) != players + 1:
+                    shape = "[action, steps]" if players == 1 else "[p1_action, p2_action, steps]"
+                    raise self.fail(where, f"expected {shape}, got {entry!r}")
+                *names, count = entry
+                for action in names:
+                    if action not in actions:
+                        raise self.fail(
+                            where,
+                            f"unknown action {action!r}{did_you_mean(str(action), actions)}",
+                            f"valid: {', '.join(actions)}",
+                        )
+                indices = tuple(list(actions).index(a) for a in names)
+                steps.append((indices, self.positive_int(count, where + " steps")))
+            expect = self.mapping(spec.get("expect"), f"{path}.expect")
+            self.keys(expect, {"terms", "done", "before_frame", "progress"}, f"{path}.expect")
+            if not expect:
+                raise self.fail(f"{path}.expect", "a probe must expect something")
+            expected_terms = {}
+            wanted = self.mapping(expect.get("terms"), f"{path}.expect.terms")
+            for term, comparison in wanted.items():
+                if term not in terms:
+                    raise self.fail(
+                        f"{path}.expect.terms.{term}",
+                        f"unknown reward term {term!r}{did_you_mean(term, terms)}",
+                        f"valid: {', '.join(terms)}",
+                    )
+                expected_terms[term] = self.comparison(comparison, f"{path}.expect.terms.{term}")
+            condition = expect.get("done")
+            if condition is not None and condition not in conditions:
+                raise self.fail(
+                    f"{path}.expect.done",
+                    f"unknown done condition {condition!r}"
+                    + did_you_mean(str(condition), conditions),
+                    f"valid: {', '.join(conditions)}",
+                )
+            probes.append(
+                Probe(
+                    name=str(name),
+                    state=state,
+                    inputs=tuple(steps),
+                    repeat=self.boolean(spec.get("repeat", True), f"{path}.repeat"),
+                    max_frames=None
+                    if spec.get("max_frames") is None
+                    else self.positive_int(spec["max_frames"], f"{path}.max_frames"),
+                    terms=expected_terms,
+                    done=condition,
+                    before_frame=None
+                    if expect.get("before_frame") is None
+                    else self.positive_int(expect["before_frame"], f"{path}.expect.before_frame"),
+                    progress=None
+                    if expect.get("progress") is None
+                    else self.comparison(expect["progress"], f"{path}.expect.progress"),
+                )
+            )
+        return tuple(probes)
 
     def expression(self, source: Any, known: set[str], path: str) -> Expression:
         if isinstance(source, bool) or not isinstance(source, str | int | float):

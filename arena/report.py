@@ -28,7 +28,10 @@ def _bar_chart(rows: Sequence[Mapping[str, Any]], title: str, path: Path) -> Non
 
     agents = [r["agent"] for r in rows]
     values = [r["iqm"] for r in rows]
-    errors = [[r["iqm"] - r["ci_low"] for r in rows], [r["ci_high"] - r["iqm"] for r in rows]]
+    errors = [  # no interval (one distinct sample): no error bar
+        [r["iqm"] - r["ci_low"] if r["ci_low"] is not None else 0 for r in rows],
+        [r["ci_high"] - r["iqm"] if r["ci_high"] is not None else 0 for r in rows],
+    ]
     figure, axes = plt.subplots(figsize=(6, 0.6 + 0.5 * len(rows)))
     axes.barh(agents, values, xerr=errors, color="tab:blue", alpha=0.8, capsize=4)
     axes.set_xlabel("IQM of episode return (95% CI)")
@@ -81,7 +84,10 @@ def write_report(bench: Path, host: PluginHost, training: Sequence[Path] = ()) -
             played = [
                 r
                 for r in results
-                if r["game"] == scope and r["agent"] == row["agent"] and r.get("movie")
+                if r["game"] == scope
+                and r["agent"] == row["agent"]
+                and r.get("movie")
+                and "error" not in r
             ]
             best = max(played, key=lambda r: r["return"], default=None)
             if best is None:
@@ -126,6 +132,8 @@ def write_report(bench: Path, host: PluginHost, training: Sequence[Path] = ()) -
     page = environment.get_template(TEMPLATE).render(
         title=f"retro-arena benchmark: {html.escape(bench.name)}",
         cells=len(results),
+        protocols=board["protocols"],
+        failures=board["failures"],
         results=f"../{RESULTS}",
         csv="../leaderboard.csv",
         scopes=scopes,

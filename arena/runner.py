@@ -6,6 +6,7 @@ the episode stops there and is recorded with the reason, and the run goes on.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Callable, Sequence
@@ -40,6 +41,13 @@ class EpisodeResult:
     reward_terms: list[dict[str, float]] = field(default_factory=list)
     movie: str | None = None
     seconds: float = 0.0
+    protocol: dict[str, Any] = field(default_factory=dict)
+    """The evaluation protocol it was played under (sticky, noop_max)."""
+    noops: int = 0
+    """No-op frames the protocol drew after the reset."""
+    digest: str = ""
+    """A fingerprint of the played episode (frames, returns, the game's RAM at the end): equal
+    digests are the same episode, whatever the seed."""
 
     @property
     def episode_return(self) -> float:
@@ -68,10 +76,11 @@ def play_episode(
     n_actions = len(env.profile.actions)
     forfeit = None
     while True:
+        views = (observation,) if env.players == 1 else observation  # one per player
         actions = []
         for player, agent in enumerate(agents):
             try:
-                action, states[player] = agent.act(observation, info, states[player])
+                action, states[player] = agent.act(views[player], info, states[player])
                 actions.append(_check_action(action, n_actions))
             except Exception as exc:  # any agent failure forfeits the episode, not the run
                 who = f"player {player + 1} " if len(agents) > 1 else ""
@@ -88,6 +97,9 @@ def play_episode(
         if terminated or truncated:
             break
     env.emulator.stop_movie()
+    fingerprint = hashlib.sha1(json.dumps([env.frame, env.returns]).encode())
+    for _, block in sorted(env.emulator.memory.blocks.items()):  # the game's RAM at the end
+        fingerprint.update(block)
     return EpisodeResult(
         agent="",
         profile=env.profile.name,
@@ -102,6 +114,9 @@ def play_episode(
         forfeit=forfeit,
         reward_terms=[dict(t) for t in env.rules.term_totals],
         seconds=time.perf_counter() - started,
+        protocol=env.protocol.as_dict(),
+        noops=env.noops,
+        digest=fingerprint.hexdigest(),
     )
 
 
@@ -118,6 +133,8 @@ class RunConfig:
     options: dict[str, str] = field(default_factory=dict)
     tag: str = ""
     """Added to movie names, e.g. a generation number."""
+    agent_name: str = ""
+    """The registered agent, when ``agent`` is an entry's label."""
 
 
 def record_episode(
@@ -184,6 +201,7 @@ def _sidecar(
         "frame_skip": profile.frame_skip,
         "max_frames": profile.max_frames,
         "rom_sha1": rom_sha1,
+        "agent_name": config.agent_name or config.agent,
         "checkpoint": str(config.checkpoint) if config.checkpoint else None,
         "agent_options": config.options,
         "versions": package_versions(),

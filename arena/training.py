@@ -12,6 +12,7 @@ from typing import Any
 
 from arena.errors import UsageError
 from arena.profiles import Profile
+from arena.protocol import TRAINING, Protocol
 
 
 @dataclass
@@ -32,6 +33,8 @@ class TrainRun:
     """``--set key=value`` pairs, applied last."""
     args: argparse.Namespace = field(default_factory=argparse.Namespace)
     """The trainer's own options (from its ``add_arguments``)."""
+    protocol: Protocol = TRAINING
+    """Sticky actions and no-op starts of the training episodes (``--sticky``, ``--noop-max``)."""
 
     def resume_command(self) -> str:
         """The command line that continues this run (its options are saved in ``out``)."""

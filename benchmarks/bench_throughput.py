@@ -40,11 +40,17 @@ def peak_rss_mb(pid: int) -> float:
 
 
 def bench(
-    suite: Path, workers: int, kill_after: float | None = None
+    suite: Path,
+    workers: int,
+    kill_after: float | None = None,
+    extra: tuple[str, ...] = (),
+    keep: Path | None = None,
 ) -> tuple[float, list[dict], float]:
-    """Seconds, results, and the largest worker peak memory (MB) of one ``arena bench``."""
+    """Seconds, results, and the largest worker peak memory (MB) of one ``arena bench``
+    (``extra``: more options; ``keep``: the --out folder to leave behind)."""
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory() as out:
+    with tempfile.TemporaryDirectory() as scratch:
+        out = str(keep or scratch)
         command = [
             sys.executable,
             "-m",
@@ -57,6 +63,7 @@ def bench(
             str(workers),
             "--out",
             out,
+            *extra,
         ]
         started = time.perf_counter()
         process = subprocess.Popen(
@@ -86,7 +93,7 @@ def bench(
             raise SystemExit(output)
         # The bench's own timing of its worker pool: process start-up and plugin loading are
         # the same for any number of workers and are left out.
-        seconds = float(re.search(r"played in ([0-9.]+) s", output).group(1))  # type: ignore[union-attr]
+        seconds = float(re.search(r"in ([0-9.]+) s; results", output).group(1))  # type: ignore[union-attr]
         results = [
             json.loads(line) for line in (Path(out) / "results.jsonl").read_text().splitlines()
         ]

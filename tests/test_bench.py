@@ -56,7 +56,8 @@ def test_every_agent_plays_the_same_cells(tmp_path, suite, hold_site):
         assert name in run.stdout
     board = json.loads((out / "leaderboard.json").read_text())
     assert {r["scope"] for r in board["rows"]} == {"airstriker", "mario", "overall (normalized)"}
-    assert (out / "leaderboard.csv").read_text().startswith("scope,agent,episodes,mean,iqm")
+    header = "scope,agent,episodes,distinct,failed,forfeits,mean,iqm,ci_low,ci_high,normalized"
+    assert (out / "leaderboard.csv").read_text().startswith(header)
     assert arena("verify", str(out / "movies"), env=hold_site).returncode == 0
 
 
@@ -170,7 +171,7 @@ BAD = [
     (["bench", "randm"], "unknown agent 'randm' (did you mean 'random'?)"),
     (["bench", "random", "--suite", "smok"], "unknown suite 'smok' (did you mean 'smoke'?)"),
     (["bench", "ppo:/no/such.ckpt"], "no such checkpoint /no/such.ckpt"),
-    (["bench", "random", "random"], "an agent is listed twice"),
+    (["bench", "a=random", "a=random,repeat=2"], "label 'a' names two entries"),
 ]
 
 

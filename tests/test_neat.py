@@ -55,9 +55,11 @@ def test_training_writes_stats_plot_movies_checkpoints_and_winner(mario_run):
 def test_the_winner_replays_to_its_fitness(mario_run):
     out, _ = mario_run
     best = max(float(r["best_fitness"]) for r in stats(out))
+    # Under the training protocol (no sticky actions) the episode is the one evolution scored.
     result = arena(
-        "run", "--agent", "neat-ff", "--checkpoint", str(out / "winner.ckpt"), "--game", "mario"
-    )
+        "run", "--agent", "neat-ff", "--checkpoint", str(out / "winner.ckpt"), "--game", "mario",
+        "--sticky", "0",
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert f"return {best:.1f}" in result.stdout
 
@@ -117,6 +119,8 @@ def test_recurrent_agent_evolves_on_airstriker_and_keeps_state_per_episode(tmp_p
         "1200",
         "--episodes",
         "2",
+        "--sticky",
+        "0",
     )
     returns = [
         line.split("return ")[1].split()[0]

@@ -22,6 +22,7 @@ def test_builtins_load_like_third_party_plugins():
     assert host.records["random"].origin.startswith("retro-arena ")
     assert host.records["random"].agents == ["random"]
     assert set(host.records["builtin-games"].games) == {
+        "boxing",
         "mario",
         "sonic2",
         "sf2",

@@ -31,6 +31,7 @@ from arena.errors import AgentError, UsageError
 from arena.plugins.neat_agents.agent import NeatAgent, save_genome, screen_observation
 from arena.plugins.neat_agents.config import NeatConfig, build_config, parse_config_text
 from arena.profiles import load_profile
+from arena.protocol import TRAINING, Protocol
 from arena.runner import RunConfig, play_episode, run_episodes
 from arena.training import CsvLog, Trainer, TrainRun
 
@@ -66,6 +67,7 @@ class WorkerSetup:
     max_frames: int | None
     observation: dict[str, Any]
     config_text: str
+    protocol: Protocol = TRAINING
 
 
 _worker: dict[str, Any] = {}
@@ -76,7 +78,7 @@ def _init_worker(setup: WorkerSetup) -> None:
     profile = replace(
         load_profile(setup.profile_source, setup.profile_name), max_frames=setup.max_frames
     )
-    _worker["env"] = ArenaEnv(profile, setup.state, **setup.observation)
+    _worker["env"] = ArenaEnv(profile, setup.state, protocol=setup.protocol, **setup.observation)
     _worker["config"] = parse_config_text(setup.config_text)
     _worker["setup"] = setup
 
@@ -245,6 +247,7 @@ class Evolution:
             run.profile.max_frames,
             self.observation,
             self.neat.text,
+            run.protocol,
         )
         resumed = " (resumed)" if run.resume else ""
         print(

@@ -1,5 +1,6 @@
 """The PPO agent for ``arena run --agent ppo --checkpoint PATH``: greedy by default,
-sampling from the policy with ``--sample``."""
+sampling from the policy with ``--sample`` (or the option ``sample=true``, e.g. in a bench
+entry ``sampled=ppo:PATH,sample=true``)."""
 
 from __future__ import annotations
 
@@ -40,10 +41,14 @@ class PPOAgent(Agent):
 def build(context: AgentContext) -> PPOAgent:
     manifest = ppo_manifest(context.checkpoint)
     assert context.checkpoint is not None
-    if context.options:
+    unknown = set(context.options) - {"sample"}
+    if unknown:
         raise AgentError(
-            f"ppo takes no --option (got {', '.join(context.options)}); use --sample to sample"
+            f"unknown option(s) for ppo: {', '.join(sorted(unknown))}", "valid: sample=true|false"
         )
+    sample = context.options.get("sample", "false" if context.greedy else "true").lower()
+    if sample not in ("true", "false"):
+        raise AgentError(f"ppo option sample must be true or false, got {sample!r}")
     kind = manifest.get("kind")
     if kind not in PLAYABLE:
         raise AgentError(f"{context.checkpoint} holds a {kind}, not a model")
@@ -58,4 +63,4 @@ def build(context: AgentContext) -> PPOAgent:
     model = ActorCritic(shape, n_actions)
     state = torch.load(io.BytesIO(payload), map_location="cpu", weights_only=True)
     model.load_state_dict(state["model"])
-    return PPOAgent(model, sample=not context.greedy)
+    return PPOAgent(model, sample=sample == "true")

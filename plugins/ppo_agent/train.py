@@ -98,6 +98,7 @@ class PPORun:
             run.state,
             run.profile.max_frames,
             self.observation,
+            run.protocol,
         )
         frame = run.profile.observation
         height, width = frame.resize or (0, 0)  # ActorCritic needs a fixed size; see _shape

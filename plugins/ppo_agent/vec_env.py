@@ -22,6 +22,7 @@ from arena.env import ArenaEnv
 from arena.errors import ArenaError
 from arena.plugins.ppo_agent.model import ActorCritic
 from arena.profiles import load_profile
+from arena.protocol import TRAINING, Protocol
 
 
 @dataclass(frozen=True)
@@ -33,12 +34,13 @@ class EnvSetup:
     state: str
     max_frames: int | None
     observation: dict[str, Any]
+    protocol: Protocol = TRAINING
 
     def make(self) -> ArenaEnv:
         profile = replace(
             load_profile(self.profile_source, self.profile_name), max_frames=self.max_frames
         )
-        return ArenaEnv(profile, self.state, **self.observation)
+        return ArenaEnv(profile, self.state, protocol=self.protocol, **self.observation)
 
 
 @dataclass(frozen=True)
