@@ -17,10 +17,12 @@ def test_report_shows_tables_charts_and_replays(tmp_path):
         "  - {game: pong, seeds: [0], max_frames: 300}\n"
     )
     bench = tmp_path / "bench"
-    assert (
-        arena("bench", "random", "random:", "--suite", str(suite), "--out", str(bench)).returncode
-        == 0
-    )
+    # `broken` cannot be built (repeat=0): its cells fail and must show on the page.
+    played = arena(
+        "bench", "random", "random:", "broken=random,repeat=0", "--suite", str(suite),
+        "--out", str(bench),
+    )  # fmt: skip
+    assert played.returncode == 0, played.stderr
     train = tmp_path / "train"
     assert (
         arena(
@@ -48,6 +50,10 @@ def test_report_shows_tables_charts_and_replays(tmp_path):
     for heading in ("mario", "pong", "overall (normalized)", "Win rates", "Training"):
         assert f">{heading}</h2>" in page
     assert page.count('<table class="leaderboard">') == 3
+    assert "Evaluation protocol: <strong>sticky actions p=0.25, no no-op starts</strong>" in page
+    failures = page.split('<table class="failures">')[1].split("</table>")[0]
+    assert "<td>broken</td><td>mario</td><td>2</td>" in failures
+    assert "repeat must be a whole number &gt;= 1" in failures
     sources = re.findall(r'<img src="([^"]+)"', page)
     gifs = [s for s in sources if s.endswith(".gif")]
     assert len(gifs) == 4  # the best episode of each agent on each game
@@ -93,17 +99,15 @@ def test_the_report_in_headless_chromium(tmp_path):
     suite = tmp_path / "s.yaml"
     suite.write_text("cells:\n  - {game: mario, seeds: [0], max_frames: 300}\n")
     bench = tmp_path / "bench"
-    assert (
-        arena("bench", "random", "random:", "--suite", str(suite), "--out", str(bench)).returncode
-        == 0
-    )
+    played = arena("bench", "random", "random:", "--suite", str(suite), "--out", str(bench))
+    assert played.returncode == 0, played.stderr
     assert arena("report", str(bench)).returncode == 0
     page = (bench / "report" / "index.html").as_uri()
     profile = f"--user-data-dir={tmp_path / 'chromium'}"
     dom = chromium(profile, "--dump-dom", page).stdout
     assert 'data-broken="0"' in dom, dom[-2000:]
     assert 'data-images="4"' in dom  # 2 charts and 2 replays, all loaded
-    assert dom.count('class="leaderboard"') == 2 and "random:" in dom
+    assert dom.count('class="leaderboard"') == 2 and "random-2" in dom
     screenshot = tmp_path / "report.png"
     chromium(profile, "--window-size=1000,1400", f"--screenshot={screenshot}", page)
     image = cv2.imread(str(screenshot))
