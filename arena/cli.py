@@ -423,7 +423,7 @@ def cmd_match(args: argparse.Namespace) -> int:
     standings = rate([a.label for a in agents], games)
     echo(format_standings(standings))
     if args.record:
-        echo(f"games and ratings in {write_tournament(args.record, games, standings)}")
+        echo(f"games and ratings in {write_tournament(args.record, games, standings, protocol)}")
     return 0
 
 

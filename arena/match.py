@@ -204,12 +204,15 @@ def format_standings(standings: Sequence[Standing]) -> str:
     return "\n".join(lines)
 
 
-def write_tournament(out: Path, games: Sequence[Game], standings: Sequence[Standing]) -> Path:
+def write_tournament(
+    out: Path, games: Sequence[Game], standings: Sequence[Standing], protocol: Protocol
+) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     path = out / "tournament.json"
     path.write_text(
         json.dumps(
             {
+                "protocol": {**protocol.as_dict(), "description": protocol.describe()},
                 "games": [asdict(g) for g in games],
                 "standings": [asdict(s) for s in standings],
             },

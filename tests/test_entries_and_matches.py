@@ -93,6 +93,9 @@ def test_readme_bench_has_labels_failures_and_distinct_seeds(runs):
     mario = [r for r in lines if r["agent"] == "greedy" and r["game"] == "mario"]
     assert len(mario) == 3 and len({r["digest"] for r in mario}) > 1
     assert arena("verify", str(out / "movies"), cwd=runs).returncode == 0
+    [board_line] = readme_lines("arena leaderboard ")
+    again = run_readme_line(board_line, runs)
+    assert again.returncode == 0 and "failed and forfeited cells" in again.stdout, again.stderr
 
 
 def test_a_deterministic_agent_without_sticky_actions_is_flagged(runs, tmp_path):

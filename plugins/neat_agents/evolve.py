@@ -164,6 +164,7 @@ class Evolution:
             "state": run.state,
             "config_hash": self.neat.digest,
             "observation": self.observation,
+            "training_protocol": run.protocol.as_dict(),
             "num_inputs": height * width,
             "num_outputs": len(run.profile.actions),
         }

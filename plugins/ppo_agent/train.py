@@ -111,6 +111,7 @@ class PPORun:
             "config_hash": config.digest(),
             "config": dataclasses.asdict(config),
             "observation": self.observation,
+            "training_protocol": run.protocol.as_dict(),
             "observation_shape": list(self.observation_shape),
             "n_actions": self.n_actions,
         }
