@@ -349,19 +349,34 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def bench_cells(results: Path) -> list[dict[str, Any]]:
+    """The cells of a benchmark's results file; anything else is a clear error."""
+    from arena.leaderboard import load_results
+
+    if not results.is_file():
+        raise UsageError(
+            f"{results.parent}: no benchmark results ({results.name}) there",
+            "give an `arena bench --out` folder",
+        )
+    cells = load_results(results)
+    if not cells:
+        raise UsageError(
+            f"{results} holds no benchmark cells (`arena run` writes episodes, not cells)",
+            "benchmark agents with `arena bench AGENT... --suite SUITE --out DIR`",
+        )
+    return cells
+
+
 def cmd_leaderboard(args: argparse.Namespace) -> int:
     from arena.bench import RESULTS
     from arena.leaderboard import (
         build_leaderboard,
         format_leaderboard,
-        load_results,
         write_leaderboard,
     )
 
-    results = args.path / RESULTS if args.path.is_dir() else args.path
-    if not results.is_file():
-        raise UsageError(f"{args.path}: no benchmark results ({RESULTS}) there")
-    board = build_leaderboard(load_results(results), args.host)
+    results = args.path if args.path.is_file() else args.path / RESULTS
+    board = build_leaderboard(bench_cells(results), args.host)
     echo(format_leaderboard(board))
     write_leaderboard(board, results.parent)
     return 0
@@ -371,11 +386,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from arena.bench import RESULTS
     from arena.report import write_report
 
-    if not (args.path / RESULTS).is_file():
-        raise UsageError(
-            f"{args.path}: no benchmark results ({RESULTS}) there",
-            "give an `arena bench --out` folder",
-        )
+    bench_cells(args.path / RESULTS)
     for folder in args.training or []:
         if not folder.is_dir():
             raise UsageError(f"--training {folder}: no such folder")

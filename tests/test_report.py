@@ -113,3 +113,14 @@ def test_the_report_in_headless_chromium(tmp_path):
     image = cv2.imread(str(screenshot))
     assert image is not None and image.shape[:2] == (1400, 1000)
     assert len(np.unique(image.reshape(-1, 3), axis=0)) > 50  # text, charts and game frames
+
+
+def test_leaderboard_and_report_on_a_run_folder_say_what_it_is(tmp_path):
+    played = arena("run", "--game", "airstriker", "--max-frames", "200", "--record", str(tmp_path))
+    assert played.returncode == 0, played.stderr
+    for command in ("leaderboard", "report"):
+        result = arena(command, str(tmp_path))
+        assert result.returncode == 2, result.stderr
+        assert "holds no benchmark cells (`arena run` writes episodes, not cells)" in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "report").exists()
