@@ -491,6 +491,6 @@ def run_bench(
     skipped = len(loaded.skipped) * len(agents)
     echo(
         f"{len(jobs) - failed} cell(s) played ({forfeited} forfeited), {failed} failed, "
-        f"{skipped} skipped, in {seconds:.1f} s; results in {results}"
+        f"{skipped} skipped, in {seconds:.2f} s; results in {results}"
     )
     return results
