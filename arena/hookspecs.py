@@ -49,7 +49,10 @@ def arena_register_agents(register: RegisterAgent) -> None:
     optional checkpoint path and ``--option`` values) and returns an
     :class:`arena.agents.Agent`. ``observation``, when given, is called with the checkpoint
     path (or None) and the options before the env is built, and returns overrides of the
-    profile's observation spec (e.g. ``{"resize": (28, 30), "frame_stack": 1}``). Names are
+    profile's observation spec (e.g. ``{"resize": (28, 30), "frame_stack": 1}``); in a
+    2-player match each player's agent sees the shared screen through its own overrides, so
+    agents of different pipelines meet. Options reach the factory as ``context.options``
+    (``--option``, or an entry's ``,KEY=VALUE`` pairs in bench and match). Names are
     unique across all plugins: a second plugin registering the same name is an error that
     names both plugins.
     """
