@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from arena import roms
-from arena.entries import AgentSpec
+from arena.entries import AgentSpec, legend
 from arena.errors import ArenaError, ProfileError, UsageError, did_you_mean
 from arena.plugin_manager import PluginHost
 from arena.profiles import read_yaml
@@ -449,9 +449,8 @@ def run_bench(
         for agent in agents
         if (job := Job(agent, cell, protocol)).id not in done
     ]
-    for agent in agents:
-        if agent.label != agent.describe():
-            echo(f"entry     {agent.label} = {agent.describe()}")
+    for line in legend(agents):
+        echo(line)
     echo(
         f"suite {suite}: {len(loaded.cells)} cells x {len(agents)} agents; {len(jobs)} to play"
         + (f", {len(done)} already done" if done else "")

@@ -399,7 +399,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_match(args: argparse.Namespace) -> int:
     from arena.bench import check_agents
-    from arena.entries import parse_entries
+    from arena.entries import legend, parse_entries
     from arena.match import format_standings, play_games, rate, two_player_state, write_tournament
 
     host: PluginHost = args.host
@@ -418,9 +418,8 @@ def cmd_match(args: argparse.Namespace) -> int:
         f"{profile.title}: {state}, {len(agents)} agents, {len(seeds)} seed(s) per pairing and "
         f"side; protocol: {protocol.describe()}"
     )
-    for agent in agents:
-        if agent.label != agent.describe():
-            echo(f"entry  {agent.label} = {agent.describe()}")
+    for line in legend(agents):
+        echo(line)
 
     def report(game: Any) -> None:
         outcome = f"{game.winner} wins" if game.winner else "draw"

@@ -80,6 +80,11 @@ class AgentSpec:
         return cls(name, checkpoint or None, label or name, options, labelled)
 
 
+def legend(entries: Iterable[AgentSpec]) -> list[str]:
+    """``LABEL = NAME:CHECKPOINT,KEY=VALUE`` for every entry whose label does not say it all."""
+    return [f"entry  {e.label} = {e.describe()}" for e in entries if e.label != e.describe()]
+
+
 def parse_entries(texts: Iterable[str]) -> list[AgentSpec]:
     """Parse every entry and give each a unique label; a label given twice is an error."""
     texts = list(texts)

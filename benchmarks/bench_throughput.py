@@ -100,16 +100,21 @@ def bench(
         return seconds, results, max(peaks.values(), default=0.0)
 
 
+def write_suite(path: Path, cells: list[tuple[str, int]], seeds: int) -> Path:
+    """A suite of (game, max_frames) cells, each with seeds 0..seeds-1."""
+    numbers = list(range(seeds))
+    lines = [f"  - {{game: {g}, seeds: {numbers}, max_frames: {f}}}" for g, f in cells]
+    path.write_text("cells:\n" + "\n".join(lines) + "\n")
+    return path
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=16)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        suite = Path(folder) / "throughput.yaml"
-        seeds = list(range(args.seeds))
-        suite.write_text(
-            f"cells:\n  - {{game: pong, seeds: {seeds}, max_frames: 6000}}\n"
-            f"  - {{game: airstriker, seeds: {seeds}, max_frames: 3000}}\n"
+        suite = write_suite(
+            Path(folder) / "throughput.yaml", [("pong", 6000), ("airstriker", 3000)], args.seeds
         )
         one, results_one, _ = bench(suite, 1)
         two, results_two, peak = bench(suite, 2)

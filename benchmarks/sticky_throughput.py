@@ -19,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench_throughput import bench
+from bench_throughput import bench, write_suite
 
 
 def cpu_seconds() -> float:
@@ -33,13 +33,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=8)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        suite = Path(folder) / "protocol.yaml"
-        seeds = list(range(args.seeds))
-        suite.write_text(
-            f"cells:\n  - {{game: mario, seeds: {seeds}, max_frames: 3000}}\n"
-            f"  - {{game: pong, seeds: {seeds}, max_frames: 3000}}\n"
-            f"  - {{game: airstriker, seeds: {seeds}, max_frames: 3000}}\n"
-        )
+        cells = [("mario", 3000), ("pong", 3000), ("airstriker", 3000)]
+        suite = write_suite(Path(folder) / "protocol.yaml", cells, args.seeds)
         times: dict[str, list[float]] = {"plain": [], "sticky": []}
         cpu: dict[str, list[float]] = {"plain": [], "sticky": []}
         frames: dict[str, int] = {}
