@@ -22,12 +22,13 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
-from arena import roms
+from arena import roms, schema
 from arena.entries import AgentSpec, legend
 from arena.errors import ArenaError, ProfileError, UsageError, did_you_mean
 from arena.plugin_manager import PluginHost
 from arena.profiles import read_yaml
 from arena.protocol import EVALUATION, Protocol
+from arena.schema import SuiteModel
 
 MAX_ATTEMPTS = 3
 RESULTS = "results.jsonl"
@@ -68,25 +69,6 @@ class Suite:
     protocol: Protocol | None
 
 
-def suite_protocol(raw: Any, source: str) -> Protocol | None:
-    """The ``protocol: {sticky: P, noop_max: N}`` block of a suite, validated."""
-    if raw is None:
-        return None
-    if not isinstance(raw, dict):
-        raise ProfileError(source, "protocol", f"expected a mapping, got {raw!r}")
-    valid = ("sticky", "noop_max")
-    for key in raw:
-        if key not in valid:
-            raise ProfileError(
-                source, f"protocol.{key}", f"unknown key{did_you_mean(key, valid)}; valid: "
-                + ", ".join(valid)
-            )
-    protocol = Protocol(raw.get("sticky", EVALUATION.sticky), raw.get("noop_max", 0))
-    for key, problem in protocol.problems():
-        raise ProfileError(source, f"protocol.{key}", problem)
-    return protocol
-
-
 def load_suite(host: PluginHost, name: str) -> Suite:
     """Read and validate a suite (by name or path), dropping cells whose ROM is missing."""
     if name in host.suites:
@@ -99,52 +81,31 @@ def load_suite(host: PluginHost, name: str) -> Suite:
             f"unknown suite {name!r}{did_you_mean(name, host.suites)}; "
             f"valid: {valid}, or a suite .yaml"
         )
-    raw = read_yaml(path, "suite")
     source = str(path)
-    if not isinstance(raw, dict) or not isinstance(raw.get("cells"), list) or not raw["cells"]:
-        raise ProfileError(source, "cells", "a suite needs a non-empty list of cells")
-    if unknown := set(raw) - {"description", "cells", "protocol"}:
-        raise ProfileError(
-            source, sorted(unknown)[0], "unknown key; valid: description, cells, protocol"
-        )
-    protocol = suite_protocol(raw.get("protocol"), source)
+    suite: SuiteModel = schema.validate(SuiteModel, read_yaml(path, "suite"), source)
+    protocol = None if suite.protocol is None else Protocol(**suite.protocol.model_dump())
     cells, skipped = [], []
-    for index, entry in enumerate(raw["cells"]):
+    for index, entry in enumerate(suite.cells):
         where = f"cells[{index}]"
-        if not isinstance(entry, dict):
-            raise ProfileError(source, where, f"expected a mapping, got {entry!r}")
-        if unknown := set(entry) - {"game", "states", "seeds", "max_frames"}:
-            key = sorted(unknown)[0]
-            raise ProfileError(
-                source,
-                f"{where}.{key}",
-                f"unknown key{did_you_mean(key, ['game', 'states', 'seeds', 'max_frames'])}",
-            )
         try:
-            profile = host.profile(str(entry.get("game")))
+            profile = host.profile(entry.game)
         except ArenaError as exc:
             raise ProfileError(source, f"{where}.game", exc.message) from None
-        states = entry.get("states") or [profile.default_state]
-        seeds = entry.get("seeds") or [0]
-        max_frames = entry.get("max_frames", profile.max_frames)
-        if not isinstance(max_frames, int) or isinstance(max_frames, bool) or max_frames < 1:
+        max_frames = entry.max_frames or profile.max_frames
+        if max_frames is None:
             raise ProfileError(
-                source,
-                f"{where}.max_frames",
-                f"expected a positive whole number, got {max_frames!r}",
+                source, f"{where}.max_frames", f"required: {profile.name} has no time limit"
             )
-        if not all(isinstance(s, int) and not isinstance(s, bool) for s in seeds):
-            raise ProfileError(source, f"{where}.seeds", f"expected whole numbers, got {seeds!r}")
         status = roms.rom_status(profile.game)
-        for state in states:
+        for state in entry.states or [profile.default_state]:
             try:
-                spec = profile.state(str(state))
+                spec = profile.state(state)
             except ArenaError as exc:
                 raise ProfileError(source, f"{where}.states", exc.message) from None
             if spec.players != 1:
                 problem = f"{state} is for {spec.players} players; benchmarks play 1-player states"
                 raise ProfileError(source, f"{where}.states", problem)
-            for seed in seeds:
+            for seed in entry.seeds or [0]:
                 cell = Cell(profile.name, spec.name, seed, max_frames)
                 if status.installed:
                     cells.append(cell)

@@ -10,7 +10,6 @@ key path and the valid choices for anything wrong.
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,14 +18,12 @@ from typing import Any
 
 import yaml
 
-from arena import integrations
+from arena import integrations, schema
 from arena.errors import ProfileError, UnknownNameError, did_you_mean
 from arena.expressions import Expression, compile_expression
+from arena.schema import COMPARISON, ExpectModel, ProbeModel, ProfileModel, StateModel
 
-ROM_SOURCES = ("stable-retro", "ale-py", "gym-super-mario-bros", "user")
 BUILTIN_NAMES = ("frame", "step")  # always defined: emulated frames and agent steps since reset
-RAM_TYPE = re.compile(r"^[|<>=][uidn]\d+$")
-COMPARISON = re.compile(r"^\s*(>=|<=|==|!=|>|<)\s*(-?\d+(?:\.\d+)?)\s*$")
 Comparison = tuple[str, float]
 """A probe's expectation of a number: (operator, reference), e.g. (">", 0.0)."""
 CONTROLLER_PREFIX = re.compile(r"^P([12]):(.+)$")
@@ -142,30 +139,6 @@ class Profile:
 
 # -- loading -------------------------------------------------------------------------------
 
-_TOP_KEYS = {
-    "title",
-    "game",
-    "rom",
-    "default_state",
-    "states",
-    "actions",
-    "frame_skip",
-    "max_frames",
-    "observation",
-    "ram",
-    "constants",
-    "variables",
-    "reward",
-    "reward_p2",
-    "done",
-    "progress",
-    "actions_p2",
-    "reference_score",
-    "mirror_p2",
-    "probes",
-}
-_REQUIRED = ("game", "states", "actions", "reward", "done")
-
 
 def read_yaml(path: Path, what: str = "YAML") -> Any:
     """Safely load a YAML file; Python tags, syntax errors and unreadable files raise."""
@@ -195,14 +168,14 @@ def load_profile(path: Path | str, name: str | None = None) -> Profile:
     """Read, validate and compile the profile at ``path`` (its name defaults to the stem)."""
     path = Path(path)
     raw = read_yaml(path, "profile")
-    checker = _Checker(str(path))
-    if not isinstance(raw, dict):
-        raise ProfileError(str(path), "", "a profile must be a mapping of keys to values")
-    return checker.profile(raw, name or path.stem, hashlib.sha256(path.read_bytes()).hexdigest())
+    model = schema.validate(ProfileModel, raw, str(path))
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return _Checker(str(path)).profile(model, name or path.stem, digest)
 
 
 class _Checker:
-    """Validates one profile's raw mapping; every error names the file and key path."""
+    """The second pass: what needs the integration (states, buttons, RAM names) and the
+    expressions. The model has the right shape already; every error names the key path."""
 
     def __init__(self, source: str) -> None:
         self.source = source
@@ -210,173 +183,93 @@ class _Checker:
     def fail(self, key: str, problem: str, hint: str | None = None) -> ProfileError:
         return ProfileError(self.source, key, problem, hint)
 
-    def keys(self, raw: Mapping[str, Any], allowed: set[str], path: str) -> None:
-        for key in raw:
-            if key not in allowed:
-                where = f"{path}.{key}" if path else str(key)
-                raise self.fail(
-                    where,
-                    f"unknown key {key!r}{did_you_mean(key, allowed)}",
-                    f"valid keys: {', '.join(sorted(allowed))}",
-                )
-
-    def mapping(self, value: Any, path: str) -> dict[str, Any]:
-        if value is None:
-            return {}
-        if not isinstance(value, dict):
-            raise self.fail(path, f"expected a mapping, got {type(value).__name__} {value!r}")
-        return value
-
-    def text(self, value: Any, path: str) -> str:
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(path, f"expected a non-empty string, got {value!r}")
-        return value
-
-    def boolean(self, value: Any, path: str) -> bool:
-        if not isinstance(value, bool):
-            raise self.fail(path, f"expected true or false, got {value!r}")
-        return value
-
-    def positive_int(self, value: Any, path: str) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            raise self.fail(path, f"expected a positive whole number, got {value!r}")
-        return value
-
-    def number(self, value: Any, path: str) -> float:
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not math.isfinite(value)
-        ):
-            raise self.fail(path, f"expected a finite number, got {value!r}")
-        return value
-
-    def int_list(self, value: Any, path: str, length: int, minimum: int) -> tuple[int, ...]:
-        ok = isinstance(value, list) and len(value) == length
-        if ok and all(
-            isinstance(v, int) and not isinstance(v, bool) and v >= minimum for v in value
-        ):
-            return tuple(value)
-        raise self.fail(
-            path, f"expected a list of {length} whole numbers >= {minimum}, got {value!r}"
-        )
-
-    # -- sections --------------------------------------------------------------------------
-
-    def profile(self, raw: dict[str, Any], name: str, digest: str) -> Profile:
-        self.keys(raw, _TOP_KEYS, "")
-        for key in _REQUIRED:
-            if key not in raw:
-                raise self.fail(key, "missing required key")
-        game = self.text(raw["game"], "game")
+    def profile(self, raw: ProfileModel, name: str, digest: str) -> Profile:
+        game = raw.game
         try:
             integrations.require_game(game)
         except UnknownNameError as exc:
             raise self.fail("game", exc.message) from None
-        rom = raw.get("rom", "user")
-        if rom not in ROM_SOURCES:
-            raise self.fail(
-                "rom",
-                f"unknown ROM source {rom!r}{did_you_mean(rom, ROM_SOURCES)}",
-                f"valid: {', '.join(ROM_SOURCES)}",
-            )
-        states = self.states(game, raw["states"])
-        default_state = raw.get("default_state", next(iter(states)))
+        states = self.states(game, raw.states)
+        default_state = raw.default_state or next(iter(states))
         if default_state not in states:
             raise self.fail(
                 "default_state",
                 f"{default_state!r} is not among 'states'{did_you_mean(default_state, states)}",
             )
-        ram = self.ram(raw.get("ram"))
-        constants = {
-            key: self.number(value, f"constants.{key}")
-            for key, value in self.mapping(raw.get("constants"), "constants").items()
-        }
+        ram = {key: RamVariable(v.address, v.type) for key, v in raw.ram.items()}
+        constants = dict(raw.constants)
         known = self.known_names(game, ram, constants, states)
         variables: dict[str, Expression] = {}
-        for key, source in self.mapping(raw.get("variables"), "variables").items():
+        for key, source in raw.variables.items():
             if key in known:
                 raise self.fail(
                     f"variables.{key}", f"{key!r} already names a RAM variable or constant"
                 )
             variables[key] = self.expression(source, known, f"variables.{key}")
             known.add(key)  # later variables may use earlier ones
-        rewards = [self.terms(raw["reward"], known, "reward")]
-        if "reward_p2" in raw:
-            rewards.append(self.terms(raw["reward_p2"], known, "reward_p2"))
+        rewards = [self.terms(raw.reward, known, "reward")]
+        if raw.reward_p2 is not None:
+            rewards.append(self.terms(raw.reward_p2, known, "reward_p2"))
         elif any(s.players == 2 for s in states.values()):
             raise self.fail(
                 "reward_p2", "missing: a state is for 2 players, so player 2 needs rewards"
             )
-        progress = raw.get("progress")
-        actions = self.actions(game, raw["actions"], "actions")
+        actions = self.actions(game, raw.actions, "actions")
         actions_p2 = None
-        if "actions_p2" in raw:
-            actions_p2 = self.actions(game, raw["actions_p2"], "actions_p2")
+        if raw.actions_p2 is not None:
+            actions_p2 = self.actions(game, raw.actions_p2, "actions_p2")
             if list(actions_p2) != list(actions):
                 raise self.fail(
                     "actions_p2",
                     f"must name the same actions as 'actions', in order: {', '.join(actions)}",
                 )
-        done = self.terms(raw["done"], known, "done")
-        probes = self.probes(raw.get("probes"), states, default_state, actions, rewards, done)
+        done = self.terms(raw.done, known, "done")
+        observation = raw.observation
         return Profile(
             name=name,
             source=self.source,
             digest=digest,
-            title=self.text(raw.get("title", name), "title"),
+            title=raw.title or name,
             game=game,
-            rom=rom,
+            rom=raw.rom,
             states=states,
             default_state=default_state,
             actions=actions,
             actions_p2=actions_p2,
-            frame_skip=self.positive_int(raw.get("frame_skip", 4), "frame_skip"),
-            max_frames=None
-            if raw.get("max_frames") is None
-            else self.positive_int(raw["max_frames"], "max_frames"),
-            observation=self.observation(raw.get("observation")),
+            frame_skip=raw.frame_skip,
+            max_frames=raw.max_frames,
+            observation=ObservationSpec(
+                grayscale=observation.grayscale,
+                crop=None if observation.crop is None else tuple(observation.crop),  # type: ignore[arg-type]
+                resize=None if observation.resize is None else tuple(observation.resize),  # type: ignore[arg-type]
+                frame_stack=observation.frame_stack,
+                max_pool=observation.max_pool,
+            ),
             ram=ram,
             constants=constants,
             variables=variables,
             rewards=tuple(rewards),
             done=done,
-            probes=probes,
-            progress=None if progress is None else self.expression(progress, known, "progress"),
-            mirror_p2=self.boolean(raw.get("mirror_p2", False), "mirror_p2"),
-            reference_score=None
-            if raw.get("reference_score") is None
-            else self.number(raw["reference_score"], "reference_score"),
+            probes=self.probes(raw.probes, states, default_state, actions, rewards, done),
+            progress=None
+            if raw.progress is None
+            else self.expression(raw.progress, known, "progress"),
+            mirror_p2=raw.mirror_p2,
+            reference_score=raw.reference_score,
         )
 
-    def states(self, game: str, raw: Any) -> dict[str, StateSpec]:
-        if isinstance(raw, list):
-            raw = {name: None for name in raw}
-        entries = self.mapping(raw, "states")
-        if not entries:
-            raise self.fail("states", "at least one state is required")
+    def states(self, game: str, raw: Mapping[str, StateModel | None]) -> dict[str, StateSpec]:
         available = integrations.list_states(game)
         states = {}
-        for name, spec in entries.items():
-            path = f"states.{name}"
+        for name, spec in raw.items():
             if name not in available:
                 raise self.fail(
-                    path,
+                    f"states.{name}",
                     f"{game} has no state {name!r}{did_you_mean(name, available)}",
                     f"valid: {', '.join(available)}",
                 )
-            spec = self.mapping(spec, path)
-            self.keys(spec, {"players", "constants"}, path)
-            players = self.positive_int(spec.get("players", 1), f"{path}.players")
-            if players > 2:
-                raise self.fail(
-                    f"{path}.players", f"at most 2 players are supported, got {players}"
-                )
-            constants = {
-                key: self.number(value, f"{path}.constants.{key}")
-                for key, value in self.mapping(spec.get("constants"), f"{path}.constants").items()
-            }
-            states[name] = StateSpec(name, players, constants)
+            spec = spec or StateModel()
+            states[name] = StateSpec(name, spec.players, dict(spec.constants))
         state_keys = {key for s in states.values() for key in s.constants}
         for state in states.values():
             if missing := state_keys - set(state.constants):
@@ -386,72 +279,27 @@ class _Checker:
                 )
         return states
 
-    def actions(self, game: str, raw: Any, key: str) -> dict[str, tuple[str, ...]]:
-        entries = self.mapping(raw, key)
-        if not entries:
-            raise self.fail(key, "at least one action is required")
+    def actions(
+        self, game: str, raw: Mapping[str, list[str] | None], key: str
+    ) -> dict[str, tuple[str, ...]]:
         # Buttons a .bk2 cannot store (unnamed slots, the Atari console's RESET) would break
         # exact replays, so actions may not press them.
         valid = [b for b in integrations.buttons(game) if b and b != "RESET"]
         actions: dict[str, tuple[str, ...]] = {}
-        for name, combo in entries.items():
+        for name, combo in raw.items():
             path = f"{key}.{name}"
-            if combo is None:
-                combo = []
-            if not isinstance(combo, list):
-                raise self.fail(path, f"expected a list of buttons, got {combo!r}")
-            for entry in combo:
-                controller, button = split_button(str(entry))
+            for entry in combo or []:
+                controller, button = split_button(entry)
                 if controller is not None and key == "actions":
                     raise self.fail(path, f"{entry!r}: only actions_p2 may name a controller")
                 if button not in valid:
                     raise self.fail(
                         path,
-                        f"unknown button {button!r}{did_you_mean(str(button), valid)}",
+                        f"unknown button {button!r}{did_you_mean(button, valid)}",
                         f"buttons of {integrations.system_of(game)}: {', '.join(valid)}",
                     )
-            actions[str(name)] = tuple(combo)
+            actions[name] = tuple(combo or ())
         return actions
-
-    def observation(self, raw: Any) -> ObservationSpec:
-        entries = self.mapping(raw, "observation")
-        self.keys(
-            entries, {"grayscale", "crop", "resize", "frame_stack", "max_pool"}, "observation"
-        )
-        default = ObservationSpec()
-        crop = entries.get("crop", default.crop)
-        resize = entries.get("resize", default.resize)
-        return ObservationSpec(
-            grayscale=self.boolean(
-                entries.get("grayscale", default.grayscale), "observation.grayscale"
-            ),
-            crop=None if crop is None else self.int_list(crop, "observation.crop", 4, 0),  # type: ignore[arg-type]
-            resize=None if resize is None else self.int_list(resize, "observation.resize", 2, 1),  # type: ignore[arg-type]
-            frame_stack=self.positive_int(
-                entries.get("frame_stack", default.frame_stack), "observation.frame_stack"
-            ),
-            max_pool=self.boolean(
-                entries.get("max_pool", default.max_pool), "observation.max_pool"
-            ),
-        )
-
-    def ram(self, raw: Any) -> dict[str, RamVariable]:
-        variables = {}
-        for name, spec in self.mapping(raw, "ram").items():
-            path = f"ram.{name}"
-            spec = self.mapping(spec, path)
-            self.keys(spec, {"address", "type"}, path)
-            address = spec.get("address")
-            if isinstance(address, bool) or not isinstance(address, int) or address < 0:
-                raise self.fail(f"{path}.address", f"expected an address >= 0, got {address!r}")
-            kind = spec.get("type")
-            if not isinstance(kind, str) or not RAM_TYPE.match(kind):
-                raise self.fail(
-                    f"{path}.type",
-                    f"expected a stable-retro type such as '|u1' or '>u2', got {kind!r}",
-                )
-            variables[name] = RamVariable(address, kind)
-        return variables
 
     def known_names(
         self,
@@ -471,24 +319,14 @@ class _Checker:
                 known.add(name)
         return known
 
-    def terms(self, raw: Any, known: set[str], path: str) -> dict[str, Expression]:
-        entries = self.mapping(raw, path)
-        if not entries:
-            raise self.fail(path, "at least one term is required")
-        return {
-            str(key): self.expression(value, known, f"{path}.{key}")
-            for key, value in entries.items()
-        }
-
-    def comparison(self, value: Any, path: str) -> Comparison:
-        match = COMPARISON.match(value) if isinstance(value, str) else None
-        if not match:
-            raise self.fail(path, f"expected a comparison such as '> 0' or '>= 300', got {value!r}")
-        return match.group(1), float(match.group(2))
+    def terms(
+        self, raw: Mapping[str, str | int | float], known: set[str], path: str
+    ) -> dict[str, Expression]:
+        return {key: self.expression(value, known, f"{path}.{key}") for key, value in raw.items()}
 
     def probes(
         self,
-        raw: Any,
+        raw: Mapping[str, ProbeModel],
         states: Mapping[str, StateSpec],
         default_state: str,
         actions: Mapping[str, Any],
@@ -502,26 +340,21 @@ class _Checker:
         ]
         conditions = [*done, "time_limit"]
         probes = []
-        for name, spec in self.mapping(raw, "probes").items():
+        for name, spec in raw.items():
             path = f"probes.{name}"
-            spec = self.mapping(spec, path)
-            self.keys(spec, {"state", "inputs", "repeat", "max_frames", "expect"}, path)
-            state = spec.get("state", default_state)
+            state = spec.state or default_state
             if state not in states:
                 raise self.fail(
                     f"{path}.state", f"{state!r} is not among 'states'{did_you_mean(state, states)}"
                 )
             players = states[state].players
-            inputs = spec.get("inputs")
-            if not isinstance(inputs, list) or not inputs:
-                raise self.fail(f"{path}.inputs", "expected a non-empty list of [action, steps]")
             steps = []
-            for index, entry in enumerate(inputs):
+            for index, entry in enumerate(spec.inputs):
                 where = f"{path}.inputs[{index}]"
-                if not isinstance(entry, list) or len(entry) != players + 1:
-                    shape = "[action, steps]" if players == 1 else "[p1_action, p2_action, steps]"
-                    raise self.fail(where, f"expected {shape}, got {entry!r}")
                 *names, count = entry
+                shape = "[action, steps]" if players == 1 else "[p1_action, p2_action, steps]"
+                if len(entry) != players + 1 or not isinstance(count, int) or count < 1:
+                    raise self.fail(where, f"expected {shape} with steps >= 1, got {entry!r}")
                 for action in names:
                     if action not in actions:
                         raise self.fail(
@@ -529,54 +362,45 @@ class _Checker:
                             f"unknown action {action!r}{did_you_mean(str(action), actions)}",
                             f"valid: {', '.join(actions)}",
                         )
-                indices = tuple(list(actions).index(a) for a in names)
-                steps.append((indices, self.positive_int(count, where + " steps")))
-            expect = self.mapping(spec.get("expect"), f"{path}.expect")
-            self.keys(expect, {"terms", "done", "before_frame", "progress"}, f"{path}.expect")
-            if not expect:
+                steps.append((tuple(list(actions).index(str(a)) for a in names), count))
+            expect = spec.expect
+            if expect == ExpectModel():
                 raise self.fail(f"{path}.expect", "a probe must expect something")
-            expected_terms = {}
-            wanted = self.mapping(expect.get("terms"), f"{path}.expect.terms")
-            for term, comparison in wanted.items():
+            for term in expect.terms:
                 if term not in terms:
                     raise self.fail(
                         f"{path}.expect.terms.{term}",
                         f"unknown reward term {term!r}{did_you_mean(term, terms)}",
                         f"valid: {', '.join(terms)}",
                     )
-                expected_terms[term] = self.comparison(comparison, f"{path}.expect.terms.{term}")
-            condition = expect.get("done")
-            if condition is not None and condition not in conditions:
+            if expect.done is not None and expect.done not in conditions:
                 raise self.fail(
                     f"{path}.expect.done",
-                    f"unknown done condition {condition!r}"
-                    + did_you_mean(str(condition), conditions),
+                    f"unknown done condition {expect.done!r}"
+                    + did_you_mean(expect.done, conditions),
                     f"valid: {', '.join(conditions)}",
                 )
             probes.append(
                 Probe(
-                    name=str(name),
+                    name=name,
                     state=state,
                     inputs=tuple(steps),
-                    repeat=self.boolean(spec.get("repeat", True), f"{path}.repeat"),
-                    max_frames=None
-                    if spec.get("max_frames") is None
-                    else self.positive_int(spec["max_frames"], f"{path}.max_frames"),
-                    terms=expected_terms,
-                    done=condition,
-                    before_frame=None
-                    if expect.get("before_frame") is None
-                    else self.positive_int(expect["before_frame"], f"{path}.expect.before_frame"),
-                    progress=None
-                    if expect.get("progress") is None
-                    else self.comparison(expect["progress"], f"{path}.expect.progress"),
+                    repeat=spec.repeat,
+                    max_frames=spec.max_frames,
+                    terms={t: comparison(c) for t, c in expect.terms.items()},
+                    done=expect.done,
+                    before_frame=expect.before_frame,
+                    progress=None if expect.progress is None else comparison(expect.progress),
                 )
             )
         return tuple(probes)
 
-    def expression(self, source: Any, known: set[str], path: str) -> Expression:
-        if isinstance(source, bool) or not isinstance(source, str | int | float):
-            raise self.fail(path, f"expected an expression, got {source!r}")
-        if isinstance(source, float) and not math.isfinite(source):
-            raise self.fail(path, f"expected a finite number, got {source!r}")
+    def expression(self, source: str | int | float, known: set[str], path: str) -> Expression:
         return compile_expression(str(source), known, f"{self.source}: {path}")
+
+
+def comparison(text: str) -> Comparison:
+    """``"> 0"`` -> (">", 0.0); the schema has checked the form."""
+    match = COMPARISON.match(text)
+    assert match is not None
+    return match.group(1), float(match.group(2))

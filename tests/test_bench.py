@@ -200,9 +200,11 @@ def test_bad_input_is_one_clear_line(tmp_path, args, message):
         ),
         (
             "cells:\n  - {game: mario, seed: [1]}\n",
-            "cells[0].seed: unknown key (did you mean 'seeds'?)",
+            "cells[0].seed: unknown key 'seed' (did you mean 'seeds'?)",
         ),
-        ("cells: []\n", "a suite needs a non-empty list of cells"),
+        ("cells: []\n", "cells: expected a non-empty list of cells, got []"),
+        ("cells:\n  - {game: mario, seeds: [0.5]}\n", "cells[0].seeds: expected a list of whole numbers"),
+        ("protocol: {sticky: 1.5}\ncells:\n  - {game: mario}\n", "protocol.sticky: expected a probability in [0, 1), got 1.5"),
     ],
 )
 def test_bad_suites_name_the_cell(tmp_path, text, message):

@@ -90,10 +90,15 @@ def write(tmp_path, text: str, base: str = "airstriker") -> Path:
             "reward: {score: score ** 2}",
             r"reward.score: in 'score \*\* 2': operator Pow is not allowed",
         ),
-        ("done: {}", r"done: at least one term is required"),
+        ("done: {}", r"done: expected at least one term"),
         ("ram: {hp: {address: 5, type: int}}", r"ram.hp.type: expected a stable-retro type"),
-        ("rom: pip", r"rom: unknown ROM source 'pip'"),
-        ("states: {Level1: {players: 3}}", r"states.Level1.players: at most 2 players"),
+        ("rom: pip", r"rom: unknown value 'pip'. valid: stable-retro, ale-py"),
+        ("states: {Level1: {players: 3}}", r"states.Level1.players: expected at most 2 players"),
+        ("states: {Level1: {player: 2}}", r"states.Level1.player: unknown key 'player' \(did you mean 'players'\?\)"),
+        ("states: {Level1: {players: true}}", r"states.Level1.players: expected a positive whole number, got True"),
+        ("probes: {p: {inputs: [[fire, 0]], expect: {done: death}}}", r"probes.p.inputs\[0\]: expected \[action, steps\] with steps >= 1"),
+        ("probes: {p: {inputs: [[fire, 5]], expect: {progres: '> 0'}}}", r"probes.p.expect.progres: unknown key 'progres' \(did you mean 'progress'\?\)"),
+        ("title: 5", r"title: expected a non-empty string, got 5"),
     ],
 )
 def test_bad_profiles_name_file_key_and_fix(tmp_path, patch, message):
@@ -144,3 +149,38 @@ def test_state_constants_must_be_defined_by_every_state(tmp_path):
     path.write_text(yaml.safe_dump(raw))
     with pytest.raises(ProfileError, match=r"states.HillTopZone.Act1.constants: missing end_x"):
         load_profile(path)
+
+
+def test_observation_keys_left_out_keep_their_defaults(tmp_path):
+    profile = load_profile(write(tmp_path, "observation: {grayscale: false}"))
+    assert profile.observation.resize == (84, 84) and not profile.observation.grayscale
+
+
+@pytest.mark.parametrize("name", ["profile.schema.json", "suite.schema.json"])
+def test_the_checked_in_schemas_are_the_models_schemas(name):
+    from arena.schema import schema_text
+
+    assert (GAMES / name).read_text() == schema_text(name), "regenerate: python -m arena.schema"
+
+
+@pytest.mark.parametrize(
+    "path", sorted(GAMES.glob("**/*.yaml")), ids=lambda p: str(p.relative_to(GAMES))
+)
+def test_builtin_files_point_editors_at_their_schema(path):
+    import jsonschema
+
+    first = path.read_text().splitlines()[0]
+    name = "suite.schema.json" if path.parent.name == "suites" else "profile.schema.json"
+    assert first == f"# yaml-language-server: $schema={'../' if 'suite' in name else ''}{name}"
+    schema = yaml.safe_load((GAMES / name).read_text())
+    jsonschema.validate(yaml.safe_load(path.read_text()), schema)
+
+
+def test_the_schema_knows_every_key():
+    import jsonschema
+
+    schema = yaml.safe_load((GAMES / "profile.schema.json").read_text())
+    assert {"game", "states", "actions", "reward", "done", "probes"} <= set(schema["properties"])
+    with pytest.raises(jsonschema.ValidationError, match="frame_skp"):
+        raw = yaml.safe_load((GAMES / "mario.yaml").read_text())
+        jsonschema.validate({**raw, "frame_skp": 4}, schema)

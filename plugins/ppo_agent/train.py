@@ -109,7 +109,7 @@ class PPORun:
             "profile": run.profile.name,
             "state": run.state,
             "config_hash": config.digest(),
-            "config": dataclasses.asdict(config),
+            "config": config.model_dump(),
             "observation": self.observation,
             "training_protocol": run.protocol.as_dict(),
             "observation_shape": list(self.observation_shape),
