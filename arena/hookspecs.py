@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    import click
+
     from arena.agents import AgentFactory
 
 PROJECT = "retro_arena"
@@ -38,6 +40,9 @@ RegisterTrainer = Callable[..., None]
 
 RegisterGame = Callable[[Path], None]
 """``register(path)``: a profile YAML file; the game's name is the file's stem."""
+
+RegisterCommand = Callable[["click.Command"], None]
+"""``register(command)``: a click command; ``arena NAME`` runs it."""
 
 
 @hookspec
@@ -88,10 +93,23 @@ def arena_register_games(register: RegisterGame) -> None:
     """
 
 
+@hookspec
+def arena_register_commands(register: RegisterCommand) -> None:
+    """Add commands to ``arena`` by calling ``register(command)`` with a ``click.Command``.
+
+    Called once, when the plugin host is first needed: ``arena NAME`` for a name that is not
+    a built-in command (``arena --help`` lists only the built-in ones, so it loads no
+    plugin; ``arena plugins`` lists every plugin's commands). A command whose name is a
+    built-in one, or that another plugin registered, is a conflict that ``arena plugins``
+    shows.
+    """
+
+
 __all__ = [
     "ENTRY_POINT_GROUP",
     "AgentFactory",
     "arena_register_agents",
+    "arena_register_commands",
     "arena_register_games",
     "arena_register_suites",
     "arena_register_trainers",

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import click
 import pluggy
 
 from arena import hookspecs
@@ -33,6 +34,7 @@ class PluginRecord:
     games: list[str] = field(default_factory=list)
     suites: list[str] = field(default_factory=list)
     trainers: list[str] = field(default_factory=list)
+    commands: list[str] = field(default_factory=list)
     error: str | None = None
 
 
@@ -81,6 +83,8 @@ class PluginHost:
         self.games: dict[str, GameEntry] = {}
         self.trainers: dict[str, TrainerEntry] = {}
         self.suites: dict[str, GameEntry] = {}
+        self.commands: dict[str, click.Command] = {}
+        self.command_plugins: dict[str, str] = {}
         self.conflicts: list[str] = []
         self._profiles: dict[str, Profile] = {}
         if entry_points:
@@ -120,6 +124,7 @@ class PluginHost:
             (self.pm.hook.arena_register_games, self._game_registrar),
             (self.pm.hook.arena_register_trainers, self._trainer_registrar),
             (self.pm.hook.arena_register_suites, self._suite_registrar),
+            (self.pm.hook.arena_register_commands, self._command_registrar),
         )
         for hook, registrar in hooks:
             # Each implementation is called on its own (not through the combined hook call)
@@ -180,6 +185,20 @@ class PluginHost:
                 return
             self.trainers[name] = TrainerEntry(name, trainer, record.name)
             record.trainers.append(name)
+
+        return register
+
+    def _command_registrar(self, record: PluginRecord) -> hookspecs.RegisterCommand:
+        def register(command: click.Command) -> None:
+            if not isinstance(command, click.Command) or not command.name:
+                raise PluginError(f"plugin {record.name!r} registered {command!r}, not a command")
+            if command.name in self.commands:
+                first = self.command_plugins[command.name]
+                self._conflict("command", command.name, first, record.name)
+                return
+            self.commands[command.name] = command
+            self.command_plugins[command.name] = record.name
+            record.commands.append(command.name)
 
         return register
 

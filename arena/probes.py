@@ -174,4 +174,3 @@ def summary(results: Sequence[ProbeResult], rules: Sequence[tuple[str, str, str 
     if unexercised:
         text += f"; not exercised: {', '.join(unexercised)}"
     return text
-

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -38,6 +39,8 @@ class EpisodeResult:
     progress: float | None
     done_reason: str | None
     forfeit: str | None = None
+    traceback: str | None = None
+    """The agent's full traceback when it forfeited by raising (shown by ``arena --debug``)."""
     reward_terms: list[dict[str, float]] = field(default_factory=list)
     movie: str | None = None
     seconds: float = 0.0
@@ -74,7 +77,7 @@ def play_episode(
     observation, info = env.reset(seed=seed, options={"movie": movie} if movie else None)
     states: list[AgentState] = [agent.reset(seed + 10_007 * p) for p, agent in enumerate(agents)]
     n_actions = len(env.profile.actions)
-    forfeit = None
+    forfeit, trace = None, None
     while True:
         views = (observation,) if env.players == 1 else observation  # one per player
         actions = []
@@ -88,6 +91,8 @@ def play_episode(
                     str(exc) if isinstance(exc, InvalidAction) else f"{type(exc).__name__}: {exc}"
                 )
                 forfeit = who + what
+                if not isinstance(exc, InvalidAction):
+                    trace = "".join(traceback.format_exception(exc))
                 break
         if forfeit:
             break
@@ -112,6 +117,7 @@ def play_episode(
         progress=env.rules.best_progress,
         done_reason=None if forfeit else info.get("done_reason"),
         forfeit=forfeit,
+        traceback=trace,
         reward_terms=[dict(t) for t in env.rules.term_totals],
         seconds=time.perf_counter() - started,
         protocol=env.protocol.as_dict(),

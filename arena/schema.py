@@ -371,7 +371,9 @@ def validate(model: type[Model], raw: Any, source: str) -> Any:
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
-        error = exc.errors(include_url=False)[0]
+        errors = exc.errors(include_url=False)
+        # An unknown key first: a misspelt key is often why a required one is "missing".
+        error = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
         loc = tuple(error["loc"])
         path = _key_path(loc)
         if error["type"] == "extra_forbidden":

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import abc
-import argparse
 import csv
+import json
+import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import click
+
 from arena.errors import UsageError
+from arena.files import write_atomic
 from arena.profiles import Profile
 from arena.protocol import TRAINING, Protocol
+
+TRAIN_ARGS = "train-args.json"
 
 
 @dataclass
@@ -31,10 +37,25 @@ class TrainRun:
     """A complete config file replacing the trainer's defaults (``--config``)."""
     overrides: dict[str, str] = field(default_factory=dict)
     """``--set key=value`` pairs, applied last."""
-    args: argparse.Namespace = field(default_factory=argparse.Namespace)
-    """The trainer's own options (from its ``add_arguments``)."""
+    options: dict[str, Any] = field(default_factory=dict)
+    """The trainer's own options (declared by its ``options()``), by parameter name."""
     protocol: Protocol = TRAINING
     """Sticky actions and no-op starts of the training episodes (``--sticky``, ``--noop-max``)."""
+    parameters: dict[str, Any] = field(default_factory=dict)
+    """Every parameter of this invocation, as ``--resume`` replays them."""
+    is_started: bool = False
+
+    def started(self) -> None:
+        """Call once the settings are valid, before the first step: makes the run resumable
+        (its parameters are saved in ``out``). A run that fails before this leaves nothing."""
+        self.out.mkdir(parents=True, exist_ok=True)
+        if not self.resume:
+            write_atomic(self.out / TRAIN_ARGS, json.dumps(self.parameters, indent=1))
+        self.is_started = True
+
+    def discard(self) -> None:
+        """Remove the run folder of a run that never started (the CLI does this)."""
+        shutil.rmtree(self.out, ignore_errors=True)
 
     def resume_command(self) -> str:
         """The command line that continues this run (its options are saved in ``out``)."""
@@ -46,12 +67,15 @@ class Trainer(abc.ABC):
 
     description: str = ""
 
-    def add_arguments(self, parser: argparse.ArgumentParser) -> None:  # noqa: B027 (optional)
-        """Add this trainer's own options to ``arena train NAME`` (none by default)."""
+    def options(self) -> list[click.Parameter]:
+        """This trainer's own options of ``arena train NAME`` as click parameters (none by
+        default); their values reach :meth:`train` as ``run.options[name]``."""
+        return []
 
     @abc.abstractmethod
     def train(self, run: TrainRun) -> None:
-        """Train, writing everything under ``run.out``; Ctrl-C must leave a resumable run."""
+        """Train, writing everything under ``run.out``: check the settings, call
+        ``run.started()`` before the first step, and leave a resumable run on Ctrl-C."""
 
 
 def parse_overrides(pairs: Sequence[str] | None) -> dict[str, str]:

@@ -148,12 +148,12 @@ BAD_INPUTS = [
     (
         ["run", "--game", "mario", "--episodes", "0"],
         2,
-        "argument --episodes: expected a whole number >= 1, got '0'",
+        "--episodes: expected a whole number >= 1, got '0'",
     ),
     (
         ["run", "--game", "mario", "--max-frames", "nan"],
         2,
-        "argument --max-frames: expected a whole number >= 1, got 'nan'",
+        "--max-frames: expected a whole number >= 1, got 'nan'",
     ),
     (["run", "--game", "mario", "--max-frames", "-5"], 2, "expected a whole number >= 1, got '-5'"),
     (["run", "--game", "mario", "--option", "repeat"], 2, "--option 'repeat' is not key=value"),

@@ -158,6 +158,7 @@ def test_bad_config_is_one_clear_line(tmp_path, args, message):
     result = arena("train", "neat-ff", "--game", "airstriker", "--out", str(tmp_path / "x"), *args)
     assert result.returncode != 0 and message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "x").exists()  # nothing a later --resume would replay
 
 
 def test_config_files_are_checked_key_by_key(tmp_path):

@@ -1,20 +1,69 @@
 """Plugins load through entry points; failures and name conflicts are reported by name."""
 
+import subprocess
+import sys
+import sysconfig
+import zipfile
+from pathlib import Path
+
 import pytest
 
 from arena import Agent, hookimpl
 from arena.errors import PluginError
 from arena.plugin_manager import PluginHost
 from arena.runner import RunConfig, run_episodes
-from conftest import ROOT, arena, pip_install_into
+from conftest import ROOT, arena
 
 
 @pytest.fixture(scope="module")
-def example_site(tmp_path_factory):
-    """The README's example plugin package, pip-installed into a folder of its own."""
-    site = tmp_path_factory.mktemp("site")
-    pip_install_into(site, ROOT / "examples" / "arena-hold-agent")
-    return site
+def example_venv(tmp_path_factory):
+    """The README's example plugin, built into a wheel and installed into a fresh venv that
+    sees retro-arena and its dependencies (this checkout's environment) and nothing else."""
+    root = tmp_path_factory.mktemp("example")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(root / "dist"),
+            str(ROOT / "examples" / "arena-hold-agent"),
+        ],
+        check=True,
+    )
+    wheel = next((root / "dist").glob("arena_hold_agent-*.whl"))
+    assert {"arena_hold_agent/breakout.yaml", "arena_hold_agent/hold-breakout.yaml"} <= set(
+        zipfile.ZipFile(wheel).namelist()
+    )
+    venv = root / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    site_dir = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    ours = sysconfig.get_paths()["purelib"]
+    Path(site_dir, "_retro_arena.pth").write_text(f"import site; site.addsitedir({ours!r})\n")
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--no-deps", str(wheel)], check=True
+    )
+    return venv
+
+
+def in_venv(venv, *args, cwd=None):
+    return subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "arena.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=600,
+    )
 
 
 def test_builtins_load_like_third_party_plugins():
@@ -31,29 +80,90 @@ def test_builtins_load_like_third_party_plugins():
     }
 
 
-def test_installed_example_plugin_is_listed_and_plays(example_site, tmp_path):
-    env = {"PYTHONPATH": str(example_site)}
-    listing = arena("plugins", env=env)
-    assert "hold  [arena-hold-agent 0.1.0 (arena_hold_agent)]" in listing.stdout
-    assert "agent hold: holds one action" in listing.stdout
-    run = arena(
+def test_the_example_wheel_ships_its_agent_profile_suite_and_command(example_venv, tmp_path):
+    listing = in_venv(example_venv, "plugins")
+    assert "hold  [arena-hold-agent 0.2.0 (arena_hold_agent)]" in listing.stdout
+    for line in (
+        "agent hold: holds one action",
+        "command hold-sweep: Play one episode per action",
+        "games: breakout",
+        "suites: hold-breakout",
+    ):
+        assert line in listing.stdout, listing.stdout
+    assert "FAILED" not in listing.stdout
+    run = in_venv(
+        example_venv,
         "run",
         "--game",
-        "mario",
+        "breakout",
         "--agent",
         "hold",
         "--option",
-        "action=right",
+        "action=fire",
+        "--max-frames",
+        "1500",
         "--record",
-        str(tmp_path),
+        str(tmp_path / "run"),
         "--quiet",
-        env=env,
     )
     assert run.returncode == 0, run.stderr
-    assert "done life_lost" in run.stdout  # walking right into the first Goomba
-    assert arena("verify", str(tmp_path), env=env).returncode == 0
-    bad = arena("run", "--game", "mario", "--agent", "hold", "--option", "action=rigth", env=env)
-    assert bad.returncode == 2 and "unknown action 'rigth' (did you mean 'right'?)" in bad.stderr
+    assert in_venv(example_venv, "verify", str(tmp_path / "run")).returncode == 0
+    bench = in_venv(
+        example_venv,
+        "bench",
+        "hold,action=fire",
+        "random",
+        "--suite",
+        "hold-breakout",
+        "--out",
+        str(tmp_path / "bench"),
+        "--workers",
+        "2",
+    )
+    assert bench.returncode == 0, bench.stderr
+    assert "8 cell(s) played" in bench.stdout
+    sweep = in_venv(example_venv, "hold-sweep", "--game", "breakout", "--max-frames", "1000")
+    assert sweep.returncode == 0, sweep.stderr
+    assert [line.split()[0] for line in sweep.stdout.splitlines()] == [
+        "noop",
+        "fire",
+        "left",
+        "right",
+    ]
+    bad = in_venv(
+        example_venv, "run", "--game", "breakout", "--agent", "hold", "--option", "action=fier"
+    )
+    assert bad.returncode == 2 and "unknown action 'fier' (did you mean 'fire'?)" in bad.stderr
+    assert (
+        "unknown command 'hold-swep' (did you mean 'hold-sweep'?)"
+        in in_venv(example_venv, "hold-swep").stderr
+    )
+
+
+def test_a_plugin_whose_files_are_missing_or_broken_is_listed_and_the_rest_works(tmp_path):
+    dist = tmp_path / "shaky_plugin-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: shaky-plugin\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[retro_arena]\nshaky = shaky_plugin_module\n")
+    (tmp_path / "bad.yaml").write_text("game: Pong-Atari2600-v0\nframe_skp: 4\n")
+    (tmp_path / "shaky_plugin_module.py").write_text(
+        "from pathlib import Path\nfrom arena import hookimpl\n"
+        "HERE = Path(__file__).parent\n"
+        "@hookimpl\ndef arena_register_games(register):\n"
+        "    register(HERE / 'gone.yaml')\n    register(HERE / 'bad.yaml')\n"
+        "@hookimpl\ndef arena_register_suites(register):\n    register(HERE / 'nosuite.yaml')\n"
+    )
+    env = {"PYTHONPATH": str(tmp_path)}
+    listing = arena("plugins", env=env)
+    assert listing.returncode == 0, listing.stderr
+    assert "FAILED game gone:" in listing.stdout and "cannot read profile" in listing.stdout
+    assert "FAILED game bad: " in listing.stdout and "unknown key 'frame_skp'" in listing.stdout
+    assert "FAILED suite nosuite:" in listing.stdout
+    roms_list = arena("roms", "list", env=env)
+    assert roms_list.returncode == 0, roms_list.stderr
+    assert "BROKEN   gone" in roms_list.stdout and "ok       mario" in roms_list.stdout
+    run = arena("run", "--game", "airstriker", "--max-frames", "100", env=env)
+    assert run.returncode == 0, run.stderr
 
 
 def test_a_broken_plugin_is_reported_and_the_others_still_load(tmp_path):

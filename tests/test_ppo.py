@@ -182,10 +182,11 @@ BAD = [
 
 
 @pytest.mark.parametrize(("args", "message"), BAD)
-def test_bad_input_is_one_clear_line(args, message):
-    result = arena(*args)
+def test_bad_input_is_one_clear_line(args, message, tmp_path):
+    result = arena(*args, cwd=tmp_path)
     assert result.returncode != 0 and message in result.stderr, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+    assert not any(tmp_path.iterdir())  # a run that never started leaves nothing to resume
 
 
 def test_checkpoints_of_other_agents_are_refused(airstriker_run, tmp_path):

@@ -20,6 +20,7 @@ from itertools import count
 from pathlib import Path
 from typing import Any
 
+import click
 import neat
 from tqdm import tqdm
 
@@ -28,6 +29,7 @@ from arena.checkpoints import load_checkpoint, save_checkpoint
 from arena.emulator import Emulator
 from arena.env import ArenaEnv
 from arena.errors import AgentError, UsageError
+from arena.params import POSITIVE
 from arena.plugins.neat_agents.agent import NeatAgent, save_genome, screen_observation
 from arena.plugins.neat_agents.config import NeatConfig, build_config, parse_config_text
 from arena.profiles import load_profile
@@ -121,19 +123,25 @@ class NeatTrainer(Trainer):
         kind = "recurrent" if recurrent else "feed-forward"
         self.description = f"evolve {kind} NEAT networks (neat-python) on the downscaled screen"
 
-    def add_arguments(self, parser: Any) -> None:
-        from arena.cli import positive_int
-
-        parser.add_argument(
-            "--generations", type=positive_int, default=30, help="total generations"
-        )
-        parser.add_argument("--pop", type=positive_int, help="population size (NEAT.pop_size)")
-        parser.add_argument(
-            "--downscale", type=positive_int, default=8, help="shrink the screen N times"
-        )
-        parser.add_argument(
-            "--no-record", action="store_true", help="skip each generation's best .bk2"
-        )
+    def options(self) -> list[click.Parameter]:
+        return [
+            click.Option(
+                ["--generations"],
+                type=POSITIVE,
+                default=30,
+                show_default=True,
+                help="total generations",
+            ),
+            click.Option(["--pop"], type=POSITIVE, help="population size (NEAT.pop_size)"),
+            click.Option(
+                ["--downscale"],
+                type=POSITIVE,
+                default=8,
+                show_default=True,
+                help="shrink the screen N times",
+            ),
+            click.Option(["--no-record"], is_flag=True, help="skip each generation's best .bk2"),
+        ]
 
     def train(self, run: TrainRun) -> None:
         Evolution(self, run).run()
@@ -149,12 +157,12 @@ class Evolution:
         self.checkpoints = run.out / "checkpoints"
         self.best = run.out / "best"
         self.observation = screen_observation(
-            _screen_shape(run), run.profile.observation.crop, run.args.downscale
+            _screen_shape(run), run.profile.observation.crop, run.options["downscale"]
         )
         height, width = self.observation["resize"]
         overrides = dict(run.overrides)
-        if run.args.pop is not None:
-            overrides["NEAT.pop_size"] = str(run.args.pop)
+        if run.options["pop"] is not None:
+            overrides["NEAT.pop_size"] = str(run.options["pop"])
         self.neat = build_config(
             self.agent, run.config, overrides, height * width, len(run.profile.actions)
         )
@@ -232,7 +240,8 @@ class Evolution:
     def run(self) -> None:
         from arena.plugins.neat_agents.report import plot_statistics  # matplotlib: a slow import
 
-        run, args = self.run_, self.run_.args
+        run, options = self.run_, self.run_.options
+        run.started()
         (self.out / f"{self.agent}.ini").write_text(self.neat.text)
         population = (
             self._restore() if run.resume else neat.Population(self.neat.config, seed=run.seed)
@@ -254,17 +263,17 @@ class Evolution:
         print(
             f"{self.agent} on {run.profile.title}, {run.state}: "
             f"{self.neat.config.pop_size} genomes, {self.manifest['num_inputs']} inputs, "
-            f"{run.workers} worker(s), generations {start}..{args.generations - 1}{resumed}",
+            f"{run.workers} worker(s), generations {start}..{options['generations'] - 1}{resumed}",
             flush=True,
         )
         pool = multiprocessing.get_context("spawn").Pool(run.workers, _init_worker, (setup,))
         pool.map(_ready, range(run.workers), chunksize=1)
         try:
-            while population.generation < args.generations:
+            while population.generation < options["generations"]:
                 generation = population.generation
                 stats = self._generation(population, pool)
                 solved = population.generation == generation  # neat stops before reproducing
-                if not args.no_record:
+                if not options["no_record"]:
                     stats["best_movie"] = self._record_best(
                         pool, stats.pop("best_genome"), generation
                     )

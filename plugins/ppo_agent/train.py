@@ -207,6 +207,7 @@ class PPORun:
             + (f", resuming at step {global_step:,}" if run.resume else ""),
             flush=True,
         )
+        run.started()
         resumed_at = start_update if run.resume else None
         updates_log = CsvLog(run.out / "train.csv", UPDATE_FIELDS, keep_below=resumed_at)
         episodes_log = CsvLog(
