@@ -814,6 +814,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.Abort:
         print("arena: interrupted", file=sys.stderr)
         return 130
+    except click.exceptions.NoArgsIsHelpError as exc:  # `arena`, `arena train`: the help
+        print(exc.format_message(), file=sys.stderr)
+        return 2
     except click.ClickException as exc:
         if session.debug:
             raise

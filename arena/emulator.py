@@ -23,8 +23,8 @@ from arena.profiles import split_button
 class Emulator:
     """One game's emulator with its RAM reader and an optional .bk2 recording."""
 
-    def __init__(self, game: str, players: int = 1, profile_name: str | None = None) -> None:
-        rom = integrations.require_rom(game, profile_name)
+    def __init__(self, game: str, players: int = 1, needed_by: str | None = None) -> None:
+        rom = integrations.require_rom(game, needed_by)
         self.game = game
         self.players = players
         self.rom = rom

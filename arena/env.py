@@ -78,7 +78,7 @@ class ArenaEnv(gym.Env[Any, Any]):
         self.players = self.state.players
         self.protocol = protocol or Protocol()
         self._state_bytes = integrations.read_state(profile.game, self.state.name)
-        self.emulator = Emulator(profile.game, self.players, profile.name)
+        self.emulator = Emulator(profile.game, self.players, f"profile {profile.name!r}")
         self._layout = ram_layout(profile.game, profile.ram)
         self._masks = [  # [player][action] -> one button mask per controller
             [

@@ -126,12 +126,15 @@ def find_rom(game: str) -> Path | None:
         return None
 
 
-def require_rom(game: str, profile_name: str | None = None) -> Path:
-    """The ROM for ``game``; raise :class:`RomMissingError` naming the command that fixes it."""
+def require_rom(game: str, needed_by: str | None = None) -> Path:
+    """The ROM for ``game``; raise :class:`RomMissingError` naming the command that fixes it.
+    ``needed_by`` says who asks ("profile 'sonic2'", "movie x.bk2")."""
     rom = find_rom(game)
     if rom is not None:
         return rom
     from arena.roms import fix_command  # late import: roms imports this module
 
-    label = f"profile {profile_name!r} needs " if profile_name else ""
-    raise RomMissingError(f"{label}the ROM for {game}, which is not installed", fix_command(game))
+    raise RomMissingError(
+        f"{needed_by or 'this'} needs the ROM for {game}, which is not installed",
+        fix_command(game),
+    )

@@ -113,7 +113,7 @@ def replay(
         raise MovieError(
             f"{path}: movie is of {game}, but profile {profile.name!r} plays {profile.game}"
         )
-    emulator = Emulator(game, players)
+    emulator = Emulator(game, players, f"movie {path.name}")
     try:
         yield from _replay_frames(movie, emulator, profile, sidecar or {})
     finally:

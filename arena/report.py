@@ -15,7 +15,7 @@ import jinja2
 from arena.leaderboard import build_leaderboard, load_results
 from arena.plugin_manager import PluginHost
 
-GIF_STRIDE, GIF_FRAMES = 4, 450  # every 4th frame, at most 450 of them (30 s of play)
+CLIP_FRAMES = 1800  # the first 30 s of play, every frame (H.264 keeps it to a few hundred kB)
 
 TEMPLATE = "templates/report.html.j2"  # beside this module
 
@@ -43,8 +43,8 @@ def _bar_chart(rows: Sequence[Mapping[str, Any]], title: str, path: Path) -> Non
     plt.close(figure)
 
 
-def _render_gif(movie: Path, host: PluginHost, path: Path) -> bool:
-    """The movie's first GIF_FRAMES * GIF_STRIDE frames as a GIF, with the return overlay."""
+def _render_clip(movie: Path, host: PluginHost, path: Path) -> bool:
+    """The movie's first CLIP_FRAMES frames as an H.264 .mp4, with the return overlay."""
     from arena.errors import ArenaError
     from arena.movies import read_sidecar, replay
     from arena.video import VideoSink, render
@@ -52,8 +52,8 @@ def _render_gif(movie: Path, host: PluginHost, path: Path) -> bool:
     try:
         sidecar = read_sidecar(movie)
         frames = replay(movie, host.profile_for_movie(sidecar), sidecar)
-        limited = (f for f in frames if f.frame <= GIF_FRAMES * GIF_STRIDE)
-        render(limited, [VideoSink(path, gif_stride=GIF_STRIDE)], scale=1)
+        limited = (f for f in frames if f.frame <= CLIP_FRAMES)
+        render(limited, [VideoSink(path)], scale=1)
     except ArenaError:
         return False
     return path.exists()
@@ -92,12 +92,12 @@ def write_report(bench: Path, host: PluginHost, training: Sequence[Path] = ()) -
             best = max(played, key=lambda r: r["return"], default=None)
             if best is None:
                 continue
-            gif = media / f"best-{index}-{len(replays)}.gif"
-            if _render_gif(Path(best["movie"]), host, gif):
+            clip = media / f"best-{index}-{len(replays)}.mp4"
+            if _render_clip(Path(best["movie"]), host, clip):
                 replays.append(
                     {
                         "agent": row["agent"],
-                        "gif": f"media/{gif.name}",
+                        "video": f"media/{clip.name}",
                         "movie": _relative(Path(best["movie"]), bench),
                         "episode_return": best["return"],
                     }

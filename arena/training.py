@@ -49,8 +49,8 @@ class TrainRun:
         """Call once the settings are valid, before the first step: makes the run resumable
         (its parameters are saved in ``out``). A run that fails before this leaves nothing."""
         self.out.mkdir(parents=True, exist_ok=True)
-        if not self.resume:
-            write_atomic(self.out / TRAIN_ARGS, json.dumps(self.parameters, indent=1))
+        # Rewritten on --resume too, so options given then (--steps) hold for the next resume.
+        write_atomic(self.out / TRAIN_ARGS, json.dumps(self.parameters, indent=1))
         self.is_started = True
 
     def discard(self) -> None:

@@ -4,6 +4,7 @@ installs (Mario 1-1, Pong) and the one stable-retro ships (Airstriker)."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -64,6 +65,10 @@ def arena(
 
 def pip_install_into(site: Path, package: Path) -> None:
     """pip-install ``package`` (a wheel or a project folder) into ``site`` alone."""
+    if package.is_dir():  # build from a copy: the build leaves files beside the sources
+        copies = site.parent / f"{site.name}-sources"
+        copies.mkdir(exist_ok=True)
+        package = source_copy(package, copies)
     subprocess.run(
         [
             sys.executable,
@@ -79,3 +84,17 @@ def pip_install_into(site: Path, package: Path) -> None:
         ],
         check=True,
     )
+
+
+def source_copy(folder: Path, into: Path) -> Path:
+    """A copy of a source tree in ``into``: building a wheel writes build/ and *.egg-info
+    beside the sources, and tests write only to temporary folders."""
+    target = into / folder.name
+    shutil.copytree(
+        folder,
+        target,
+        ignore=shutil.ignore_patterns(
+            ".venv", ".git", "build", "dist", "*.egg-info", "runs", "__pycache__", ".*_cache"
+        ),
+    )
+    return target

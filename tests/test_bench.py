@@ -203,8 +203,14 @@ def test_bad_input_is_one_clear_line(tmp_path, args, message):
             "cells[0].seed: unknown key 'seed' (did you mean 'seeds'?)",
         ),
         ("cells: []\n", "cells: expected a non-empty list of cells, got []"),
-        ("cells:\n  - {game: mario, seeds: [0.5]}\n", "cells[0].seeds: expected a list of whole numbers"),
-        ("protocol: {sticky: 1.5}\ncells:\n  - {game: mario}\n", "protocol.sticky: expected a probability in [0, 1), got 1.5"),
+        (
+            "cells:\n  - {game: mario, seeds: [0.5]}\n",
+            "cells[0].seeds: expected a list of whole numbers",
+        ),
+        (
+            "protocol: {sticky: 1.5}\ncells:\n  - {game: mario}\n",
+            "protocol.sticky: expected a probability in [0, 1), got 1.5",
+        ),
     ],
 )
 def test_bad_suites_name_the_cell(tmp_path, text, message):

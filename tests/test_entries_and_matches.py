@@ -113,7 +113,9 @@ def test_a_deterministic_agent_without_sticky_actions_is_flagged(runs, tmp_path)
     assert "protocol: deterministic" in result.stdout
     assert "its episodes of a state were all one episode" in result.stdout
     # Resuming those results under another protocol would pool them: refused.
-    again = arena("bench", "random", "--suite", str(suite), "--out", str(tmp_path / "b"), "--resume")
+    again = arena(
+        "bench", "random", "--suite", str(suite), "--out", str(tmp_path / "b"), "--resume"
+    )
     assert again.returncode == 2 and "was played under deterministic" in again.stderr
 
 

@@ -66,20 +66,13 @@ def test_the_winner_replays_to_its_fitness(mario_run):
 
 def test_resume_continues_the_count_and_matches_an_uninterrupted_run(mario_run, tmp_path):
     out, _ = mario_run
-    resumed = arena(
-        "train",
-        "neat-ff",
-        "--game",
-        "mario",
-        "--generations",
-        "4",
-        "--out",
-        str(out),
-        "--resume",
-        *SHORT,
-    )
+    saved = json.loads((out / "train-args.json").read_text())
+    assert saved["trainer"] == "neat-ff" and saved["parameters"]["game"] == "mario"
+    # Only what changes is given again: the game, --pop, --max-frames... come from the run.
+    resumed = arena("train", "neat-ff", "--out", str(out), "--resume", "--generations", "4")
     assert resumed.returncode == 0, resumed.stderr
     assert "generations 3..3 (resumed)" in resumed.stdout
+    assert json.loads((out / "train-args.json").read_text())["parameters"]["generations"] == 4
     straight = tmp_path / "straight"
     arena(
         "train",

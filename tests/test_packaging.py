@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from conftest import ROOT, arena, pip_install_into
+from conftest import ROOT, arena, pip_install_into, source_copy
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +24,7 @@ def wheel(tmp_path_factory):
             "--no-build-isolation",
             "-w",
             str(out),
-            str(ROOT),
+            str(source_copy(ROOT, tmp_path_factory.mktemp("source"))),
         ],
         check=True,
     )

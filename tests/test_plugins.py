@@ -12,7 +12,7 @@ from arena import Agent, hookimpl
 from arena.errors import PluginError
 from arena.plugin_manager import PluginHost
 from arena.runner import RunConfig, run_episodes
-from conftest import ROOT, arena
+from conftest import ROOT, arena, source_copy
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +31,7 @@ def example_venv(tmp_path_factory):
             "--no-build-isolation",
             "-w",
             str(root / "dist"),
-            str(ROOT / "examples" / "arena-hold-agent"),
+            str(source_copy(ROOT / "examples" / "arena-hold-agent", root)),
         ],
         check=True,
     )

@@ -161,7 +161,10 @@ BAD = [
         ["train", "ppo", "--game", "mario", "--set", "learning_rate=nan"],
         "--set: learning_rate = 'nan': input should be a finite number",
     ),
-    (["train", "ppo", "--game", "mario", "--set", "num_envs=0"], "num_envs = 0: input should be greater than 0"),
+    (
+        ["train", "ppo", "--game", "mario", "--set", "num_envs=0"],
+        "num_envs = 0: input should be greater than 0",
+    ),
     (["train", "ppo", "--game", "mario", "--set", "precision=fp8"], "precision = 'fp8'"),
     (
         ["train", "ppo", "--game", "mario", "--device", "cuda"]

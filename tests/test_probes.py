@@ -49,7 +49,10 @@ def test_user_rom_profiles_have_valid_probes(host):
     ("probe", "message"),
     [
         ("{inputs: [[jumpp, 2]], expect: {done: stalled}}", "unknown action 'jumpp'"),
-        ("{inputs: [[jump, 2]], expect: {terms: {progres: '> 0'}}}", "unknown reward term 'progres'"),
+        (
+            "{inputs: [[jump, 2]], expect: {terms: {progres: '> 0'}}}",
+            "unknown reward term 'progres'",
+        ),
         ("{inputs: [[jump, 2]], expect: {done: life_lots}}", "unknown done condition 'life_lots'"),
         ("{inputs: [[jump, 2]], expect: {terms: {progress: 'big'}}}", "expected a comparison"),
         ("{inputs: [[jump, 2, 3]], expect: {done: stalled}}", "expected [action, steps]"),

@@ -94,10 +94,22 @@ def write(tmp_path, text: str, base: str = "airstriker") -> Path:
         ("ram: {hp: {address: 5, type: int}}", r"ram.hp.type: expected a stable-retro type"),
         ("rom: pip", r"rom: unknown value 'pip'. valid: stable-retro, ale-py"),
         ("states: {Level1: {players: 3}}", r"states.Level1.players: expected at most 2 players"),
-        ("states: {Level1: {player: 2}}", r"states.Level1.player: unknown key 'player' \(did you mean 'players'\?\)"),
-        ("states: {Level1: {players: true}}", r"states.Level1.players: expected a positive whole number, got True"),
-        ("probes: {p: {inputs: [[fire, 0]], expect: {done: death}}}", r"probes.p.inputs\[0\]: expected \[action, steps\] with steps >= 1"),
-        ("probes: {p: {inputs: [[fire, 5]], expect: {progres: '> 0'}}}", r"probes.p.expect.progres: unknown key 'progres' \(did you mean 'progress'\?\)"),
+        (
+            "states: {Level1: {player: 2}}",
+            r"states.Level1.player: unknown key 'player' \(did you mean 'players'\?\)",
+        ),
+        (
+            "states: {Level1: {players: true}}",
+            r"states.Level1.players: expected a positive whole number, got True",
+        ),
+        (
+            "probes: {p: {inputs: [[fire, 0]], expect: {done: death}}}",
+            r"probes.p.inputs\[0\]: expected \[action, steps\] with steps >= 1",
+        ),
+        (
+            "probes: {p: {inputs: [[fire, 5]], expect: {progres: '> 0'}}}",
+            r"probes.p.expect.progres: unknown key 'progres' \(did you mean 'progress'\?\)",
+        ),
         ("title: 5", r"title: expected a non-empty string, got 5"),
     ],
 )

@@ -4,6 +4,7 @@ import re
 import shutil
 import subprocess
 
+import av
 import cv2
 import numpy as np
 
@@ -54,16 +55,15 @@ def test_report_shows_tables_charts_and_replays(tmp_path):
     failures = page.split('<table class="failures">')[1].split("</table>")[0]
     assert "<td>broken</td><td>mario</td><td>2</td>" in failures
     assert "repeat must be a whole number &gt;= 1" in failures
-    sources = re.findall(r'<img src="([^"]+)"', page)
-    gifs = [s for s in sources if s.endswith(".gif")]
-    assert len(gifs) == 4  # the best episode of each agent on each game
-    for source in sources:
-        path = bench / "report" / source
-        if source.endswith(".gif"):
-            ok, animation = cv2.imreadanimation(str(path))
-            assert ok and len(animation.frames) > 1
-        else:
-            assert cv2.imread(str(path)) is not None, source
+    for source in re.findall(r'<img src="([^"]+)"', page):
+        assert cv2.imread(str(bench / "report" / source)) is not None, source
+    videos = re.findall(r'<video src="([^"]+)"', page)
+    assert len(videos) == 4  # the best episode of each agent on each game
+    for source in videos:
+        with av.open(str(bench / "report" / source)) as clip:
+            stream = clip.streams.video[0]
+            assert stream.codec_context.name == "h264" and stream.frames > 1
+            assert (bench / "report" / source).stat().st_size < 2_000_000
     for link in re.findall(r'<a href="([^"]+\.bk2)"', page):
         assert (bench / "report" / link).resolve().is_file()
 
@@ -106,7 +106,9 @@ def test_the_report_in_headless_chromium(tmp_path):
     profile = f"--user-data-dir={tmp_path / 'chromium'}"
     dom = chromium(profile, "--dump-dom", page).stdout
     assert 'data-broken="0"' in dom, dom[-2000:]
-    assert 'data-images="4"' in dom  # 2 charts and 2 replays, all loaded
+    assert 'data-images="2"' in dom and 'data-videos="2"' in dom  # 2 charts, 2 replays
+    durations = re.search(r'data-durations="([^"]*)"', dom).group(1).split()
+    assert len(durations) == 2 and all(float(d) > 0 for d in durations)  # the videos play
     assert dom.count('class="leaderboard"') == 2 and "random-2" in dom
     screenshot = tmp_path / "report.png"
     chromium(profile, "--window-size=1000,1400", f"--screenshot={screenshot}", page)

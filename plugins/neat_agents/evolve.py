@@ -394,7 +394,7 @@ class Evolution:
 
 def _screen_shape(run: TrainRun) -> tuple[int, ...]:
     """The game's screen size, from a short-lived emulator in this process."""
-    emulator = Emulator(run.profile.game, profile_name=run.profile.name)
+    emulator = Emulator(run.profile.game, needed_by=f"profile {run.profile.name!r}")
     try:
         emulator.load_state(integrations.read_state(run.profile.game, run.state))
         emulator.idle()
