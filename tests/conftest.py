@@ -98,3 +98,26 @@ def source_copy(folder: Path, into: Path) -> Path:
         ),
     )
     return target
+
+
+def build_wheel(folder: Path, out: Path) -> Path:
+    """A wheel of the project in ``folder``, built from a copy, into ``out``."""
+    subprocess.run(
+        [
+            sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+            "-w", str(out), str(source_copy(folder, out.parent / f"{out.name}-sources")),
+        ],
+        check=True,
+    )  # fmt: skip
+    return next(out.glob("*.whl"))
+
+
+def installed_plugin(site: Path, name: str, source: str) -> dict[str, str]:
+    """A plugin module ``{name}_plugin_module`` installed in ``site`` as distribution
+    ``{name}-plugin`` 1.0 with a ``retro_arena`` entry point; the env that makes it visible."""
+    dist = site / f"{name}_plugin-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}-plugin\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text(f"[retro_arena]\n{name} = {name}_plugin_module\n")
+    (site / f"{name}_plugin_module.py").write_text(source)
+    return {"PYTHONPATH": str(site)}

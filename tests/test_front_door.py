@@ -13,6 +13,7 @@ from pettingzoo.test import parallel_api_test
 import arena
 from arena.info import info_keys
 from conftest import arena as run_arena
+from conftest import installed_plugin
 
 HEAVY = {"numpy", "torch", "neat", "cv2", "gymnasium", "stable_retro", "pluggy", "pydantic"}
 
@@ -146,20 +147,17 @@ def test_two_player_states_are_pettingzoo_parallel_envs():
 
 
 def test_debug_shows_an_agents_traceback_and_the_sidecar_keeps_it(tmp_path):
-    dist = tmp_path / "boom_plugin-1.0.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: boom-plugin\nVersion: 1.0\n")
-    (dist / "entry_points.txt").write_text("[retro_arena]\nboom = boom_plugin_module\n")
-    (tmp_path / "boom_plugin_module.py").write_text(
+    env = installed_plugin(
+        tmp_path,
+        "boom",
         "from arena import Agent, hookimpl\n"
         "class Boom(Agent):\n"
         "    def act(self, observation, info, state):\n"
         "        return {}['x'], state\n"
         "@hookimpl\n"
         "def arena_register_agents(register):\n"
-        "    register('boom', lambda context: Boom())\n"
+        "    register('boom', lambda context: Boom())\n",
     )
-    env = {"PYTHONPATH": str(tmp_path)}
     args = ["run", "--game", "airstriker", "--agent", "boom", "--record", str(tmp_path / "r")]
     plain = run_arena(*args, "--quiet", env=env)
     assert "forfeit: KeyError: 'x'" in plain.stdout and "Traceback" not in plain.stdout

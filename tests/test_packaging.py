@@ -7,28 +7,12 @@ import zipfile
 
 import pytest
 
-from conftest import ROOT, arena, pip_install_into, source_copy
+from conftest import ROOT, arena, build_wheel, pip_install_into
 
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory):
-    out = tmp_path_factory.mktemp("dist")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "-w",
-            str(out),
-            str(source_copy(ROOT, tmp_path_factory.mktemp("source"))),
-        ],
-        check=True,
-    )
-    return next(out.glob("retro_arena-*.whl"))
+    return build_wheel(ROOT, tmp_path_factory.mktemp("dist"))
 
 
 def test_wheel_contents(wheel):

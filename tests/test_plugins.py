@@ -12,7 +12,7 @@ from arena import Agent, hookimpl
 from arena.errors import PluginError
 from arena.plugin_manager import PluginHost
 from arena.runner import RunConfig, run_episodes
-from conftest import ROOT, arena, source_copy
+from conftest import ROOT, arena, build_wheel, installed_plugin
 
 
 @pytest.fixture(scope="module")
@@ -20,22 +20,7 @@ def example_venv(tmp_path_factory):
     """The README's example plugin, built into a wheel and installed into a fresh venv that
     sees retro-arena and its dependencies (this checkout's environment) and nothing else."""
     root = tmp_path_factory.mktemp("example")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "-w",
-            str(root / "dist"),
-            str(source_copy(ROOT / "examples" / "arena-hold-agent", root)),
-        ],
-        check=True,
-    )
-    wheel = next((root / "dist").glob("arena_hold_agent-*.whl"))
+    wheel = build_wheel(ROOT / "examples" / "arena-hold-agent", root / "dist")
     assert {"arena_hold_agent/breakout.yaml", "arena_hold_agent/hold-breakout.yaml"} <= set(
         zipfile.ZipFile(wheel).namelist()
     )
@@ -141,19 +126,16 @@ def test_the_example_wheel_ships_its_agent_profile_suite_and_command(example_ven
 
 
 def test_a_plugin_whose_files_are_missing_or_broken_is_listed_and_the_rest_works(tmp_path):
-    dist = tmp_path / "shaky_plugin-1.0.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: shaky-plugin\nVersion: 1.0\n")
-    (dist / "entry_points.txt").write_text("[retro_arena]\nshaky = shaky_plugin_module\n")
     (tmp_path / "bad.yaml").write_text("game: Pong-Atari2600-v0\nframe_skp: 4\n")
-    (tmp_path / "shaky_plugin_module.py").write_text(
+    env = installed_plugin(
+        tmp_path,
+        "shaky",
         "from pathlib import Path\nfrom arena import hookimpl\n"
         "HERE = Path(__file__).parent\n"
         "@hookimpl\ndef arena_register_games(register):\n"
         "    register(HERE / 'gone.yaml')\n    register(HERE / 'bad.yaml')\n"
-        "@hookimpl\ndef arena_register_suites(register):\n    register(HERE / 'nosuite.yaml')\n"
+        "@hookimpl\ndef arena_register_suites(register):\n    register(HERE / 'nosuite.yaml')\n",
     )
-    env = {"PYTHONPATH": str(tmp_path)}
     listing = arena("plugins", env=env)
     assert listing.returncode == 0, listing.stderr
     assert "FAILED game gone:" in listing.stdout and "cannot read profile" in listing.stdout
@@ -167,11 +149,7 @@ def test_a_plugin_whose_files_are_missing_or_broken_is_listed_and_the_rest_works
 
 
 def test_a_broken_plugin_is_reported_and_the_others_still_load(tmp_path):
-    dist = tmp_path / "broken_plugin-1.0.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: broken-plugin\nVersion: 1.0\n")
-    (dist / "entry_points.txt").write_text("[retro_arena]\nbroken = broken_plugin_module\n")
-    (tmp_path / "broken_plugin_module.py").write_text("import not_a_real_module_anywhere\n")
+    installed_plugin(tmp_path, "broken", "import not_a_real_module_anywhere\n")
     listing = arena("plugins", env={"PYTHONPATH": str(tmp_path)})
     assert listing.returncode == 0
     assert "broken  [broken-plugin 1.0 (broken_plugin_module)]" in listing.stdout
