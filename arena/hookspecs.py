@@ -78,9 +78,12 @@ def arena_register_trainers(register: RegisterTrainer) -> None:
     """Register training algorithms by calling ``register(name, trainer)``.
 
     Called once, when the plugin manager starts. ``trainer`` is an
-    :class:`arena.training.Trainer`: ``arena train NAME`` adds its command-line options with
-    ``trainer.add_arguments(parser)`` and then calls ``trainer.train(run)``. Usually a
-    plugin registers a trainer and the agent that plays what it trains under the same name.
+    :class:`arena.training.Trainer`: ``arena train NAME`` adds the click parameters
+    ``trainer.options()`` returns to the shared ones (``--game``, ``--out``, ``--resume``...)
+    and calls ``trainer.train(run)``, their values in ``run.options``; the trainer calls
+    ``run.started()`` before its first step, which saves every parameter for ``--resume``.
+    Usually a plugin registers a trainer and the agent that plays what it trains under the
+    same name.
     """
 
 
