@@ -19,19 +19,9 @@ from typing import TYPE_CHECKING, Any
 import click
 from click.core import ParameterSource
 
-from arena import __version__
+from arena import __version__, params
 from arena.errors import ArenaError, MovieError, UsageError, VerifyError, did_you_mean
-from arena.params import (
-    PATH,
-    POSITIVE,
-    WHOLE,
-    game_option,
-    max_frames_option,
-    protocol_options,
-    seed_option,
-    state_option,
-    workers_option,
-)
+from arena.params import PATH, POSITIVE, use
 
 if TYPE_CHECKING:
     from arena.plugin_manager import PluginHost
@@ -138,11 +128,11 @@ def progress_label(profile: Profile) -> str:
 
 
 @cli.command()
-@game_option()
+@use(params.game())
 @click.option("--agent", default="random", show_default=True, help="agent (see `arena plugins`)")
-@state_option()
+@use(params.state())
 @click.option("--episodes", type=POSITIVE, default=1, show_default=True)
-@seed_option()
+@use(params.seed())
 @click.option("--record", type=PATH, metavar="DIR", help="write a .bk2 + sidecar per episode")
 @click.option(
     "--results",
@@ -152,9 +142,9 @@ def progress_label(profile: Profile) -> str:
 )
 @click.option("--checkpoint", type=PATH, help="a saved agent to load")
 @click.option("--option", multiple=True, metavar="KEY=VALUE", help="agent option (repeatable)")
-@max_frames_option
+@use(params.max_frames())
 @click.option("--sample", is_flag=True, help="sample stochastic policies (default: greedy)")
-@protocol_options(EVALUATION_STICKY)
+@use(*params.protocol(EVALUATION_STICKY))
 @click.option("--quiet", is_flag=True, help="no progress bar")
 def run(
     game: str,
@@ -271,7 +261,7 @@ def play(movie: Path, video: Path | None, gif: Path | None, window: bool, scale:
 @cli.command()
 @click.argument("path", type=PATH)
 @click.option("--sample", type=POSITIVE, help="verify only N movies picked at random")
-@seed_option("seed of the sample")
+@use(params.seed("seed of the sample"))
 def verify(path: Path, sample: int | None, seed: int) -> None:
     """Re-simulate movies and check frames and returns against their sidecars."""
     import random
@@ -340,25 +330,19 @@ def train() -> None:
 def train_command(name: str) -> click.Command:
     trainer = host().trainers[name].trainer
     common = [
-        click.Option(["--game"], help="profile name or .yaml path (required unless --resume)"),
-        click.Option(["--state"], help="save state to train on (default: the profile's)"),
-        click.Option(["--seed"], type=WHOLE, default=0, show_default=True),
+        params.game(required=False, help="profile name or .yaml path (required unless --resume)"),
+        params.state("save state to train on (default: the profile's)"),
+        params.seed("seed of the run"),
         click.Option(
             ["--out"], type=PATH, metavar="DIR", help="run folder (default: runs/NAME-GAME)"
         ),
-        click.Option(
-            ["--workers"],
-            type=POSITIVE,
-            default=2,
-            show_default=True,
-            help="emulator worker processes",
-        ),
+        params.workers(),
         click.Option(
             ["--resume"],
             is_flag=True,
             help="continue the run in --out with its saved options (options given now win)",
         ),
-        click.Option(["--max-frames"], type=POSITIVE, help="override the profile's time limit"),
+        params.max_frames(),
         click.Option(["--config"], type=PATH, help="a complete config file replacing the defaults"),
         click.Option(
             ["--set", "overrides"],
@@ -366,15 +350,12 @@ def train_command(name: str) -> click.Command:
             metavar="KEY=VALUE",
             help="override one config key (repeatable)",
         ),
-        click.Option(
-            ["--sticky"], type=float, metavar="P", help="sticky-action probability (default: 0)"
-        ),
-        click.Option(["--noop-max"], type=WHOLE, metavar="N", help="no-op starts (default: 0)"),
+        *params.protocol("0 while training"),
     ]
 
     @click.pass_context
-    def callback(ctx: click.Context, **params: Any) -> None:
-        start_training(ctx, name, params)
+    def callback(ctx: click.Context, **values: Any) -> None:
+        start_training(ctx, name, values)
 
     return click.Command(
         name,
@@ -479,7 +460,7 @@ ENTRY = "[LABEL=]NAME[:CHECKPOINT][,KEY=VALUE]..."
 @cli.command()
 @click.argument("agents", nargs=-1, required=True, metavar=ENTRY)
 @click.option("--suite", default="smoke", show_default=True, help="suite name or .yaml path")
-@workers_option
+@use(params.workers())
 @click.option("--out", type=PATH, metavar="DIR", help="results folder (default: runs/bench-SUITE)")
 @click.option("--resume", is_flag=True, help="skip the cells already in DIR's results")
 @click.option(
@@ -489,7 +470,7 @@ ENTRY = "[LABEL=]NAME[:CHECKPOINT][,KEY=VALUE]..."
     show_default=True,
     help="local worker processes, or Ray tasks (set RAY_ADDRESS to use a cluster)",
 )
-@protocol_options(f"the suite's protocol block, else {EVALUATION_STICKY}")
+@use(*params.protocol(f"the suite's protocol block, else {EVALUATION_STICKY}"))
 def bench(
     agents: tuple[str, ...],
     suite: str,
@@ -578,28 +559,21 @@ def report(path: Path, training: tuple[Path, ...]) -> None:
 
 
 def match_options(f: Any) -> Any:
-    for decorate in reversed(
-        [
-            click.argument("agents", nargs=-1, required=True, metavar=ENTRY),
-            game_option(help="a profile with a 2-player state"),
-            state_option("2-player state (default: the profile's first)"),
-            click.option(
-                "--episodes",
-                type=POSITIVE,
-                default=1,
-                show_default=True,
-                help="seeds per pairing and side",
-            ),
-            seed_option(),
-            max_frames_option,
-            click.option(
-                "--record", type=PATH, metavar="DIR", help="write .bk2 movies and tournament.json"
-            ),
-            protocol_options(EVALUATION_STICKY),
-        ]
-    ):
-        f = decorate(f)
-    return f
+    f = use(
+        params.game(help="a profile with a 2-player state"),
+        params.state("2-player state (default: the profile's first)"),
+        click.Option(
+            ["--episodes"], type=POSITIVE, default=1, show_default=True,
+            help="seeds per pairing and side",
+        ),
+        params.seed(),
+        params.max_frames(),
+        click.Option(
+            ["--record"], type=PATH, metavar="DIR", help="write .bk2 movies and tournament.json"
+        ),
+        *params.protocol(EVALUATION_STICKY),
+    )(f)  # fmt: skip
+    return click.argument("agents", nargs=-1, required=True, metavar=ENTRY)(f)
 
 
 @cli.command()

@@ -1,4 +1,6 @@
-"""Command-line parameter types and the options several commands share, declared once.
+"""Command-line parameter types and the options several commands share, declared once
+(``@use(game(), seed(), *protocol("0.25"))``; ``arena train`` builds its commands from the same
+objects).
 
 Trainer plugins use these types for their own options (``Trainer.options``). Nothing here
 imports the emulator, numpy or torch: ``arena --help`` must stay fast.
@@ -42,51 +44,58 @@ WHOLE = WholeNumber()
 PATH = click.Path(path_type=Path)
 
 
-def game_option(required: bool = True, help: str | None = None) -> Callable[[F], F]:
-    return click.option(
-        "--game",
+def use(*params: click.Parameter) -> Callable[[F], F]:
+    """A decorator adding ready-made parameters to a click command, in the order given."""
+
+    def decorate(f: F) -> F:
+        existing = getattr(f, "__click_params__", [])
+        f.__click_params__ = existing + list(reversed(params))  # type: ignore[attr-defined]
+        return f
+
+    return decorate
+
+
+def game(required: bool = True, help: str | None = None) -> click.Option:
+    return click.Option(
+        ["--game"],
         required=required,
         help=help or "profile name (see `arena roms list`) or .yaml path",
     )
 
 
-def state_option(
-    help: str = "save state to start from (default: the profile's)",
-) -> Callable[[F], F]:
-    return click.option("--state", help=help)
+def state(help: str = "save state to start from (default: the profile's)") -> click.Option:
+    return click.Option(["--state"], help=help)
 
 
-def seed_option(help: str = "seed of the first episode") -> Callable[[F], F]:
-    return click.option("--seed", type=WHOLE, default=0, show_default=True, help=help)
+def seed(help: str = "seed of the first episode") -> click.Option:
+    return click.Option(["--seed"], type=WHOLE, default=0, show_default=True, help=help)
 
 
-def max_frames_option(f: F) -> F:
-    return click.option(
-        "--max-frames", type=POSITIVE, help="override the profile's time limit (frames)"
-    )(f)
+def max_frames() -> click.Option:
+    return click.Option(
+        ["--max-frames"], type=POSITIVE, help="override the profile's time limit (frames)"
+    )
 
 
-def protocol_options(default: str) -> Callable[[F], F]:
+def protocol(default: str) -> list[click.Option]:
     """``--sticky P`` and ``--noop-max N``: the evaluation protocol (see arena/protocol.py)."""
-
-    def decorate(f: F) -> F:
-        f = click.option(
-            "--noop-max",
-            type=WHOLE,
-            metavar="N",
-            help="up to N no-op frames after each reset, drawn from the seed (default: 0)",
-        )(f)
-        return click.option(
-            "--sticky",
+    return [
+        click.Option(
+            ["--sticky"],
             type=float,
             metavar="P",
             help=f"sticky-action probability per emulated frame, in [0, 1) (default: {default})",
-        )(f)
+        ),
+        click.Option(
+            ["--noop-max"],
+            type=WHOLE,
+            metavar="N",
+            help="up to N no-op frames after each reset, drawn from the seed (default: 0)",
+        ),
+    ]
 
-    return decorate
 
-
-def workers_option(f: F) -> F:
-    return click.option(
-        "--workers", type=POSITIVE, default=2, show_default=True, help="emulator worker processes"
-    )(f)
+def workers() -> click.Option:
+    return click.Option(
+        ["--workers"], type=POSITIVE, default=2, show_default=True, help="emulator worker processes"
+    )
