@@ -1,8 +1,10 @@
 """Agent checkpoints: a zip holding ``manifest.json`` and a payload.
 
-The manifest (format, agent, kind, config hash, versions) is read and checked before the
-payload is touched, so a checkpoint of another agent, or a file the arena did not write, is
-refused before anything in it is unpickled or deserialized.
+The manifest (format, agent, kind, payload encoding, config hash, versions) is read and
+checked before the payload is touched, so a checkpoint of another agent, or a file the arena
+did not write, is refused before anything in it is decoded. No payload is ever unpickled:
+NEAT's are JSON, PPO's are tensors read with ``torch.load(weights_only=True)``. A
+checkpoint's members are size-checked before they are read (a zip bomb is refused).
 """
 
 from __future__ import annotations
@@ -22,11 +24,25 @@ MANIFEST = "manifest.json"
 PAYLOAD = "payload"
 
 
-def save_checkpoint(path: Path, manifest: Mapping[str, Any], payload: bytes) -> None:
+ENCODINGS = ("json", "torch")
+"""How payloads are stored: JSON data, or a torch file of tensors and numbers."""
+PICKLED = (
+    "was written by an older retro-arena that stored it pickled, and unpickling a file can "
+    "run any code in it; it is not loaded"
+)
+
+
+def save_checkpoint(path: Path, manifest: Mapping[str, Any], payload: bytes, encoding: str) -> None:
     """Write a checkpoint atomically (a crash mid-write leaves the previous file intact)."""
+    assert encoding in ENCODINGS
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        record = {"format": FORMAT, **manifest, "versions": package_versions()}
+        record = {
+            "format": FORMAT,
+            **manifest,
+            "encoding": encoding,
+            "versions": package_versions(),
+        }
         archive.writestr(MANIFEST, json.dumps(record, indent=2))
         archive.writestr(PAYLOAD, payload)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -49,8 +65,12 @@ def read_manifest(path: Path) -> dict[str, Any]:
     return manifest
 
 
-def load_checkpoint(path: Path, agent: str, kind: str) -> tuple[dict[str, Any], bytes]:
-    """The manifest and payload of a checkpoint of ``agent`` and ``kind``, after checking both."""
+def load_checkpoint(
+    path: Path, agent: str, kind: str, encoding: str
+) -> tuple[dict[str, Any], bytes]:
+    """The manifest and payload of a checkpoint of ``agent``, ``kind`` and ``encoding``, after
+    checking all three. Torch payloads from before the encoding was recorded were always
+    tensor files, so those are accepted; a JSON payload must say so."""
     manifest = read_manifest(path)
     if manifest.get("agent") != agent:
         raise AgentError(
@@ -59,5 +79,10 @@ def load_checkpoint(path: Path, agent: str, kind: str) -> tuple[dict[str, Any], 
         )
     if manifest.get("kind") != kind:
         raise AgentError(f"{path} holds a {manifest.get('kind')}, not a {kind}")
+    found = manifest.get("encoding", "torch" if encoding == "torch" else None)
+    if found is None:
+        raise AgentError(f"{path} {PICKLED}", "train it again with this version")
+    if found != encoding:
+        raise AgentError(f"{path}: payload encoding {found!r}, expected {encoding!r}")
     with zipfile.ZipFile(path) as archive:
         return manifest, archive.read(PAYLOAD)

@@ -8,7 +8,6 @@ it along.
 
 from __future__ import annotations
 
-import pickle
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeAlias
@@ -21,6 +20,7 @@ from arena.agents import AgentFactory
 from arena.checkpoints import load_checkpoint, read_manifest, save_checkpoint
 from arena.errors import AgentError
 from arena.plugin_manager import ObservationFor
+from arena.plugins.neat_agents import codec
 from arena.plugins.neat_agents.config import parse_config_text
 from arena.plugins.neat_agents.network import FeedForward, Recurrent
 
@@ -73,7 +73,7 @@ def save_genome(
         "fitness": genome.fitness,
         **manifest,
     }
-    save_checkpoint(path, record, pickle.dumps(genome, protocol=pickle.HIGHEST_PROTOCOL))
+    save_checkpoint(path, record, codec.dumps_genome(genome), "json")
 
 
 def observation_for(agent: str) -> ObservationFor:
@@ -106,7 +106,7 @@ def build_factory(agent: str, recurrent: bool) -> AgentFactory:
             raise AgentError(f"{agent} plays a trained genome: give --checkpoint PATH")
         if context.options:
             raise AgentError(f"{agent} takes no --option (got {', '.join(context.options)})")
-        manifest, payload = load_checkpoint(context.checkpoint, agent, GENOME)
+        manifest, payload = load_checkpoint(context.checkpoint, agent, GENOME, "json")
         inputs = int(np.prod(context.spec.observation_shape))
         if manifest["num_inputs"] != inputs or manifest["num_outputs"] != context.spec.n_actions:
             raise AgentError(
@@ -116,6 +116,6 @@ def build_factory(agent: str, recurrent: bool) -> AgentFactory:
                 f"{context.spec.n_actions} actions"
             )
         config = parse_config_text(manifest["config"], str(context.checkpoint))
-        return NeatAgent(pickle.loads(payload), config, recurrent)
+        return NeatAgent(codec.loads_genome(payload, config), config, recurrent)
 
     return build

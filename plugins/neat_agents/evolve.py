@@ -10,8 +10,6 @@ Fitness is the profile's episode return. After every generation the arena writes
 from __future__ import annotations
 
 import multiprocessing
-import pickle
-import random
 import signal
 import statistics
 import time
@@ -30,6 +28,7 @@ from arena.emulator import Emulator
 from arena.env import ArenaEnv
 from arena.errors import AgentError, UsageError
 from arena.params import POSITIVE
+from arena.plugins.neat_agents import codec
 from arena.plugins.neat_agents.agent import NeatAgent, save_genome, screen_observation
 from arena.plugins.neat_agents.config import NeatConfig, build_config, parse_config_text
 from arena.profiles import load_profile
@@ -187,39 +186,20 @@ class Evolution:
 
     def _restore(self) -> neat.Population:
         path = self._latest_checkpoint()
-        manifest, payload = load_checkpoint(path, self.agent, POPULATION)
+        manifest, payload = load_checkpoint(path, self.agent, POPULATION, "json")
         if manifest["config_hash"] != self.neat.digest:
             raise AgentError(
                 f"{path} was written with another config than this command builds",
                 "resume with the same --config/--set/--pop/--downscale, or start a new --out",
             )
-        state = pickle.loads(payload)
-        config = self.neat.config
-        population = neat.Population(
-            config, (state["population"], state["species"], state["generation"])
-        )
-        population.reproduction.innovation_tracker = state["innovation_tracker"]
-        config.genome_config.innovation_tracker = state["innovation_tracker"]
-        population.reproduction.genome_indexer = count(state["next_genome_key"])
-        population.best_genome = state["best_genome"]
-        random.setstate(state["random_state"])
-        return population
+        return codec.loads_population(payload, self.neat.config)
 
     def _save_population(self, population: neat.Population) -> Path:
         next_key = next(population.reproduction.genome_indexer)
         population.reproduction.genome_indexer = count(next_key)  # put back the key we read
-        state = {
-            "generation": population.generation,
-            "population": population.population,
-            "species": population.species,
-            "innovation_tracker": population.reproduction.innovation_tracker,
-            "next_genome_key": next_key,
-            "best_genome": population.best_genome,
-            "random_state": random.getstate(),
-        }
         path = self.checkpoints / f"generation-{population.generation:05d}.ckpt"
         manifest = {**self.manifest, "kind": POPULATION, "generation": population.generation}
-        save_checkpoint(path, manifest, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
+        save_checkpoint(path, manifest, codec.dumps_population(population, next_key), "json")
         return path
 
     def _save_winner(self, population: neat.Population) -> Path | None:

@@ -4,7 +4,6 @@ entry ``sampled=ppo:PATH,sample=true``)."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,7 +14,7 @@ from arena import Agent, AgentContext
 from arena.checkpoints import load_checkpoint
 from arena.errors import AgentError
 from arena.plugins.ppo_agent.manifest import AGENT, PLAYABLE, ppo_manifest
-from arena.plugins.ppo_agent.model import ActorCritic
+from arena.plugins.ppo_agent.model import ActorCritic, load_state, load_weights
 
 
 class PPOAgent(Agent):
@@ -52,7 +51,7 @@ def build(context: AgentContext) -> PPOAgent:
     kind = manifest.get("kind")
     if kind not in PLAYABLE:
         raise AgentError(f"{context.checkpoint} holds a {kind}, not a model")
-    _, payload = load_checkpoint(context.checkpoint, AGENT, str(kind))
+    _, payload = load_checkpoint(context.checkpoint, AGENT, str(kind), "torch")
     shape, n_actions = tuple(manifest["observation_shape"]), int(manifest["n_actions"])
     if shape != context.spec.observation_shape or n_actions != context.spec.n_actions:
         raise AgentError(
@@ -61,6 +60,5 @@ def build(context: AgentContext) -> PPOAgent:
             f"{context.spec.n_actions} actions"
         )
     model = ActorCritic(shape, n_actions)
-    state = torch.load(io.BytesIO(payload), map_location="cpu", weights_only=True)
-    model.load_state_dict(state["model"])
+    load_weights(model, load_state(payload, context.checkpoint), context.checkpoint)
     return PPOAgent(model, sample=sample == "true")

@@ -3,10 +3,17 @@ policy head and a value head, orthogonally initialized."""
 
 from __future__ import annotations
 
+import io
+import warnings
+from pathlib import Path
+from typing import Any
+
 import numpy as np
 import torch
 from torch import nn
 from torch.distributions import Categorical
+
+from arena.errors import AgentError
 
 
 def layer_init(layer: nn.Module, std: float = float(np.sqrt(2)), bias: float = 0.0) -> nn.Module:
@@ -80,3 +87,28 @@ class ActorCritic(nn.Module):
     def greedy(self, pixels: torch.Tensor) -> torch.Tensor:
         """The most likely action."""
         return self.actor(self.hidden(pixels)).argmax(-1)
+
+
+def load_state(payload: bytes, source: Path, device: torch.device | str = "cpu") -> dict[str, Any]:
+    """A checkpoint's tensors and numbers (``torch.load(weights_only=True)``: nothing else is
+    rebuilt, so no code runs); any other payload is one line of refusal."""
+    try:
+        with warnings.catch_warnings():  # torch's advice on pickle protocols is not the user's
+            warnings.simplefilter("ignore")
+            state = torch.load(io.BytesIO(payload), map_location=device, weights_only=True)
+    except Exception:  # torch raises UnpicklingError, RuntimeError... with advice not to follow
+        raise AgentError(
+            f"{source}: the payload holds something other than tensors and numbers; "
+            "refused without loading it"
+        ) from None
+    if not isinstance(state, dict) or "model" not in state:
+        raise AgentError(f"{source}: the payload is not a PPO state (no 'model' in it)")
+    return state
+
+
+def load_weights(model: torch.nn.Module, state: dict[str, Any], source: Path) -> None:
+    try:
+        model.load_state_dict(state["model"])
+    except (RuntimeError, TypeError, AttributeError) as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise AgentError(f"{source}: the weights do not fit the model ({first})") from None

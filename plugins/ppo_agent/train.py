@@ -27,7 +27,7 @@ from arena.checkpoints import load_checkpoint, save_checkpoint
 from arena.errors import AgentError, UsageError
 from arena.plugins.ppo_agent.config import PPOConfig
 from arena.plugins.ppo_agent.manifest import AGENT
-from arena.plugins.ppo_agent.model import ActorCritic
+from arena.plugins.ppo_agent.model import ActorCritic, load_state, load_weights
 from arena.plugins.ppo_agent.report import plot_learning_curve
 from arena.plugins.ppo_agent.vec_env import EnvSetup, RolloutWorkers
 from arena.training import CsvLog, TrainRun
@@ -165,20 +165,20 @@ class PPORun:
         buffer = io.BytesIO()
         torch.save(state, buffer)
         manifest = {**self.manifest, "kind": kind, "global_step": global_step}
-        save_checkpoint(path, manifest, buffer.getvalue())
+        save_checkpoint(path, manifest, buffer.getvalue(), "torch")
 
     def _restore(self, agent: ActorCritic, optimizer: optim.Optimizer) -> tuple[int, int]:
         found = sorted(self.checkpoints.glob("step-*.ckpt"))
         if not found:
             raise UsageError(f"--resume: no checkpoint in {self.checkpoints}")
-        manifest, payload = load_checkpoint(found[-1], AGENT, TRAINING_STATE)
+        manifest, payload = load_checkpoint(found[-1], AGENT, TRAINING_STATE, "torch")
         if manifest["config_hash"] != self.manifest["config_hash"]:
             raise AgentError(
                 f"{found[-1]} was written with other hyperparameters than this command builds",
                 "resume with the same --steps/--envs/--set/--config, or start a new --out",
             )
-        state = torch.load(io.BytesIO(payload), map_location=self.device, weights_only=True)
-        agent.load_state_dict(state["model"])
+        state = load_state(payload, found[-1], self.device)
+        load_weights(agent, state, found[-1])
         optimizer.load_state_dict(state["optimizer"])
         torch.set_rng_state(state["torch_rng"].cpu())
         random.setstate((3, tuple(state["python_rng"]), None))
