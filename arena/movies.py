@@ -7,18 +7,19 @@ come out equal to the sidecar's.
 
 from __future__ import annotations
 
-import collections
 import json
 import math
 import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import stable_retro
+from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
 
+from arena import integrations
 from arena.emulator import Emulator, ram_layout
 from arena.errors import MovieError, VerifyError
 from arena.files import write_atomic
@@ -39,6 +40,40 @@ def write_sidecar(movie: Path, record: Mapping[str, Any]) -> Path:
     return path
 
 
+Whole = Annotated[int, Field(ge=0), Strict()]
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+
+
+class ProtocolRecord(BaseModel):
+    sticky: Annotated[float, Field(ge=0, lt=1)]
+    noop_max: Whole
+
+
+class SidecarModel(BaseModel):
+    """The fields of a sidecar that replay and verify rely on, with their types; a sidecar
+    may hold more (versions, timings...)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    format: Literal["retro-arena-episode/1"]
+    profile: Annotated[str, Field(min_length=1)]
+    game: Annotated[str, Field(min_length=1)]
+    state: Annotated[str, Field(min_length=1)]
+    players: Annotated[int, Field(ge=1, le=2), Strict()]
+    agent: Annotated[str, Field(min_length=1)]
+    seed: Annotated[int, Strict()]
+    frames: Whole
+    returns: list[Finite]
+    done_reason: str | None
+    forfeit: str | None = None
+    noops: Whole = 0
+    protocol: ProtocolRecord
+    frame_skip: Annotated[int, Field(ge=1), Strict()]
+    max_frames: Annotated[int, Field(ge=1), Strict()] | None
+    profile_digest: Annotated[str, Field(min_length=1)]
+    rom_sha1: Annotated[str, Field(pattern=r"^[0-9a-f]{40}$")]
+
+
 def read_sidecar(movie: Path) -> dict[str, Any]:
     """The sidecar of ``movie``; a missing or malformed one raises :class:`MovieError`."""
     path = sidecar_path(movie)
@@ -53,6 +88,13 @@ def read_sidecar(movie: Path) -> dict[str, Any]:
         raise MovieError(f"{path}: unreadable sidecar ({exc})") from None
     if not isinstance(record, dict) or record.get("format") != SIDECAR_FORMAT:
         raise MovieError(f"{path}: not a retro-arena sidecar (format {SIDECAR_FORMAT!r} expected)")
+    try:
+        SidecarModel.model_validate(record)
+    except ValidationError as exc:
+        error = exc.errors(include_url=False)[0]
+        field = ".".join(map(str, error["loc"]))
+        got = "" if error["type"] == "missing" else f", got {error['input']!r:.60}"
+        raise MovieError(f"{path}: sidecar field {field}: {error['msg'].lower()}{got}") from None
     return record
 
 
@@ -91,6 +133,8 @@ class ReplayFrame:
     returns: list[float]
     done_reason: str | None
     emulator: Emulator
+    pressed: bool = False
+    """Whether any button was down in this frame."""
 
     def screen(self) -> np.ndarray:
         return self.emulator.screen()
@@ -151,7 +195,7 @@ def _replay_frames(
                 for player, reward in enumerate(outcome.rewards):
                     returns[player] += reward
                 done_reason = done_reason or outcome.done_reason
-        yield ReplayFrame(frame, list(returns), done_reason, emulator)
+        yield ReplayFrame(frame, list(returns), done_reason, emulator, any(m.any() for m in masks))
 
 
 def _whole(value: Any) -> int:
@@ -168,21 +212,55 @@ class VerifyResult:
 
 
 def verify(path: Path, profile: Profile, sidecar: Mapping[str, Any]) -> VerifyResult:
-    """Re-simulate ``path`` and compare frames and returns with its sidecar; raise on mismatch."""
+    """Re-simulate ``path`` and check the whole sidecar against it: the game, state, players,
+    profile, ROM, protocol, frames, returns and end reason. Raise on the first mismatch."""
+
+    def fail(problem: str) -> VerifyError:
+        return VerifyError(f"{path}: {problem}")
+
     if sidecar.get("profile_digest") != profile.digest:
-        raise VerifyError(
-            f"{path}: profile {profile.name!r} changed since this movie was recorded "
+        raise fail(
+            f"profile {profile.name!r} changed since this movie was recorded "
             f"(digest {str(sidecar.get('profile_digest'))[:12]} recorded, "
             f"{profile.digest[:12]} now)"
         )
-    tail = collections.deque(replay(path, profile_for_replay(profile, sidecar), sidecar), maxlen=1)
-    last = tail[0] if tail else None
+    movie = open_movie(path)
+    facts = {
+        "game": (sidecar["game"], movie.get_game(), "the movie's"),
+        "players": (sidecar["players"], movie.players, "the movie's"),
+        "frame_skip": (sidecar["frame_skip"], profile.frame_skip, "the profile's"),
+    }
+    for field, (recorded, actual, whose) in facts.items():
+        if recorded != actual:
+            raise fail(f"sidecar {field} {recorded!r} is not {whose} ({actual!r})")
+    if profile.game != sidecar["game"]:
+        raise fail(f"sidecar game {sidecar['game']!r} is not profile {profile.name!r}'s")
+    start_state = integrations.read_state(profile.game, profile.state(sidecar["state"]).name)
+    if movie.get_state() != start_state:
+        raise fail(f"the movie does not start from state {sidecar['state']!r}")
+    rom = integrations.rom_sha1(integrations.require_rom(profile.game, f"movie {path.name}"))
+    if sidecar["rom_sha1"] != rom:
+        raise fail(f"sidecar rom_sha1 {sidecar['rom_sha1'][:12]} is not the ROM's ({rom[:12]})")
+    protocol = sidecar["protocol"]
+    if sidecar.get("noops", 0) > protocol["noop_max"]:
+        raise fail(f"noops {sidecar['noops']} exceed the protocol's noop_max")
+    recorded_frames = sidecar["frames"]
+    limit = sidecar["max_frames"]
+    if limit is not None and recorded_frames > limit + profile.frame_skip:
+        raise fail(f"frames {recorded_frames} run past the time limit of {limit}")
+    start = 1 + sidecar.get("noops", 0)
+    last = None
+    for last in replay(path, profile_for_replay(profile, sidecar), sidecar):
+        if last.frame > recorded_frames:  # stop here: the input log is longer than recorded
+            raise fail(f"the input log runs past the recorded {recorded_frames} frames")
+        if last.frame <= start and last.pressed:
+            raise fail(f"buttons pressed at frame {last.frame}, before the episode started")
     frames = last.frame if last else 0
     returns = last.returns if last else []
     problems = []
-    if frames != sidecar.get("frames"):
-        problems.append(f"frames {frames} != recorded {sidecar.get('frames')}")
-    recorded = sidecar.get("returns", [])
+    if frames != recorded_frames:
+        problems.append(f"frames {frames} != recorded {recorded_frames}")
+    recorded = sidecar["returns"]
     if len(recorded) != len(returns) or not all(
         math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
         for a, b in zip(returns, recorded, strict=False)
@@ -197,5 +275,5 @@ def verify(path: Path, profile: Profile, sidecar: Mapping[str, Any]) -> VerifyRe
             f"done reason {last.done_reason!r} != recorded {sidecar.get('done_reason')!r}"
         )
     if problems:
-        raise VerifyError(f"{path}: replay does not match its sidecar: {'; '.join(problems)}")
+        raise fail(f"replay does not match its sidecar: {'; '.join(problems)}")
     return VerifyResult(path, frames, returns)
