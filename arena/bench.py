@@ -25,6 +25,7 @@ from typing import Any
 from arena import roms, schema
 from arena.entries import AgentSpec, legend
 from arena.errors import ArenaError, ProfileError, UsageError, did_you_mean
+from arena.files import append_line, output_folder
 from arena.plugin_manager import PluginHost
 from arena.profiles import read_yaml
 from arena.protocol import EVALUATION, Protocol
@@ -403,7 +404,7 @@ def run_bench(
             "add --resume to continue them, or use another --out",
         )
     done = finished_jobs(results, protocol)
-    out.mkdir(parents=True, exist_ok=True)
+    output_folder(out, "--out")
     jobs = [
         job
         for cell in loaded.cells
@@ -424,9 +425,7 @@ def run_bench(
 
     def on_result(job: Job, record: dict[str, Any]) -> None:
         nonlocal failed, forfeited
-        with results.open("a") as fh:  # the single writer, one line per cell
-            fh.write(json.dumps(record) + "\n")
-            fh.flush()
+        append_line(results, json.dumps(record))  # the single writer, one line per cell
         if "error" in record:
             failed += 1
             bar.write(f"FAILED    {job.id}: {record['error']}")

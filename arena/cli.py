@@ -20,7 +20,15 @@ import click
 from click.core import ParameterSource
 
 from arena import __version__, params
-from arena.errors import ArenaError, MovieError, UsageError, VerifyError, did_you_mean
+from arena.errors import (
+    ArenaError,
+    MovieError,
+    OutputError,
+    UsageError,
+    VerifyError,
+    did_you_mean,
+)
+from arena.files import output_folder
 from arena.params import PATH, POSITIVE, use
 
 if TYPE_CHECKING:
@@ -244,6 +252,11 @@ def play(movie: Path, video: Path | None, gif: Path | None, window: bool, scale:
 
     if not (video or gif or window):
         raise UsageError("nothing to do: give --video OUT.mp4, --gif OUT.gif or --window")
+    for option, path in (("--video", video), ("--gif", gif)):
+        if path is not None:
+            if path.is_dir():
+                raise OutputError(f"{option} {path}: is a folder, not a file")
+            output_folder(path.parent, option)
     check_movie(movie)
     profile, sidecar = None, None
     if sidecar_path(movie).exists():  # without one, the overlay shows no return
@@ -444,6 +457,7 @@ def start_training(ctx: click.Context, name: str, params: dict[str, Any]) -> Non
         parameters={"trainer": name, "parameters": saved},
     )
     existed = out.exists()
+    output_folder(out, "--out")
     try:
         plugins.trainers[name].trainer.train(run)
     except BaseException:
@@ -495,7 +509,7 @@ def bench(
     plugins.check()
     entries = parse_entries(list(agents))
     protocol = protocol_from(sticky, noop_max, None)  # None: the suite's block, else the default
-    out = out or Path("runs") / f"bench-{Path(suite).stem}"
+    out = output_folder(out or Path("runs") / f"bench-{Path(suite).stem}", "--out")
     results = run_bench(plugins, entries, suite, out, workers, resume, echo, backend, protocol)
     board = build_leaderboard(load_results(results), plugins)
     echo(format_leaderboard(board))
@@ -616,6 +630,8 @@ def play_matches(
     check_agents(plugins, entries)
     profile = with_time_limit(plugins.profile(game), max_frames)
     start = two_player_state(profile, state)
+    if record:
+        output_folder(record, "--record")
     seeds = list(range(seed, seed + episodes))
     echo(
         f"{profile.title}: {start}, {len(entries)} agents, {len(seeds)} seed(s) per pairing and "
@@ -807,6 +823,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader went away (`arena ... | head`): stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    except OSError as exc:  # a filesystem fault no command foresaw: still one line
+        if session.debug:
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"arena: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return OutputError.exit_code
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ frame itself), while the arena reads only the variables its rules use, once per 
 from __future__ import annotations
 
 import gc
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +17,7 @@ import stable_retro
 import stable_retro.data
 
 from arena import integrations
+from arena.errors import ProfileError
 from arena.profiles import split_button
 
 
@@ -94,6 +95,30 @@ class Emulator:
         if hasattr(self, "core"):
             del self.core
         gc.collect()
+
+
+def check_layout(
+    layout: Mapping[str, tuple[int, str]],
+    blocks: Mapping[int, bytes],
+    source: str,
+    extra: Iterable[str],
+) -> None:
+    """Every variable must lie inside one of the system's memory blocks (stable-retro reads
+    past a block's end without complaint, returning bytes that mean nothing)."""
+    for name, (address, kind) in layout.items():
+        width = int(kind[2:]) if kind[2:].isdigit() else 0
+        if not 1 <= width <= 8:
+            raise ProfileError(source, f"ram.{name}.type", f"{kind!r} is not 1 to 8 bytes wide")
+        inside = any(
+            start <= address and address + width <= start + len(data)
+            for start, data in blocks.items()
+        )
+        if not inside:
+            ranges = ", ".join(f"{s}..{s + len(d) - 1}" for s, d in sorted(blocks.items()))
+            key = f"ram.{name}.address" if name in extra else f"the integration's data.json {name}"
+            raise ProfileError(
+                source, key, f"{address} (+{width} bytes) is outside the system's memory ({ranges})"
+            )
 
 
 def ram_layout(game: str, extra: Mapping[str, object] | None = None) -> dict[str, tuple[int, str]]:

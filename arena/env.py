@@ -22,7 +22,8 @@ import gymnasium as gym
 import numpy as np
 
 from arena import integrations
-from arena.emulator import Emulator, ram_layout
+from arena.emulator import Emulator, check_layout, ram_layout
+from arena.errors import ProfileError
 from arena.observation import FramePipeline
 from arena.profiles import ObservationSpec, Profile
 from arena.protocol import Protocol, episode_rng
@@ -80,6 +81,11 @@ class ArenaEnv(gym.Env[Any, Any]):
         self._state_bytes = integrations.read_state(profile.game, self.state.name)
         self.emulator = Emulator(profile.game, self.players, f"profile {profile.name!r}")
         self._layout = ram_layout(profile.game, profile.ram)
+        try:
+            check_layout(self._layout, self.emulator.memory.blocks, profile.source, profile.ram)
+        except ProfileError:
+            self.emulator.close()
+            raise
         self._masks = [  # [player][action] -> one button mask per controller
             [
                 self.emulator.button_masks(combo, player)
@@ -96,14 +102,18 @@ class ArenaEnv(gym.Env[Any, Any]):
         if len(overrides) != self.players:
             raise ValueError(f"{len(overrides)} player observations for {self.players} players")
         screen_shape = self.emulator.screen().shape
-        self.pipelines = [
-            FramePipeline(
-                replace(base, **dict(o)),
-                screen_shape,
-                mirror=player == 1 and profile.mirror_p2,
-            )
-            for player, o in enumerate(overrides)
-        ]
+        try:
+            self.pipelines = [
+                FramePipeline(
+                    replace(base, **dict(o)),
+                    screen_shape,
+                    mirror=player == 1 and profile.mirror_p2,
+                )
+                for player, o in enumerate(overrides)
+            ]
+        except ValueError as exc:
+            self.emulator.close()
+            raise ProfileError(profile.source, "observation", str(exc)) from None
         self.pipeline = self.pipelines[0]
         self._screens_needed = max(p.screens_needed for p in self.pipelines)
         self.action_space = gym.spaces.Discrete(len(profile.actions))

@@ -115,3 +115,10 @@ class ProbeError(ArenaError):
     """A profile's probe that fails on the real game: a rule does not do what it claims."""
 
     exit_code = 8
+
+
+class OutputError(ArenaError):
+    """A place the arena must write to that it cannot: a file where a folder is wanted, a
+    read-only folder, a full disk. Nothing half-written is left behind."""
+
+    exit_code = 9

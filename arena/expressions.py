@@ -70,7 +70,6 @@ _BINARY = {
     ast.Add: operator.add,
     ast.Sub: operator.sub,
     ast.Mult: operator.mul,
-    ast.Mod: operator.mod,
 }
 _COMPARE = {
     ast.Eq: operator.eq,
@@ -159,8 +158,13 @@ class _Compiler:
 
     def visit_BinOp(self, node: ast.BinOp) -> Evaluator:
         left, right = self.visit(node.left), self.visit(node.right)
-        if isinstance(node.op, ast.Div | ast.FloorDiv):
-            divide = operator.truediv if isinstance(node.op, ast.Div) else operator.floordiv
+        divisions = {
+            ast.Div: operator.truediv,
+            ast.FloorDiv: operator.floordiv,
+            ast.Mod: operator.mod,
+        }
+        if type(node.op) in divisions:
+            divide = divisions[type(node.op)]
             source = ast.get_source_segment(self.source, node) or self.source
 
             def checked_division(s: Scope) -> Number:

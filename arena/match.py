@@ -21,6 +21,7 @@ from arena.agents import Agent, AgentContext
 from arena.entries import AgentSpec
 from arena.env import ArenaEnv
 from arena.errors import UsageError
+from arena.files import output_folder, write_atomic
 from arena.plugin_manager import PluginHost
 from arena.profiles import Profile
 from arena.protocol import EVALUATION, Protocol
@@ -207,9 +208,10 @@ def format_standings(standings: Sequence[Standing]) -> str:
 def write_tournament(
     out: Path, games: Sequence[Game], standings: Sequence[Standing], protocol: Protocol
 ) -> Path:
-    out.mkdir(parents=True, exist_ok=True)
+    output_folder(out, "--record")
     path = out / "tournament.json"
-    path.write_text(
+    write_atomic(
+        path,
         json.dumps(
             {
                 "protocol": {**protocol.as_dict(), "description": protocol.describe()},
@@ -217,6 +219,6 @@ def write_tournament(
                 "standings": [asdict(s) for s in standings],
             },
             indent=2,
-        )
+        ),
     )
     return path

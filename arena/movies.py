@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -20,9 +21,8 @@ import stable_retro
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
 
 from arena import integrations
-from arena.emulator import Emulator, ram_layout
-from arena.errors import MovieError, VerifyError
-from arena.files import write_atomic
+from arena.emulator import Emulator, check_layout, ram_layout
+from arena.errors import MovieError, OutputError, VerifyError
 from arena.profiles import Profile
 from arena.rules import RuleEngine
 
@@ -34,10 +34,32 @@ def sidecar_path(movie: Path) -> Path:
     return movie.with_suffix(".json")
 
 
-def write_sidecar(movie: Path, record: Mapping[str, Any]) -> Path:
-    path = sidecar_path(movie)
-    write_atomic(path, json.dumps({"format": SIDECAR_FORMAT, **record}, indent=2) + "\n")
-    return path
+def commit_movie(partial: Path, final: Path, record: Mapping[str, Any]) -> None:
+    """Put a recorded movie and its sidecar in place together, or neither: the sidecar is
+    written whole beside the partial movie first, then both are renamed (which needs no
+    space). On any failure both temporary files go and earlier files are untouched."""
+    tmp = final.with_name(f".{final.stem}.part.json")
+    try:
+        check_movie(partial)  # stable-retro does not report a failed write (a full disk)
+    except MovieError:
+        partial.unlink(missing_ok=True)
+        raise OutputError(
+            f"{final}: the movie could not be written whole (is the disk full?); "
+            "nothing of this episode was kept"
+        ) from None
+    try:
+        tmp.write_text(json.dumps({"format": SIDECAR_FORMAT, **record}, indent=2) + "\n")
+        os.replace(partial, final)
+        os.replace(tmp, sidecar_path(final))
+    except OSError as exc:
+        for leftover in (tmp, partial):
+            leftover.unlink(missing_ok=True)
+        if not sidecar_path(final).exists():
+            final.unlink(missing_ok=True)
+        raise OutputError(
+            f"{final}: cannot write the movie and its sidecar ({exc.strerror or exc}); "
+            "nothing of this episode was kept"
+        ) from None
 
 
 Whole = Annotated[int, Field(ge=0), Strict()]
@@ -176,6 +198,7 @@ def _replay_frames(
     if profile is not None:
         rules = RuleEngine(profile, profile.state(sidecar.get("state")))
         layout = ram_layout(profile.game, profile.ram)
+        check_layout(layout, emulator.memory.blocks, profile.source, profile.ram)
     skip = profile.frame_skip if profile else 1
     start = 1 + _whole(sidecar.get("noops", 0))  # the reset's idle frame and the no-op start
     returns, done_reason, frame, step = [0.0] * players, None, 0, 0

@@ -7,6 +7,10 @@ import numpy as np
 
 from arena.profiles import ObservationSpec
 
+MAX_OBSERVATION_BYTES = 64 * 2**20
+"""An observation (the whole frame stack) may take at most 64 MiB: 20x the largest Atari-style
+pipeline anyone trains on, and a bound on what a profile can make each env allocate."""
+
 
 class FramePipeline:
     """Turns raw RGB screens into stacked observations as the profile's spec says.
@@ -30,6 +34,12 @@ class FramePipeline:
         frame_hw = spec.resize or (height - top - bottom, width - left - right)
         frame_shape = (*frame_hw, 3) if not spec.grayscale else frame_hw
         self.shape: tuple[int, ...] = (spec.frame_stack, *frame_shape)
+        if int(np.prod(self.shape)) > MAX_OBSERVATION_BYTES:
+            raise ValueError(
+                f"a stack of {spec.frame_stack} frames of {frame_shape} is "
+                f"{np.prod(self.shape) / 2**20:.0f} MiB, over the limit of "
+                f"{MAX_OBSERVATION_BYTES // 2**20} MiB"
+            )
         self._stack = np.zeros(self.shape, np.uint8)
         self._pooled = np.zeros(screen_shape, np.uint8)
 

@@ -6,13 +6,29 @@ runs on a live emulator and on synthetic RAM traces in tests.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from arena.errors import ExpressionError
 from arena.expressions import Scope
 from arena.profiles import Profile, StateSpec
 
 TIME_LIMIT = "time_limit"
+MAX_MAGNITUDE = 2.0**63
+"""The largest value a variable, reward term or progress may take: RAM values fit in 8 bytes,
+so anything bigger is a rule that runs away (``x * x`` of ``x * x``...), refused before it
+can grow for ever or turn into an infinite or NaN return."""
+
+
+def checked(value: float, where: str, frame: int) -> float:
+    """``value`` if it is finite and within MAX_MAGNITUDE; else an error naming the rule."""
+    if not (isinstance(value, int) or math.isfinite(value)) or abs(value) > MAX_MAGNITUDE:
+        raise ExpressionError(
+            f"{where} is {value:.6g} at frame {frame}: not a finite number within +-2^63 "
+            "(the episode ends as an error, never as a score)"
+        )
+    return value
 
 
 @dataclass
@@ -69,7 +85,10 @@ class RuleEngine:
         for player, terms in enumerate(self._rewards[: self.players]):
             total = 0.0
             for name, evaluate in terms:
-                value = float(evaluate(scope))
+                key = "reward" if player == 0 else f"reward_p{player + 1}"
+                value = float(
+                    checked(evaluate(scope), f"{self.profile.source}: {key}.{name}", frame)
+                )
                 self.term_totals[player][name] += value
                 total += value
             rewards.append(total)
@@ -86,7 +105,15 @@ class RuleEngine:
         return StepOutcome(rewards, reason)
 
     def _progress(self) -> float | None:
-        return None if self.profile.progress is None else float(self.profile.progress(self.scope))
+        if self.profile.progress is None:
+            return None
+        return float(
+            checked(
+                self.profile.progress(self.scope),
+                f"{self.profile.source}: progress",
+                self.scope.frame,
+            )
+        )
 
     def _update(self, ram: Mapping[str, float], frame: int, step: int, resetting: bool) -> None:
         scope = self.scope
@@ -97,7 +124,9 @@ class RuleEngine:
         for name in ram:
             self._remember(name, resetting)
         for name, evaluate in self._variables:
-            scope.current[name] = evaluate(scope)
+            scope.current[name] = checked(
+                evaluate(scope), f"{self.profile.source}: variables.{name}", frame
+            )
             self._remember(name, resetting)
         if resetting:
             scope.previous = dict(scope.current)

@@ -20,8 +20,8 @@ import numpy as np
 from arena import integrations
 from arena.agents import Agent, AgentState
 from arena.env import ArenaEnv
-from arena.files import package_versions
-from arena.movies import write_sidecar
+from arena.files import append_line, output_file, output_folder, package_versions
+from arena.movies import commit_movie
 
 
 @dataclass
@@ -151,7 +151,6 @@ def record_episode(
     seed = config.seed + episode
     movie = final = None
     if config.record:
-        config.record.mkdir(parents=True, exist_ok=True)
         tag = f"-{config.tag}" if config.tag else ""
         stem = f"{env.profile.name}-{env.state.name}-{config.agent}{tag}-seed{seed}"
         final = config.record / f"{stem}.bk2"
@@ -165,9 +164,9 @@ def record_episode(
         raise
     result.agent, result.episode = config.agent, episode
     if movie and final:
-        movie.replace(final)
         result.movie = str(final)
-        write_sidecar(final, _sidecar(env, result, config, integrations.rom_sha1(env.emulator.rom)))
+        sidecar = _sidecar(env, result, config, integrations.rom_sha1(env.emulator.rom))
+        commit_movie(movie, final, sidecar)
     return result
 
 
@@ -179,15 +178,16 @@ def run_episodes(
 ) -> list[EpisodeResult]:
     """Play ``config.episodes`` episodes (seeds ``seed``, ``seed + 1``...), recording each and
     appending its result to the results file (default ``record/results.jsonl``)."""
+    if config.record:  # checked before the first episode, not after it
+        output_folder(config.record, "--record")
     results_file = config.results or (config.record / "results.jsonl" if config.record else None)
     if results_file:
-        results_file.parent.mkdir(parents=True, exist_ok=True)
+        output_file(results_file, "--results")
     results = []
     for episode in range(config.episodes):
         result = record_episode(env, agents, config, episode)
         if results_file:
-            with results_file.open("a") as fh:
-                fh.write(json.dumps(asdict(result)) + "\n")
+            append_line(results_file, json.dumps(asdict(result)))
         results.append(result)
         if on_episode:
             on_episode(result)

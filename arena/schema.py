@@ -30,7 +30,7 @@ from arena.errors import ProfileError, did_you_mean
 RomSource = Literal["stable-retro", "ale-py", "gym-super-mario-bros", "user"]
 ROM_SOURCES: tuple[str, ...] = get_args(RomSource)
 COMPARISON = re.compile(r"^\s*(>=|<=|==|!=|>|<)\s*(-?\d+(?:\.\d+)?)\s*$")
-RAM_TYPE = re.compile(r"^[|<>=][uidn]\d+$")
+RAM_TYPE = re.compile(r"^[|<>=][uidn][1-8]$")  # stable-retro reads at most 8 bytes
 
 
 def _is_int(value: Any) -> bool:
@@ -67,6 +67,24 @@ def _is_finite(value: Any) -> bool:
 PositiveInt = Annotated[
     int, Field(gt=0), _expect(lambda v: _is_int(v) and v > 0, "a positive whole number")
 ]
+
+# Limits, checked when a file is read, so nothing absurd is ever allocated or played.
+MAX_SIDE = 1024
+"""Pixels per side of a resized observation (the consoles' screens are 160-320 wide)."""
+MAX_FRAME_STACK = 64
+MAX_FRAME_SKIP = 256
+"""Emulated frames per agent step: about 4 s of play at 60 frames a second."""
+MAX_FRAMES = 10 * 60 * 60 * 60
+"""A time limit of at most ten hours of play (60 frames a second)."""
+
+
+def _up_to(limit: int) -> BeforeValidator:
+    return _expect(lambda v: _is_int(v) and 0 < v <= limit, f"a whole number from 1 to {limit:,}")
+
+
+Frames = Annotated[int, Field(gt=0, le=MAX_FRAMES), _up_to(MAX_FRAMES)]
+FrameStack = Annotated[int, Field(gt=0, le=MAX_FRAME_STACK), _up_to(MAX_FRAME_STACK)]
+FrameSkip = Annotated[int, Field(gt=0, le=MAX_FRAME_SKIP), _up_to(MAX_FRAME_SKIP)]
 Number = Annotated[float, _expect(_is_finite, "a finite number")]
 Flag = Annotated[bool, _expect(lambda v: isinstance(v, bool), "true or false")]
 Text = Annotated[
@@ -124,20 +142,20 @@ class ObservationModel(Model):
     crop: Annotated[
         list[int] | None,
         _expect(
-            lambda v: v is None or _int_list(4, 0)(v),
-            "a list of 4 whole numbers >= 0 (top, bottom, left, right)",
+            lambda v: v is None or (_int_list(4, 0)(v) and max(v) <= MAX_SIDE),
+            f"a list of 4 whole numbers from 0 to {MAX_SIDE} (top, bottom, left, right)",
         ),
     ] = None
     """Pixels cut from the (top, bottom, left, right) edges, before resizing."""
     resize: Annotated[
         list[int] | None,
         _expect(
-            lambda v: v is None or _int_list(2, 1)(v),
-            "a list of 2 whole numbers >= 1 (height, width)",
+            lambda v: v is None or (_int_list(2, 1)(v) and max(v) <= MAX_SIDE),
+            f"a list of 2 whole numbers from 1 to {MAX_SIDE} (height, width)",
         ),
     ] = [84, 84]
     """(height, width) after resizing, or null to keep the native size."""
-    frame_stack: PositiveInt = 4
+    frame_stack: FrameStack = 4
     """How many of the latest frames an observation holds."""
     max_pool: Flag = True
     """Max over the last two emulated frames of each agent step (removes sprite flicker)."""
@@ -154,7 +172,7 @@ class RamModel(Model):
         Field(pattern=RAM_TYPE.pattern),
         _expect(
             lambda v: isinstance(v, str) and RAM_TYPE.match(v) is not None,
-            "a stable-retro type such as '|u1' or '>u2'",
+            "a stable-retro type such as '|u1' or '>u2' (1 to 8 bytes)",
         ),
     ]
     """stable-retro's type code: byte order (| < > =), kind (u i d n) and size in bytes."""
@@ -167,7 +185,7 @@ class ExpectModel(Model):
     """Episode totals of reward terms (``p2.NAME`` for player 2) and what they must satisfy."""
     done: str | None = None
     """The done condition (or ``time_limit``) that must end the episode."""
-    before_frame: PositiveInt | None = None
+    before_frame: Frames | None = None
     """The episode must end before this frame."""
     progress: Comparison | None = None
     """What the profile's progress measure must satisfy at the end."""
@@ -189,7 +207,7 @@ class ProbeModel(Model):
     """[action, steps] pairs (``[p1_action, p2_action, steps]`` in 2-player states)."""
     repeat: Flag = True
     """Loop the inputs until the episode ends."""
-    max_frames: PositiveInt | None = None
+    max_frames: Frames | None = None
     expect: ExpectModel
 
 
@@ -253,9 +271,9 @@ class ProfileModel(Model):
     ) = None
     """Player 2's buttons for the same actions, when they differ; ``P1:LEFT`` names
     controller 1's LEFT."""
-    frame_skip: PositiveInt = 4
+    frame_skip: FrameSkip = 4
     """Emulated frames per agent step."""
-    max_frames: PositiveInt | None = None
+    max_frames: Frames | None = None
     """The time limit in emulated frames."""
     observation: ObservationModel = ObservationModel()
     ram: dict[str, RamModel] = {}
@@ -306,7 +324,7 @@ class CellModel(Model):
         ),
     ] = None
     """Seeds (default: [0])."""
-    max_frames: PositiveInt | None = None
+    max_frames: Frames | None = None
     """The time limit (default: the profile's)."""
 
 

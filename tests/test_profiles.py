@@ -60,10 +60,30 @@ def write(tmp_path, text: str, base: str = "airstriker") -> Path:
             "frame_skp: 4",
             r"bad.yaml: frame_skp: unknown key 'frame_skp' \(did you mean 'frame_skip'\?\)",
         ),
-        ("frame_skip: 0", r"frame_skip: expected a positive whole number, got 0"),
-        ("frame_skip: -4", r"frame_skip: expected a positive whole number, got -4"),
-        ("frame_skip: 2.5", r"frame_skip: expected a positive whole number"),
-        ("max_frames: .nan", r"max_frames: expected a positive whole number, got nan"),
+        ("frame_skip: 0", r"frame_skip: expected a whole number from 1 to 256, got 0"),
+        ("frame_skip: -4", r"frame_skip: expected a whole number from 1 to 256, got -4"),
+        ("frame_skip: 2.5", r"frame_skip: expected a whole number from 1 to 256"),
+        ("max_frames: .nan", r"max_frames: expected a whole number from 1 to 2,160,000, got nan"),
+        # Limits at and just past them (at the limit is accepted: see the next test).
+        ("frame_skip: 257", r"frame_skip: expected a whole number from 1 to 256, got 257"),
+        ("frame_skip: 1000000000000", r"frame_skip: expected a whole number from 1 to 256"),
+        ("max_frames: 2160001", r"max_frames: expected a whole number from 1 to 2,160,000"),
+        (
+            "observation: {resize: [100000, 100000]}",
+            r"observation.resize: expected a list of 2 whole numbers from 1 to 1024",
+        ),
+        (
+            "observation: {resize: [84, 1025]}",
+            r"observation.resize: expected a list of 2 whole numbers from 1 to 1024",
+        ),
+        (
+            "observation: {frame_stack: 65}",
+            r"observation.frame_stack: expected a whole number from 1 to 64",
+        ),
+        (
+            "ram: {hp: {address: 5, type: '>u9'}}",
+            r"ram.hp.type: expected a stable-retro type such as '\|u1' or '>u2' \(1 to 8 bytes\)",
+        ),
         ("constants: {k: .nan}", r"constants.k: expected a finite number, got nan"),
         (
             "game: Airstriker-Genesis",
@@ -161,6 +181,17 @@ def test_state_constants_must_be_defined_by_every_state(tmp_path):
     path.write_text(yaml.safe_dump(raw))
     with pytest.raises(ProfileError, match=r"states.HillTopZone.Act1.constants: missing end_x"):
         load_profile(path)
+
+
+def test_limits_are_accepted_at_their_value(tmp_path):
+    profile = load_profile(
+        write(
+            tmp_path,
+            "frame_skip: 256\nmax_frames: 2160000\n"
+            "observation: {resize: [1024, 1024], frame_stack: 64, grayscale: true}",
+        )
+    )
+    assert profile.frame_skip == 256 and profile.observation.resize == (1024, 1024)
 
 
 def test_observation_keys_left_out_keep_their_defaults(tmp_path):
