@@ -43,6 +43,8 @@ class Cell:
     state: str
     seed: int
     max_frames: int
+    source: str = ""
+    """How the suite names the game when it is not a registered name: a profile's path."""
 
     @property
     def id(self) -> str:
@@ -107,7 +109,8 @@ def load_suite(host: PluginHost, name: str) -> Suite:
                 problem = f"{state} is for {spec.players} players; benchmarks play 1-player states"
                 raise ProfileError(source, f"{where}.states", problem)
             for seed in entry.seeds or [0]:
-                cell = Cell(profile.name, spec.name, seed, max_frames)
+                source = "" if entry.game == profile.name else profile.source
+                cell = Cell(profile.name, spec.name, seed, max_frames, source)
                 if status.installed:
                     cells.append(cell)
                 else:
@@ -125,28 +128,31 @@ def check_agents(host: PluginHost, agents: Iterable[AgentSpec]) -> None:
         entry.observation_overrides(checkpoint, agent.options)  # reads and checks the manifest
 
 
-def finished_jobs(results: Path, protocol: Protocol) -> set[str]:
-    """The jobs already in the results file; a last line cut by a crash is dropped first.
-    Results of another protocol are refused: one results file, one protocol."""
+def finished_jobs(
+    results: Path, protocol: Protocol, report: Callable[[str], None] = print
+) -> set[str]:
+    """The jobs already in the results file; a last line cut by a crash is dropped first, and
+    any other damaged line is reported by number and its cell played again. Results of
+    another protocol are refused: one results file, one protocol."""
+    from arena.leaderboard import read_results
+
     if not results.exists():
         return set()
     data = results.read_bytes()
     if data and not data.endswith(b"\n"):
         results.write_bytes(data[: data.rfind(b"\n") + 1])
+    rows, damaged = read_results(results)
+    for problem in damaged:
+        report(f"{problem}: its cell is played again")
     done = set()
-    for line in results.read_text().splitlines():
-        try:
-            record = json.loads(line)
-            job = record["job"]
-        except (ValueError, KeyError, TypeError):
-            continue  # a line cut by a crash: that cell runs again
+    for record in rows:
         recorded = Protocol.from_dict(record.get("protocol"))
         if recorded != protocol:
             raise UsageError(
                 f"{results} was played under {recorded.describe()}, not {protocol.describe()}",
                 "resume with the same --sticky and --noop-max, or use another --out",
             )
-        done.add(job)
+        done.add(record["job"])
     return done
 
 
@@ -169,7 +175,8 @@ def _play(host: PluginHost, cache: dict[str, Any], job: Job, movies: Path) -> di
     if cache.get("key") != key:
         if "env" in cache:
             cache.pop("env").close()  # one emulator per process
-        profile = replace(host.profile(job.cell.game), max_frames=job.cell.max_frames)
+        game = job.cell.source or job.cell.game
+        profile = replace(host.profile(game), max_frames=job.cell.max_frames)
         cache["env"] = ArenaEnv(profile, job.cell.state, protocol=job.protocol, **overrides)
         cache["key"] = key
     env = cache["env"]
@@ -218,19 +225,25 @@ def failure(job: Job, error: str) -> dict[str, Any]:
 def _worker(conn: Connection, movies: Path) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
     host, cache = PluginHost(), dict[str, Any]()
-    conn.send(("ready", None))
-    while True:
-        job = conn.recv()
-        if job is None:
-            if "env" in cache:
-                cache["env"].close()
-            return
-        try:
-            conn.send(("done", _play(host, cache, job, movies)))
-        except ArenaError as exc:
-            conn.send(("error", str(exc)))
-        except Exception as exc:  # a bug in one cell must not take the worker down
-            conn.send(("error", f"{type(exc).__name__}: {exc}"))
+    try:
+        conn.send(("ready", None))
+        while True:
+            job = conn.recv()
+            if job is None:
+                return
+            reply: tuple[str, Any]
+            try:
+                reply = ("done", _play(host, cache, job, movies))
+            except ArenaError as exc:
+                reply = ("error", str(exc))
+            except Exception as exc:  # a bug in one cell must not take the worker down
+                reply = ("error", f"{type(exc).__name__}: {exc}")
+            conn.send(reply)
+    except (EOFError, OSError):  # the parent is gone (killed): leave quietly
+        return
+    finally:
+        if "env" in cache:
+            cache["env"].close()
 
 
 class WorkerPool:
@@ -403,7 +416,7 @@ def run_bench(
             f"{out} already holds benchmark results",
             "add --resume to continue them, or use another --out",
         )
-    done = finished_jobs(results, protocol)
+    done = finished_jobs(results, protocol, echo)
     output_folder(out, "--out")
     jobs = [
         job

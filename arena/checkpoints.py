@@ -49,12 +49,33 @@ def save_checkpoint(path: Path, manifest: Mapping[str, Any], payload: bytes, enc
     write_atomic(path, buffer.getvalue())
 
 
+MAX_MANIFEST_BYTES = 1 << 20
+MAX_PAYLOAD_BYTES = 1 << 30
+"""A checkpoint's payload may inflate to 1 GiB (a PPO model with its optimizer is ~20 MB)."""
+
+
+def _check_sizes(archive: zipfile.ZipFile, path: Path) -> None:
+    """Refuse a checkpoint whose members would inflate past the limits (a zip bomb)."""
+    limits = {MANIFEST: MAX_MANIFEST_BYTES, PAYLOAD: MAX_PAYLOAD_BYTES}
+    members = archive.infolist()
+    if len(members) > len(limits):
+        raise AgentError(f"{path}: {len(members)} files inside; a checkpoint holds two")
+    for member in members:
+        limit = limits.get(member.filename, 0)
+        if member.file_size > limit:
+            raise AgentError(
+                f"{path}: {member.filename} would inflate to {member.file_size:,} bytes; "
+                f"the limit is {limit:,}"
+            )
+
+
 def read_manifest(path: Path) -> dict[str, Any]:
     """The manifest of a checkpoint; anything that is not one raises :class:`AgentError`."""
     if not path.is_file():
         raise AgentError(f"{path}: no such checkpoint")
     try:
         with zipfile.ZipFile(path) as archive:
+            _check_sizes(archive, path)
             manifest = json.loads(archive.read(MANIFEST))
     except (zipfile.BadZipFile, KeyError, ValueError, OSError):
         raise AgentError(
@@ -86,3 +107,25 @@ def load_checkpoint(
         raise AgentError(f"{path}: payload encoding {found!r}, expected {encoding!r}")
     with zipfile.ZipFile(path) as archive:
         return manifest, archive.read(PAYLOAD)
+
+
+def manifest_observation(manifest: Mapping[str, Any], path: Path) -> dict[str, Any]:
+    """The observation pipeline a checkpoint was trained on, checked like a profile's."""
+    from pydantic import ValidationError
+
+    from arena.schema import ObservationModel
+
+    raw = manifest.get("observation")
+    if not isinstance(raw, dict):
+        raise AgentError(f"{path}: the manifest has no observation mapping (got {raw!r:.40})")
+    try:
+        spec = ObservationModel.model_validate(raw)
+    except ValidationError as exc:
+        error = exc.errors(include_url=False)[0]
+        where = ".".join(map(str, error["loc"]))
+        raise AgentError(f"{path}: manifest observation.{where}: {error['msg'].lower()}") from None
+    values = spec.model_dump()
+    for key in ("crop", "resize"):
+        if values[key] is not None:
+            values[key] = tuple(values[key])
+    return values

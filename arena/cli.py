@@ -28,7 +28,7 @@ from arena.errors import (
     VerifyError,
     did_you_mean,
 )
-from arena.files import output_folder
+from arena.files import check_output_folder, output_folder
 from arena.params import PATH, POSITIVE, use
 
 if TYPE_CHECKING:
@@ -456,13 +456,15 @@ def start_training(ctx: click.Context, name: str, params: dict[str, Any]) -> Non
         protocol=protocol_from(params["sticky"], params["noop_max"], TRAINING) or TRAINING,
         parameters={"trainer": name, "parameters": saved},
     )
-    existed = out.exists()
-    output_folder(out, "--out")
+    check_output_folder(out, "--out")
+    run.has_checkpoint = run.resume  # a resumed run had one
     try:
         plugins.trainers[name].trainer.train(run)
-    except BaseException:
-        if not run.is_started and not existed:
-            run.discard()  # failed before its first step: leave nothing to resume
+    except BaseException as exc:
+        if not run.has_checkpoint:  # ended before its first checkpoint: nothing to resume
+            run.discard()
+            if isinstance(exc, KeyboardInterrupt) and run.is_started:
+                echo("interrupted before the first checkpoint: nothing to resume")
         raise
 
 
@@ -509,7 +511,8 @@ def bench(
     plugins.check()
     entries = parse_entries(list(agents))
     protocol = protocol_from(sticky, noop_max, None)  # None: the suite's block, else the default
-    out = output_folder(out or Path("runs") / f"bench-{Path(suite).stem}", "--out")
+    out = out or Path("runs") / f"bench-{Path(suite).stem}"
+    check_output_folder(out, "--out")
     results = run_bench(plugins, entries, suite, out, workers, resume, echo, backend, protocol)
     board = build_leaderboard(load_results(results), plugins)
     echo(format_leaderboard(board))
@@ -518,15 +521,18 @@ def bench(
 
 
 def bench_cells(results: Path) -> list[dict[str, Any]]:
-    """The cells of a benchmark's results file; anything else is a clear error."""
-    from arena.leaderboard import load_results
+    """The cells of a benchmark's results file (damaged lines reported and skipped); a file
+    with no cells is a clear error."""
+    from arena.leaderboard import read_results
 
     if not results.is_file():
         raise UsageError(
             f"{results.parent}: no benchmark results ({results.name}) there",
             "give an `arena bench --out` folder",
         )
-    cells = load_results(results)
+    cells, damaged = read_results(results)
+    for problem in damaged if cells else []:  # no cell at all: not a benchmark (below)
+        click.echo(problem, err=True)
     if not cells:
         raise UsageError(
             f"{results} holds no benchmark cells (`arena run` writes episodes, not cells)",
@@ -631,7 +637,7 @@ def play_matches(
     profile = with_time_limit(plugins.profile(game), max_frames)
     start = two_player_state(profile, state)
     if record:
-        output_folder(record, "--record")
+        check_output_folder(record, "--record")
     seeds = list(range(seed, seed + episodes))
     echo(
         f"{profile.title}: {start}, {len(entries)} agents, {len(seeds)} seed(s) per pairing and "

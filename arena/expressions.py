@@ -65,6 +65,10 @@ HISTORY_FUNCTIONS: dict[str, Callable[[str], Evaluator]] = {
 }
 
 FUNCTION_NAMES = sorted([*PURE_FUNCTIONS, *HISTORY_FUNCTIONS])
+MAX_EXPRESSION_CHARS = 10_000
+"""The longest rule a profile may hold (a 600-term sum is about 6,000 characters)."""
+MAX_NESTING = 100
+"""How deeply sub-expressions may nest (chains of + - * do not count: they are flat)."""
 
 _BINARY = {
     ast.Add: operator.add,
@@ -106,11 +110,18 @@ def compile_expression(source: str, known_names: Collection[str], where: str = "
     """
     text = str(source).strip()
     prefix = f"{where}: " if where else ""
+    if len(text) > MAX_EXPRESSION_CHARS:
+        raise ExpressionError(
+            f"{prefix}an expression of {len(text):,} characters; the limit is "
+            f"{MAX_EXPRESSION_CHARS:,} (split it into variables)"
+        )
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
         column = f" at column {exc.offset}" if exc.offset else ""
         raise ExpressionError(f"{prefix}expression {text!r} is not valid syntax{column}") from None
+    except (RecursionError, MemoryError):
+        raise ExpressionError(f"{prefix}expression nested too deeply to parse") from None
     compiler = _Compiler(text, set(known_names), prefix)
     evaluate = compiler.visit(tree.body)
     return Expression(text, frozenset(compiler.names), frozenset(compiler.history), evaluate)
@@ -131,6 +142,7 @@ class _Compiler:
         self.prefix = prefix
         self.names: set[str] = set()
         self.history: set[str] = set()
+        self.depth = 0
 
     def fail(self, node: ast.AST, problem: str) -> ExpressionError:
         part = ast.get_source_segment(self.source, node) or type(node).__name__
@@ -140,7 +152,16 @@ class _Compiler:
         method = getattr(self, f"visit_{type(node).__name__}", None)
         if method is None:
             raise self.fail(node, f"{type(node).__name__} is not allowed in rules")
-        return method(node)
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise ExpressionError(
+                f"{self.prefix}expression nested more than {MAX_NESTING} levels deep "
+                "(long sums and products are fine; split deep nesting into variables)"
+            )
+        try:
+            return method(node)
+        finally:
+            self.depth -= 1
 
     def visit_Constant(self, node: ast.Constant) -> Evaluator:
         if isinstance(node.value, bool | int | float):
@@ -157,6 +178,8 @@ class _Compiler:
         return lambda s: s.current[name]
 
     def visit_BinOp(self, node: ast.BinOp) -> Evaluator:
+        if isinstance(node.op, ast.Add | ast.Sub | ast.Mult):
+            return self._chain(node)
         left, right = self.visit(node.left), self.visit(node.right)
         divisions = {
             ast.Div: operator.truediv,
@@ -179,6 +202,30 @@ class _Compiler:
             raise self.fail(node, f"operator {type(node.op).__name__} is not allowed")
         return lambda s: op(left(s), right(s))
 
+    def _chain(self, node: ast.BinOp) -> Evaluator:
+        """``a + b - c + ...`` (or ``a * b * ...``) as one loop over its terms, not a tree of
+        closures as deep as the sum is long: a 600-term sum is fine, and fast."""
+        additive = isinstance(node.op, ast.Add | ast.Sub)
+        family = (ast.Add, ast.Sub) if additive else (ast.Mult,)
+        terms: list[tuple[Callable[[Number, Number], Number], ast.expr]] = []
+        current: ast.expr = node
+        while isinstance(current, ast.BinOp) and isinstance(current.op, family):
+            terms.append((_BINARY[type(current.op)], current.right))
+            current = current.left
+        first = self.visit(current)
+        rest = [(op, self.visit(term)) for op, term in reversed(terms)]
+        if len(rest) == 1:
+            (op, right), left = rest[0], first
+            return lambda s: op(left(s), right(s))
+
+        def chain(s: Scope) -> Number:
+            value = first(s)
+            for op, term in rest:
+                value = op(value, term(s))
+            return value
+
+        return chain
+
     def visit_UnaryOp(self, node: ast.UnaryOp) -> Evaluator:
         operand = self.visit(node.operand)
         if isinstance(node.op, ast.USub):
@@ -191,11 +238,21 @@ class _Compiler:
 
     def visit_BoolOp(self, node: ast.BoolOp) -> Evaluator:
         """Python's semantics: ``a or b`` is the first truthy operand (or the last one)."""
-        first, *rest = [self.visit(v) for v in node.values]
+        values = [self.visit(v) for v in node.values]
+        if len(values) == 2:
+            left, right = values
+            return _and(left, right) if isinstance(node.op, ast.And) else _or(left, right)
         conjunction = isinstance(node.op, ast.And)
-        for part in rest:
-            first = _and(first, part) if conjunction else _or(first, part)
-        return first
+
+        def chain(s: Scope) -> Number:  # a loop, however many operands
+            value: Number = False
+            for part in values:
+                value = part(s)
+                if bool(value) != conjunction:  # `and` stops at a falsy, `or` at a truthy
+                    return value
+            return value
+
+        return chain
 
     def visit_Compare(self, node: ast.Compare) -> Evaluator:
         operands = [self.visit(node.left), *(self.visit(c) for c in node.comparators)]

@@ -49,6 +49,18 @@ def output_folder(path: Path, option: str) -> Path:
     return path
 
 
+def check_output_folder(path: Path, option: str) -> None:
+    """Check up front that ``path`` can be a folder the arena writes into, leaving the disk
+    as it was: folders made for the check are removed again."""
+    missing = [p for p in [path, *path.parents] if not p.exists()]
+    try:
+        output_folder(path, option)
+    finally:
+        for folder in missing:  # deepest first
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+
+
 def output_file(path: Path, option: str) -> Path:
     """``path`` as a file the arena can append to (its folder made), checked up front."""
     if path.is_dir():

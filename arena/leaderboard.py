@@ -27,9 +27,10 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from arena.plugin_manager import PluginHost
 from arena.protocol import Protocol
@@ -84,17 +85,60 @@ class Row:
     """Every episode of some stratum was the same episode."""
 
 
-def load_results(path: Path) -> list[dict[str, Any]]:
-    """Every cell of a results file: played ones and failed ones (with an ``error``)."""
-    rows = []
-    for line in path.read_text().splitlines():
+class _ProtocolLine(BaseModel):
+    sticky: Annotated[float, Field(ge=0, lt=1)] = 0.0
+    noop_max: Annotated[int, Field(ge=0)] = 0
+
+
+class ResultLine(BaseModel):
+    """What a results line must hold to be counted (more fields are kept as they are)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    job: str
+    cell: str
+    agent: str
+    game: str
+    state: str
+    seed: int
+    protocol: _ProtocolLine = _ProtocolLine()
+    error: str | None = None
+    score: Annotated[float | None, Field(alias="return", allow_inf_nan=False)] = None
+
+
+def read_results(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
+    """The cells of a results file, and one message per damaged line (with its number) that
+    was skipped: a line cut by a crash, edited by hand, or of the wrong shape."""
+    rows, damaged = [], []
+    for number, line in enumerate(path.read_text(errors="replace").splitlines(), start=1):
+        if not line.strip():
+            continue
         try:
             record = json.loads(line)
-        except ValueError:
+            checked = ResultLine.model_validate(record)
+        except ValueError as exc:  # JSON and pydantic errors alike
+            reason = "not JSON" if isinstance(exc, json.JSONDecodeError) else _first_problem(exc)
+            damaged.append(f"{path} line {number}: damaged ({reason}); skipped")
             continue
-        if isinstance(record, dict) and {"agent", "game", "state", "cell"} <= set(record):
-            rows.append(record)
-    return rows
+        if checked.error is None and checked.score is None:
+            damaged.append(
+                f"{path} line {number}: damaged (neither a return nor an error); skipped"
+            )
+            continue
+        rows.append(record)
+    return rows, damaged
+
+
+def _first_problem(exc: ValueError) -> str:
+    if isinstance(exc, ValidationError):
+        error = exc.errors(include_url=False)[0]
+        return f"{'.'.join(map(str, error['loc']))}: {error['msg'].lower()}"
+    return str(exc)
+
+
+def load_results(path: Path) -> list[dict[str, Any]]:
+    """Every cell of a results file: played ones and failed ones (with an ``error``)."""
+    return read_results(path)[0]
 
 
 @dataclass
@@ -236,8 +280,9 @@ def _add_protocol(
         {r["agent"] for r in results if r.get("agent_name", r["agent"]) == RANDOM},
         key=lambda label: (label != RANDOM, label),  # a plain `random` entry first
     )
+    sources = {r["game"]: r.get("source") or r["game"] for r in results}
     for game, per_agent in sorted(by_game.items()):
-        reference = getattr(host.profile(game), "reference_score", None)
+        reference = getattr(host.profile(sources.get(game, game)), "reference_score", None)
         if reference is None:
             board["notes"].append(f"{game}: no reference score, left out of the normalized overall")
             continue

@@ -25,6 +25,7 @@ from arena.emulator import Emulator, check_layout, ram_layout
 from arena.errors import MovieError, OutputError, VerifyError
 from arena.profiles import Profile
 from arena.rules import RuleEngine
+from arena.schema import MAX_FRAMES
 
 SIDECAR_FORMAT = "retro-arena-episode/1"
 BK2_ENTRIES = {"Input Log.txt", "Header.txt"}
@@ -84,7 +85,7 @@ class SidecarModel(BaseModel):
     players: Annotated[int, Field(ge=1, le=2), Strict()]
     agent: Annotated[str, Field(min_length=1)]
     seed: Annotated[int, Strict()]
-    frames: Whole
+    frames: Annotated[int, Field(ge=0, le=MAX_FRAMES + 4096), Strict()]
     returns: list[Finite]
     done_reason: str | None
     forfeit: str | None = None
@@ -120,14 +121,31 @@ def read_sidecar(movie: Path) -> dict[str, Any]:
     return record
 
 
+MAX_INPUT_LOG_BYTES = 64 * (MAX_FRAMES + 1024)
+"""A .bk2's input log: one line per frame, under 64 bytes for two 12-button pads, for at
+most the longest time limit a profile may set. Members are checked by their declared size
+before anything is read (a zip bomb is refused, not inflated)."""
+MAX_MOVIE_MEMBERS = 16
+
+
 def check_movie(path: Path) -> None:
-    """Raise :class:`MovieError` unless ``path`` is a whole .bk2 archive."""
+    """Raise :class:`MovieError` unless ``path`` is a whole .bk2 archive of sane size."""
     if not path.is_file():
         raise MovieError(f"{path}: no such movie")
     if path.stat().st_size == 0:
         raise MovieError(f"{path}: empty file, not a .bk2 movie")
     try:
         with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            if len(members) > MAX_MOVIE_MEMBERS:
+                raise MovieError(f"{path}: {len(members)} files inside; a .bk2 holds a few")
+            for member in members:
+                if member.file_size > MAX_INPUT_LOG_BYTES:
+                    raise MovieError(
+                        f"{path}: {member.filename} would inflate to {member.file_size:,} "
+                        f"bytes; the limit is {MAX_INPUT_LOG_BYTES:,} (a movie of "
+                        f"{MAX_FRAMES:,} frames)"
+                    )
             names = set(archive.namelist())
             bad = archive.testzip()
     except (zipfile.BadZipFile, OSError, EOFError):
@@ -203,6 +221,10 @@ def _replay_frames(
     start = 1 + _whole(sidecar.get("noops", 0))  # the reset's idle frame and the no-op start
     returns, done_reason, frame, step = [0.0] * players, None, 0, 0
     while movie.step():
+        if frame > MAX_FRAMES + 4096:  # longer than any episode a profile allows
+            raise MovieError(
+                f"the input log runs past {MAX_FRAMES:,} frames, longer than any episode"
+            )
         masks = tuple(
             np.fromiter((movie.get_key(i, p) for i in range(n_buttons)), np.uint8, n_buttons)
             for p in range(players)

@@ -9,6 +9,7 @@ imports the emulator, numpy or torch: ``arena --help`` must stay fast.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,12 +20,12 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class WholeNumber(click.ParamType):
-    """An integer, optionally with a lower bound; the message shows the bad value."""
+    """An integer, optionally bounded; the message shows the bad value and the bounds."""
 
     name = "integer"
 
-    def __init__(self, minimum: int | None = None) -> None:
-        self.minimum = minimum
+    def __init__(self, minimum: int | None = None, maximum: int | None = None) -> None:
+        self.minimum, self.maximum = minimum, maximum
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
         number: int | None = None
@@ -36,10 +37,16 @@ class WholeNumber(click.ParamType):
         if number is None or (self.minimum is not None and number < self.minimum):
             bound = "" if self.minimum is None else f" >= {self.minimum}"
             self.fail(f"expected a whole number{bound}, got {value!r}", param, ctx)
+        if self.maximum is not None and number > self.maximum:
+            self.fail(f"at most {self.maximum} on this machine, got {number}", param, ctx)
         return number
 
 
+MAX_WORKERS = max(8, 4 * (os.cpu_count() or 1))
+"""Worker processes (each one emulator) a command may start: four per core, so a typo such
+as ``--workers 10000`` is refused instead of starting thousands of processes."""
 POSITIVE = WholeNumber(1)
+WORKERS = WholeNumber(1, MAX_WORKERS)
 WHOLE = WholeNumber()
 PATH = click.Path(path_type=Path)
 
@@ -97,5 +104,9 @@ def protocol(default: str) -> list[click.Option]:
 
 def workers() -> click.Option:
     return click.Option(
-        ["--workers"], type=POSITIVE, default=2, show_default=True, help="emulator worker processes"
+        ["--workers"],
+        type=WORKERS,
+        default=2,
+        show_default=True,
+        help=f"emulator worker processes (at most {MAX_WORKERS} here)",
     )

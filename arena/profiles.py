@@ -140,14 +140,62 @@ class Profile:
 # -- loading -------------------------------------------------------------------------------
 
 
+MAX_YAML_BYTES = 1 << 20
+"""A profile or suite file of at most 1 MiB (the largest built-in one is about 5 kB)."""
+MAX_YAML_VALUES = 100_000
+"""Values a file may hold once its aliases (``*name``) are expanded: a built-in profile has a
+few hundred; a "billion laughs" that expands a small file exponentially is refused."""
+
+
+def _expanded_size(root: yaml.Node | None) -> int:
+    """How many values ``root`` stands for with every alias expanded, counted without
+    expanding (an alias is the same node object again, so each node is counted once)."""
+    sizes: dict[int, int] = {}
+    order: list[yaml.Node] = []
+    stack = [root] if root is not None else []
+    while stack:  # depth-first, children before parents, without recursion
+        node = stack.pop()
+        if id(node) in sizes:
+            continue
+        sizes[id(node)] = -1
+        order.append(node)
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(n for pair in node.value for n in pair)
+    for node in reversed(order):
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = node.value
+        elif isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        sizes[id(node)] = 1 + sum(max(sizes[id(c)], 0) for c in children)
+        if sizes[id(node)] > MAX_YAML_VALUES:
+            return sizes[id(node)]
+    return sizes[id(root)] if root is not None else 0
+
+
 def read_yaml(path: Path, what: str = "YAML") -> Any:
-    """Safely load a YAML file; Python tags, syntax errors and unreadable files raise."""
+    """Safely load a YAML file; Python tags, syntax errors, unreadable files, files over
+    MAX_YAML_BYTES and alias bombs raise before anything large is built."""
     source = str(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_YAML_BYTES:
+            raise ProfileError(
+                source, "", f"a {what} of {size:,} bytes; the limit is {MAX_YAML_BYTES:,}"
+            )
         text = path.read_text()
     except OSError as exc:
         raise ProfileError(source, "", f"cannot read {what}: {exc.strerror}") from None
     try:
+        values = _expanded_size(yaml.compose(text, yaml.SafeLoader))
+        if values > MAX_YAML_VALUES:
+            raise ProfileError(
+                source,
+                "",
+                f"expands to over {MAX_YAML_VALUES:,} values (YAML aliases repeating each other)",
+            )
         return yaml.safe_load(text)
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark

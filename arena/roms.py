@@ -116,30 +116,66 @@ def _groom(name: str, data: bytes) -> tuple[bytes, str]:
     return data, hashlib.sha1(data).hexdigest()
 
 
+MAX_ZIP_DEPTH = 3
+"""Zips inside zips are opened this many levels deep (a ROM set zip of per-game zips is 2)."""
+MAX_NESTED_ZIP_BYTES = 256 * 2**20
+"""A zip inside a zip is read into memory: at most 256 MiB of it."""
+MAX_FILES = 20_000
+"""Files looked at in one import (a full ROM set of one system has a few thousand)."""
+
+
 def _walk(paths: Iterable[Path]) -> Iterator[RomFile | tuple[str, str]]:
-    """Every file under ``paths``, zips opened (nested too); unreadable ones as (label, reason)."""
+    """Every file under ``paths``, zips opened (nested too, up to MAX_ZIP_DEPTH); unreadable
+    or oversized ones as (label, reason). Sizes are checked before anything is read."""
+    for seen, item in enumerate(_files(paths), start=1):
+        if seen > MAX_FILES:
+            yield "import", f"stopped after {MAX_FILES:,} files (import fewer at a time)"
+            return
+        yield item
+
+
+def _files(paths: Iterable[Path]) -> Iterator[RomFile | tuple[str, str]]:
     for path in paths:
         if not path.exists():
             yield str(path), "no such file or folder"
         elif path.is_dir():
-            yield from _walk(sorted(p for p in path.rglob("*") if p.is_file()))
-        elif path.stat().st_size > MAX_ROM_BYTES and path.suffix.lower() != ".zip":
+            yield from _files(sorted(p for p in path.rglob("*") if p.is_file()))
+        elif path.suffix.lower() == ".zip":
+            yield from _from_zip(str(path), path, depth=1)
+        elif path.stat().st_size > MAX_ROM_BYTES:
             yield str(path), "larger than any ROM stable-retro supports (32 MiB)"
         else:
-            yield from _from_bytes(str(path), path.name, path.read_bytes())
+            yield from _rom(str(path), path.name, path.read_bytes())
 
 
-def _from_bytes(label: str, name: str, data: bytes) -> Iterator[RomFile | tuple[str, str]]:
-    if name.lower().endswith(".zip"):
-        try:
-            archive = zipfile.ZipFile(io.BytesIO(data))
-            members = [m for m in archive.infolist() if not m.is_dir()]
-            for member in members:
-                inner = archive.read(member)
-                yield from _from_bytes(f"{label}!{member.filename}", member.filename, inner)
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
-            yield label, f"unreadable zip ({exc})"
+def _from_zip(
+    label: str, source: Path | io.BytesIO, depth: int
+) -> Iterator[RomFile | tuple[str, str]]:
+    if depth > MAX_ZIP_DEPTH:
+        yield label, f"a zip nested more than {MAX_ZIP_DEPTH} deep; not opened"
         return
+    try:
+        with zipfile.ZipFile(source) as archive:
+            for member in archive.infolist():
+                if member.is_dir():
+                    continue
+                inner = f"{label}!{member.filename}"
+                nested = member.filename.lower().endswith(".zip")
+                limit = MAX_NESTED_ZIP_BYTES if nested else MAX_ROM_BYTES
+                if member.file_size > limit:
+                    yield inner, f"would inflate to {member.file_size:,} bytes, over {limit:,}"
+                    continue
+                with archive.open(member) as fh:
+                    data = fh.read(limit + 1)  # the declared size may lie: read no further
+                if nested:
+                    yield from _from_zip(inner, io.BytesIO(data), depth + 1)
+                else:
+                    yield from _rom(inner, member.filename, data)
+    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as exc:
+        yield label, f"unreadable zip ({exc})"
+
+
+def _rom(label: str, name: str, data: bytes) -> Iterator[RomFile | tuple[str, str]]:
     if not data:
         yield label, "empty file"
         return

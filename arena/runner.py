@@ -151,6 +151,7 @@ def record_episode(
     seed = config.seed + episode
     movie = final = None
     if config.record:
+        config.record.mkdir(parents=True, exist_ok=True)
         tag = f"-{config.tag}" if config.tag else ""
         stem = f"{env.profile.name}-{env.state.name}-{config.agent}{tag}-seed{seed}"
         final = config.record / f"{stem}.bk2"

@@ -44,18 +44,31 @@ class TrainRun:
     parameters: dict[str, Any] = field(default_factory=dict)
     """Every parameter of this invocation, as ``--resume`` replays them."""
     is_started: bool = False
+    created: list[Path] = field(default_factory=list)
+    """The folders :meth:`started` made (``out`` and any missing parents), innermost first."""
+    has_checkpoint: bool = False
+    """Whether the run can be resumed: set by :meth:`checkpoint_saved` (or by resuming)."""
 
     def started(self) -> None:
         """Call once the settings are valid, before the first step: makes the run resumable
         (its parameters are saved in ``out``). A run that fails before this leaves nothing."""
+        self.created = [p for p in [self.out, *self.out.parents] if not p.exists()]
         self.out.mkdir(parents=True, exist_ok=True)
         # Rewritten on --resume too, so options given then (--steps) hold for the next resume.
         write_atomic(self.out / TRAIN_ARGS, json.dumps(self.parameters, indent=1))
         self.is_started = True
 
+    def checkpoint_saved(self) -> None:
+        """Call after writing a checkpoint ``--resume`` can continue from."""
+        self.has_checkpoint = True
+
     def discard(self) -> None:
-        """Remove the run folder of a run that never started (the CLI does this)."""
-        shutil.rmtree(self.out, ignore_errors=True)
+        """Leave nothing that looks resumable (the CLI does this when a run ends before its
+        first checkpoint): the saved parameters go, and the folders this run made."""
+        if self.created:
+            shutil.rmtree(self.created[-1], ignore_errors=True)  # the outermost one it made
+        else:
+            (self.out / TRAIN_ARGS).unlink(missing_ok=True)
 
     def resume_command(self) -> str:
         """The command line that continues this run (its options are saved in ``out``)."""

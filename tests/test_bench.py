@@ -157,7 +157,7 @@ def test_a_checkpoint_of_another_agent_is_refused_before_anything_runs(tmp_path)
     from arena.checkpoints import save_checkpoint
 
     foreign = tmp_path / "model.ckpt"
-    save_checkpoint(foreign, {"agent": "ppo", "kind": "model"}, b"not read")
+    save_checkpoint(foreign, {"agent": "ppo", "kind": "model"}, b"not read", "torch")
     result = arena("bench", f"neat-ff:{foreign}", "--out", str(tmp_path / "b"))
     assert result.returncode != 0
     assert (

@@ -17,7 +17,12 @@ import numpy as np
 
 from arena import Agent, AgentContext
 from arena.agents import AgentFactory
-from arena.checkpoints import load_checkpoint, read_manifest, save_checkpoint
+from arena.checkpoints import (
+    load_checkpoint,
+    manifest_observation,
+    read_manifest,
+    save_checkpoint,
+)
 from arena.errors import AgentError
 from arena.plugin_manager import ObservationFor
 from arena.plugins.neat_agents import codec
@@ -91,9 +96,7 @@ def observation_for(agent: str) -> ObservationFor:
                 f"{checkpoint} is a checkpoint of agent {manifest.get('agent')!r}, not {agent!r}",
                 f"play it with --agent {manifest.get('agent')}",
             )
-        spec = dict(manifest["observation"])
-        spec["resize"] = tuple(spec["resize"])
-        return spec
+        return manifest_observation(manifest, checkpoint)
 
     return observation
 

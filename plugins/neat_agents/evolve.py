@@ -200,6 +200,7 @@ class Evolution:
         path = self.checkpoints / f"generation-{population.generation:05d}.ckpt"
         manifest = {**self.manifest, "kind": POPULATION, "generation": population.generation}
         save_checkpoint(path, manifest, codec.dumps_population(population, next_key), "json")
+        self.run_.checkpoint_saved()
         return path
 
     def _save_winner(self, population: neat.Population) -> Path | None:
@@ -278,6 +279,8 @@ class Evolution:
                     break
         except KeyboardInterrupt:
             pool.terminate()
+            if not run.has_checkpoint:
+                raise  # before the first generation finished: the CLI leaves nothing behind
             winner = self._save_winner(population)
             print(
                 f"\ninterrupted; the last finished generation is saved in {self.checkpoints}"

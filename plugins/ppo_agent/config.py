@@ -13,6 +13,7 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, FiniteFloat, ValidationError
 
 from arena.errors import AgentError, did_you_mean
+from arena.params import MAX_WORKERS
 
 DEFAULTS = Path(__file__).with_name("defaults.yaml")
 
@@ -39,7 +40,7 @@ class PPOConfig(BaseModel):
 
     total_steps: PositiveInt = 2_000_000
     """Agent steps to train for, summed over all environments."""
-    num_envs: PositiveInt = 8
+    num_envs: Annotated[PositiveInt, Field(le=MAX_WORKERS)] = 8
     """Environments stepped in parallel, one emulator process each."""
     num_steps: PositiveInt = 128
     """Steps each environment plays per rollout; the batch is num_envs * num_steps."""

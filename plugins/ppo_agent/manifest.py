@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from arena.checkpoints import read_manifest
+from arena.checkpoints import manifest_observation, read_manifest
 from arena.errors import AgentError
 
 AGENT = "ppo"
@@ -30,8 +30,6 @@ def ppo_manifest(checkpoint: Path | None) -> dict[str, Any]:
 
 def observation_for(checkpoint: Path | None, options: Mapping[str, str]) -> dict[str, Any]:
     """The observation pipeline the model was trained on, from its manifest alone."""
-    spec = dict(ppo_manifest(checkpoint)["observation"])
-    for key in ("crop", "resize"):
-        if spec.get(key) is not None:
-            spec[key] = tuple(spec[key])
-    return spec
+    manifest = ppo_manifest(checkpoint)  # raises when there is no checkpoint
+    assert checkpoint is not None
+    return manifest_observation(manifest, checkpoint)

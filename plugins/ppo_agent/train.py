@@ -166,6 +166,8 @@ class PPORun:
         torch.save(state, buffer)
         manifest = {**self.manifest, "kind": kind, "global_step": global_step}
         save_checkpoint(path, manifest, buffer.getvalue(), "torch")
+        if kind == TRAINING_STATE:
+            self.run.checkpoint_saved()
 
     def _restore(self, agent: ActorCritic, optimizer: optim.Optimizer) -> tuple[int, int]:
         found = sorted(self.checkpoints.glob("step-*.ckpt"))

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from arena.params import POSITIVE
+from arena.params import POSITIVE, WORKERS
 from arena.plugins.ppo_agent.config import build_config
 from arena.training import Trainer, TrainRun
 
@@ -17,7 +17,7 @@ class PPOTrainer(Trainer):
     def options(self) -> list[click.Parameter]:
         return [
             click.Option(["--steps"], type=POSITIVE, help="total agent steps (total_steps)"),
-            click.Option(["--envs"], type=POSITIVE, help="parallel environments (num_envs)"),
+            click.Option(["--envs"], type=WORKERS, help="parallel environments (num_envs)"),
             click.Option(
                 ["--device"],
                 default="auto",

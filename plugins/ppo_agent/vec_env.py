@@ -105,42 +105,45 @@ def _worker(
     except ArenaError as exc:
         pipe.send(("error", str(exc)))
         return
-    current = torch.from_numpy(observation)
-    done = 0.0
-    pipe.send(("ready", None))
-    while True:
-        command = pipe.recv()
-        if command == "close":
-            env.close()
-            return
-        episodes = []
-        for step in range(buffers.actions.shape[0]):
-            buffers.observations[step, index] = current
-            buffers.dones[step, index] = done
-            with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bfloat16):
-                action, logprob, value = actor.act(actor.pixels(current.unsqueeze(0)))
-            buffers.actions[step, index] = action[0]
-            buffers.logprobs[step, index] = logprob[0]
-            buffers.values[step, index] = value[0].float()
-            observation, reward, terminated, truncated, info = env.step(int(action[0]))
-            buffers.rewards[step, index] = reward
-            done = float(terminated or truncated)
-            if done:
-                episodes.append(
-                    Episode(
-                        index,
-                        step,
-                        env.returns[0],
-                        env.frame,
-                        info["progress"],
-                        info["done_reason"],
+    try:
+        current = torch.from_numpy(observation)
+        done = 0.0
+        pipe.send(("ready", None))
+        while True:
+            command = pipe.recv()
+            if command == "close":
+                env.close()
+                return
+            episodes = []
+            for step in range(buffers.actions.shape[0]):
+                buffers.observations[step, index] = current
+                buffers.dones[step, index] = done
+                with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bfloat16):
+                    action, logprob, value = actor.act(actor.pixels(current.unsqueeze(0)))
+                buffers.actions[step, index] = action[0]
+                buffers.logprobs[step, index] = logprob[0]
+                buffers.values[step, index] = value[0].float()
+                observation, reward, terminated, truncated, info = env.step(int(action[0]))
+                buffers.rewards[step, index] = reward
+                done = float(terminated or truncated)
+                if done:
+                    episodes.append(
+                        Episode(
+                            index,
+                            step,
+                            env.returns[0],
+                            env.frame,
+                            info["progress"],
+                            info["done_reason"],
+                        )
                     )
-                )
-                observation, _ = env.reset()
-            current = torch.from_numpy(observation)
-        buffers.next_observation[index] = current
-        buffers.next_done[index] = done
-        pipe.send(episodes)
+                    observation, _ = env.reset()
+                current = torch.from_numpy(observation)
+            buffers.next_observation[index] = current
+            buffers.next_done[index] = done
+            pipe.send(episodes)
+    except (EOFError, OSError):  # the learner is gone (killed): leave quietly
+        env.close()
 
 
 class RolloutWorkers:

@@ -1,0 +1,174 @@
+"""Recovery from faults: Ctrl-C at any moment of a trainer leaves a resumable run or nothing
+that looks like one; workers of a killed parent exit quietly; damaged results lines are
+reported by number and skipped; malformed manifests are one line."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+
+import pytest
+
+from arena.checkpoints import MANIFEST, PAYLOAD
+from conftest import arena
+
+
+def start(*args, cwd=None):
+    return subprocess.Popen(
+        [sys.executable, "-m", "arena.cli", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=cwd,
+    )
+
+
+def wait_for(process, text, timeout=120):
+    """Read the process's stdout until a line holds ``text``; return what was read."""
+    seen = ""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        line = process.stdout.readline()
+        if not line and process.poll() is not None:
+            break
+        seen += line
+        if text in line:
+            return seen
+    raise AssertionError(f"{text!r} never appeared in: {seen}")
+
+
+def test_ctrl_c_in_neats_first_generation_leaves_nothing_resumable(tmp_path):
+    out = tmp_path / "neat"
+    train = start(
+        "train", "neat-ff", "--game", "mario", "--pop", "30", "--generations", "3",
+        "--out", str(out),
+    )  # fmt: skip
+    wait_for(train, "neat-ff on")  # evolution has started its first generation
+    time.sleep(1.0)
+    train.send_signal(signal.SIGINT)
+    stdout, stderr = train.communicate(timeout=120)
+    assert train.returncode == 130, stderr
+    assert "nothing to resume" in stdout and "resume with" not in stdout
+    assert not out.exists()
+    resumed = arena("train", "neat-ff", "--out", str(out), "--resume")
+    assert resumed.returncode == 2 and "holds no run to resume" in resumed.stderr
+
+
+def test_ctrl_c_mid_training_prints_a_resume_command_that_works(tmp_path):
+    out = tmp_path / "ppo"
+    train = start(
+        "train", "ppo", "--game", "airstriker", "--steps", "100000", "--envs", "2",
+        "--set", "num_steps=64", "--set", "num_minibatches=1", "--max-frames", "400",
+        "--out", str(out),
+    )  # fmt: skip
+    wait_for(train, "ppo on")
+    time.sleep(4.0)  # a few updates in
+    train.send_signal(signal.SIGINT)
+    stdout, stderr = train.communicate(timeout=120)
+    assert train.returncode == 130, stderr
+    command = stdout.split("resume with: ")[1].strip().split()
+    assert command[:2] == ["arena", "train"]
+    resumed = arena(*command[1:], "--steps", "1024")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resuming at step" in resumed.stdout
+
+
+def test_workers_of_a_killed_bench_exit_quietly(tmp_path):
+    suite = tmp_path / "s.yaml"
+    suite.write_text("cells:\n  - {game: pong, seeds: [0, 1, 2, 3], max_frames: 6000}\n")
+    bench = start("bench", "random", "--suite", str(suite), "--out", str(tmp_path / "b"))
+    wait_for(bench, "to play")
+    time.sleep(1.0)
+    listing = subprocess.run(
+        ["ps", "-ww", "-o", "pid=,args=", "--ppid", str(bench.pid)],
+        capture_output=True,
+        text=True,
+    ).stdout
+    workers = [int(line.split()[0]) for line in listing.splitlines() if "spawn" in line]
+    assert workers
+    os.kill(bench.pid, signal.SIGKILL)  # the parent dies; its workers see a closed pipe
+    bench.communicate(timeout=30)
+    deadline = time.time() + 60
+    while time.time() < deadline and any(_alive(pid) for pid in workers):
+        time.sleep(0.2)
+    assert not any(_alive(pid) for pid in workers), "orphaned workers kept running"
+    # Their stderr is the parent's pipe, now closed: what they printed went to the bench's
+    # stderr, read above. A traceback would have been written there before the pipe closed.
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as fh:  # a zombie (exited, not yet reaped) counts as gone
+        return fh.read().split()[2] != "Z"
+
+
+def test_orphaned_workers_print_no_traceback(tmp_path):
+    suite = tmp_path / "s.yaml"
+    suite.write_text("cells:\n  - {game: pong, seeds: [0, 1, 2, 3], max_frames: 6000}\n")
+    log = tmp_path / "stderr.txt"
+    with log.open("w") as stderr:
+        bench = subprocess.Popen(
+            [sys.executable, "-m", "arena.cli", "bench", "random", "--suite", str(suite),
+             "--out", str(tmp_path / "b")],
+            stdout=subprocess.PIPE, stderr=stderr, text=True,
+        )  # fmt: skip
+        wait_for(bench, "to play")
+        time.sleep(1.0)
+        os.kill(bench.pid, signal.SIGKILL)
+        bench.communicate(timeout=30)
+        time.sleep(5.0)  # the workers finish their cell, find the pipe closed and leave
+    assert "Traceback" not in log.read_text(), log.read_text()
+
+
+def test_damaged_results_lines_are_reported_by_number_and_skipped(tmp_path):
+    suite = tmp_path / "s.yaml"
+    suite.write_text("cells:\n  - {game: airstriker, seeds: [0, 1, 2], max_frames: 300}\n")
+    out = tmp_path / "b"
+    assert arena("bench", "random", "--suite", str(suite), "--out", str(out)).returncode == 0
+    results = out / "results.jsonl"
+    lines = results.read_text().splitlines()
+    damaged = json.loads(lines[1])
+    damaged["return"] = "lots"
+    results.write_text("\n".join([lines[0], json.dumps(damaged), "{not json", lines[2]]) + "\n")
+    board = arena("leaderboard", str(out))
+    assert board.returncode == 0, board.stderr
+    assert "results.jsonl line 2: damaged (return: input should be a valid number" in board.stderr
+    assert "results.jsonl line 3: damaged (not JSON); skipped" in board.stderr
+    resumed = arena("bench", "random", "--suite", str(suite), "--out", str(out), "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "line 2: damaged" in resumed.stdout and "its cell is played again" in resumed.stdout
+    assert "1 to play, 2 already done" in resumed.stdout
+
+
+@pytest.mark.parametrize("observation", [None, {"resize": [84, 84], "stack": 4}, {"resize": "big"}])
+def test_a_checkpoint_manifest_with_a_bad_observation_is_one_line(tmp_path, observation):
+    train = arena(
+        "train", "neat-ff", "--game", "airstriker", "--generations", "1", "--pop", "4",
+        "--max-frames", "200", "--no-record", "--out", str(tmp_path / "run"),
+    )  # fmt: skip
+    assert train.returncode == 0, train.stderr
+    source = tmp_path / "run" / "winner.ckpt"
+    with zipfile.ZipFile(source) as archive:
+        manifest, payload = json.loads(archive.read(MANIFEST)), archive.read(PAYLOAD)
+    if observation is None:
+        del manifest["observation"]
+    else:
+        manifest["observation"] = observation
+    bad = tmp_path / "bad.ckpt"
+    with zipfile.ZipFile(bad, "w") as archive:
+        archive.writestr(MANIFEST, json.dumps(manifest))
+        archive.writestr(PAYLOAD, payload)
+    for args in (
+        ["run", "--game", "airstriker", "--agent", "neat-ff", "--checkpoint", str(bad)],
+        ["bench", f"neat-ff:{bad}", "--suite", "smoke", "--out", str(tmp_path / "b")],
+    ):
+        result = arena(*args)
+        assert result.returncode == 7, result.stderr
+        assert "observation" in result.stderr and "Traceback" not in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
