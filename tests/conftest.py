@@ -121,3 +121,11 @@ def installed_plugin(site: Path, name: str, source: str) -> dict[str, str]:
     (dist / "entry_points.txt").write_text(f"[retro_arena]\n{name} = {name}_plugin_module\n")
     (site / f"{name}_plugin_module.py").write_text(source)
     return {"PYTHONPATH": str(site)}
+
+
+def worker_pids(parent: int) -> list[int]:
+    """The spawned worker processes of ``parent`` (multiprocessing's spawn children)."""
+    listing = subprocess.run(
+        ["ps", "-ww", "-o", "pid=,args=", "--ppid", str(parent)], capture_output=True, text=True
+    ).stdout
+    return [int(line.split()[0]) for line in listing.splitlines() if "spawn" in line]

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from arena.leaderboard import bootstrap_ci, iqm
-from conftest import ROOT, arena, pip_install_into
+from conftest import ROOT, arena, pip_install_into, worker_pids
 
 SUITE = """
 description: a tiny suite for tests
@@ -110,12 +110,7 @@ def test_a_killed_worker_is_replaced_and_no_result_is_lost_or_doubled(tmp_path):
     children: list[int] = []
     while time.time() < deadline and not children:
         time.sleep(0.3)
-        listing = subprocess.run(
-            ["ps", "-ww", "-o", "pid=,args=", "--ppid", str(bench.pid)],
-            capture_output=True,
-            text=True,
-        ).stdout
-        children = [int(line.split()[0]) for line in listing.splitlines() if "spawn" in line]
+        children = worker_pids(bench.pid)
     assert children, "no worker process appeared"
     time.sleep(0.5)
     os.kill(children[0], signal.SIGKILL)
