@@ -81,7 +81,9 @@ def arena_register_trainers(register: RegisterTrainer) -> None:
     :class:`arena.training.Trainer`: ``arena train NAME`` adds the click parameters
     ``trainer.options()`` returns to the shared ones (``--game``, ``--out``, ``--resume``...)
     and calls ``trainer.train(run)``, their values in ``run.options``; the trainer calls
-    ``run.started()`` before its first step, which saves every parameter for ``--resume``.
+    ``run.started()`` before its first step, which saves every parameter for ``--resume``,
+    and ``run.checkpoint_saved()`` after each checkpoint (until then, a failed or interrupted
+    run is removed: nothing that looks resumable is left).
     Usually a plugin registers a trainer and the agent that plays what it trains under the
     same name.
     """

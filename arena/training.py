@@ -88,7 +88,9 @@ class Trainer(abc.ABC):
     @abc.abstractmethod
     def train(self, run: TrainRun) -> None:
         """Train, writing everything under ``run.out``: check the settings, call
-        ``run.started()`` before the first step, and leave a resumable run on Ctrl-C."""
+        ``run.started()`` before the first step and ``run.checkpoint_saved()`` after each
+        checkpoint ``--resume`` can continue from; on Ctrl-C leave a resumable run (a run
+        with no checkpoint yet is removed by the CLI, so its resume hint would be wrong)."""
 
 
 def parse_overrides(pairs: Sequence[str] | None) -> dict[str, str]:
