@@ -26,6 +26,7 @@ from tqdm import tqdm
 from arena.checkpoints import load_checkpoint, save_checkpoint
 from arena.errors import AgentError, UsageError
 from arena.plugins.ppo_agent.config import PPOConfig
+from arena.plugins.ppo_agent.losses import compute_gae, ppo_loss
 from arena.plugins.ppo_agent.manifest import AGENT
 from arena.plugins.ppo_agent.model import ActorCritic, load_state, load_weights
 from arena.plugins.ppo_agent.report import plot_learning_curve
@@ -285,21 +286,9 @@ class PPORun:
                 # 2. Generalized advantage estimation, bootstrapped from the last value.
                 with torch.no_grad(), self.autocast():
                     next_value = agent.value(agent.pixels(next_obs)).float()
-                    advantages = torch.zeros_like(rewards)
-                    last_gae = torch.zeros(config.num_envs, device=device)
-                    for t in reversed(range(config.num_steps)):
-                        if t == config.num_steps - 1:
-                            next_nonterminal, next_values = 1.0 - next_done, next_value
-                        else:
-                            next_nonterminal, next_values = 1.0 - dones[t + 1], values[t + 1]
-                        delta = (
-                            rewards[t] + config.gamma * next_values * next_nonterminal - values[t]
-                        )
-                        last_gae = (
-                            delta + config.gamma * config.gae_lambda * next_nonterminal * last_gae
-                        )
-                        advantages[t] = last_gae
-                    returns = advantages + values
+                advantages, returns = compute_gae(
+                    rewards, values, dones, next_value, next_done, config.gamma, config.gae_lambda
+                )
 
                 # 3. Optimize the clipped surrogate for update_epochs epochs of minibatches.
                 b_pixels = agent.pixels(observations.reshape((-1, *self.observation_shape)))
@@ -321,40 +310,23 @@ class PPORun:
                             entropy.float(),
                             new_value.float(),
                         )
-                        log_ratio = new_logprob - b_logprobs[mb]
-                        ratio = log_ratio.exp()
-                        with torch.no_grad():
-                            approx_kl = ((ratio - 1) - log_ratio).mean()
-                            clip_fractions.append(
-                                ((ratio - 1.0).abs() > config.clip_coef).float().mean().item()
-                            )
-                        mb_advantages = b_advantages[mb]
-                        if config.norm_adv:
-                            mb_advantages = (mb_advantages - mb_advantages.mean()) / (
-                                mb_advantages.std() + 1e-8
-                            )
-                        # Policy loss: the clipped surrogate objective (negated, to minimize).
-                        pg_loss = torch.max(
-                            -mb_advantages * ratio,
-                            -mb_advantages
-                            * torch.clamp(ratio, 1 - config.clip_coef, 1 + config.clip_coef),
-                        ).mean()
-                        # Value loss, optionally clipped around the rollout's value estimate.
-                        if config.clip_vloss:
-                            v_clipped = b_values[mb] + torch.clamp(
-                                new_value - b_values[mb], -config.clip_coef, config.clip_coef
-                            )
-                            v_loss = (
-                                0.5
-                                * torch.max(
-                                    (new_value - b_returns[mb]) ** 2,
-                                    (v_clipped - b_returns[mb]) ** 2,
-                                ).mean()
-                            )
-                        else:
-                            v_loss = 0.5 * ((new_value - b_returns[mb]) ** 2).mean()
-                        entropy_loss = entropy.mean()
-                        loss = pg_loss - config.ent_coef * entropy_loss + config.vf_coef * v_loss
+                        losses = ppo_loss(
+                            new_logprob,
+                            b_logprobs[mb],
+                            entropy,
+                            new_value,
+                            b_values[mb],
+                            b_advantages[mb],
+                            b_returns[mb],
+                            clip_coef=config.clip_coef,
+                            ent_coef=config.ent_coef,
+                            vf_coef=config.vf_coef,
+                            clip_vloss=config.clip_vloss,
+                            norm_adv=config.norm_adv,
+                        )
+                        approx_kl = losses.approx_kl
+                        clip_fractions.append(losses.clip_fraction)
+                        loss = losses.total
                         optimizer.zero_grad()
                         loss.backward()
                         nn.utils.clip_grad_norm_(agent.parameters(), config.max_grad_norm)
@@ -378,9 +350,9 @@ class PPORun:
                     "update": update,
                     "global_step": global_step,
                     "learning_rate": optimizer.param_groups[0]["lr"],
-                    "policy_loss": pg_loss.item(),
-                    "value_loss": v_loss.item(),
-                    "entropy": entropy_loss.item(),
+                    "policy_loss": losses.policy.item(),
+                    "value_loss": losses.value.item(),
+                    "entropy": losses.entropy.item(),
                     "approx_kl": approx_kl.item(),
                     "clip_fraction": float(np.mean(clip_fractions)),
                     "explained_variance": explained,
