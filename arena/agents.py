@@ -67,6 +67,11 @@ class Agent(abc.ABC):
 
 
 AgentFactory = Callable[[AgentContext], Agent]
+"""Builds one player's agent from what the arena tells it."""
+
+ObservationFor = Callable[[Path | None, Mapping[str, str]], dict[str, Any]]
+"""Given a checkpoint (or None) and the options, the observation overrides an agent needs
+(e.g. ``{"resize": (28, 30), "frame_stack": 1}``), read before the env is built."""
 
 
 def parse_options(pairs: list[str] | None) -> dict[str, str]:

@@ -118,16 +118,6 @@ def load_suite(host: PluginHost, name: str) -> Suite:
     return Suite(cells, skipped, protocol)
 
 
-def check_agents(host: PluginHost, agents: Iterable[AgentSpec]) -> None:
-    """Fail before any worker starts: unknown agents, missing or foreign checkpoints."""
-    for agent in agents:
-        entry = host.agent(agent.name)
-        checkpoint = agent.checkpoint_path
-        if checkpoint is not None and not checkpoint.exists():
-            raise UsageError(f"{agent.label}: no such checkpoint {checkpoint}")
-        entry.observation_overrides(checkpoint, agent.options)  # reads and checks the manifest
-
-
 def finished_jobs(
     results: Path, protocol: Protocol, report: Callable[[str], None] = print
 ) -> set[str]:
@@ -404,7 +394,7 @@ def run_bench(
     overrides the suite's ``protocol:`` block (whose default is :data:`EVALUATION`)."""
     loaded = load_suite(host, suite)
     protocol = protocol or loaded.protocol or EVALUATION
-    check_agents(host, agents)
+    host.check_entries(agents)
     labels = [a.label for a in agents]
     if len(set(labels)) != len(labels):
         raise UsageError(f"an agent is listed twice: {', '.join(labels)}")

@@ -622,7 +622,6 @@ def play_matches(
     sticky: float | None,
     noop_max: int | None,
 ) -> None:
-    from arena.bench import check_agents
     from arena.entries import legend, parse_entries
     from arena.match import format_standings, play_games, rate, two_player_state, write_tournament
     from arena.protocol import EVALUATION
@@ -633,7 +632,7 @@ def play_matches(
     if len(entries) < 2 or (command == "match" and len(entries) != 2):
         raise UsageError(f"arena {command} needs {wanted} agents, got {len(entries)}")
     protocol = protocol_from(sticky, noop_max, EVALUATION) or EVALUATION
-    check_agents(plugins, entries)
+    plugins.check_entries(entries)
     profile = with_time_limit(plugins.profile(game), max_frames)
     start = two_player_state(profile, state)
     if record:

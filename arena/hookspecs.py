@@ -12,16 +12,16 @@ decides names, detects duplicates and knows which plugin registered what.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import pluggy
 
 if TYPE_CHECKING:
     import click
 
-    from arena.agents import AgentFactory
+    from arena.agents import AgentFactory, ObservationFor
+    from arena.training import Trainer
 
 PROJECT = "retro_arena"
 ENTRY_POINT_GROUP = "retro_arena"
@@ -29,20 +29,39 @@ ENTRY_POINT_GROUP = "retro_arena"
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 
-RegisterAgent = Callable[..., None]
-"""``register(name, factory, description="", observation=None)``"""
 
-RegisterSuite = Callable[[Path], None]
-"""``register(path)``: a benchmark suite YAML file; the suite's name is the file's stem."""
+class RegisterAgent(Protocol):
+    """``register(name, factory, description="", observation=None)``"""
 
-RegisterTrainer = Callable[..., None]
-"""``register(name: str, trainer: arena.training.Trainer)``"""
+    def __call__(
+        self,
+        name: str,
+        factory: AgentFactory,
+        description: str = "",
+        observation: ObservationFor | None = None,
+    ) -> None: ...
 
-RegisterGame = Callable[[Path], None]
-"""``register(path)``: a profile YAML file; the game's name is the file's stem."""
 
-RegisterCommand = Callable[["click.Command"], None]
-"""``register(command)``: a click command; ``arena NAME`` runs it."""
+class RegisterFile(Protocol):
+    """``register(path)``: a YAML file (a profile or a suite); its name is the file's stem."""
+
+    def __call__(self, path: Path | str) -> None: ...
+
+
+RegisterGame = RegisterFile
+RegisterSuite = RegisterFile
+
+
+class RegisterTrainer(Protocol):
+    """``register(name, trainer)`` with an :class:`arena.training.Trainer`."""
+
+    def __call__(self, name: str, trainer: Trainer) -> None: ...
+
+
+class RegisterCommand(Protocol):
+    """``register(command)``: a click command; ``arena NAME`` runs it."""
+
+    def __call__(self, command: click.Command) -> None: ...
 
 
 @hookspec

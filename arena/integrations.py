@@ -37,15 +37,17 @@ def rom_store() -> Path:
     return arena_home() / "integrations"
 
 
-@functools.cache
-def _register_rom_store(path: str) -> None:
-    os.makedirs(path, exist_ok=True)
-    stable_retro.data.Integrations.add_custom_path(path)
+_registered: set[str] = set()
 
 
 def use_rom_store() -> None:
-    """Make stable-retro search the arena's ROM store (once per process and path)."""
-    _register_rom_store(str(rom_store()))
+    """Make stable-retro search the arena's ROM store once it exists (once per process and
+    path). Looking a game up never creates the folder: installing a ROM does."""
+    path = str(rom_store())
+    if path not in _registered and os.path.isdir(path):
+        stable_retro.data.Integrations.add_custom_path(path)
+        _registered.add(path)
+        known_games.cache_clear()  # the store's games join the list
 
 
 def integration_file(game: str, name: str) -> Path | None:
@@ -126,14 +128,24 @@ def find_rom(game: str) -> Path | None:
         return None
 
 
+MARIO_GAME = "SuperMarioBros-Nes-v0"
+FETCHABLE_SYSTEMS = {"Atari2600"}  # `arena roms fetch` installs these from registry packages
+FETCHABLE_GAMES = {MARIO_GAME}
+
+
+def fix_command(game: str) -> str:
+    """The command that installs ``game``'s ROM, for error messages."""
+    if game in FETCHABLE_GAMES or system_of(game) in FETCHABLE_SYSTEMS:
+        return "run `arena roms fetch` to install it"
+    return "import your own copy with `arena roms import PATH` (files, folders or zips)"
+
+
 def require_rom(game: str, needed_by: str | None = None) -> Path:
     """The ROM for ``game``; raise :class:`RomMissingError` naming the command that fixes it.
     ``needed_by`` says who asks ("profile 'sonic2'", "movie x.bk2")."""
     rom = find_rom(game)
     if rom is not None:
         return rom
-    from arena.roms import fix_command  # late import: roms imports this module
-
     raise RomMissingError(
         f"{needed_by or 'this'} needs the ROM for {game}, which is not installed",
         fix_command(game),

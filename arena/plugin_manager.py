@@ -9,7 +9,7 @@ shows it and every other command refuses to run until it is fixed.
 from __future__ import annotations
 
 import importlib.metadata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -18,8 +18,9 @@ import click
 import pluggy
 
 from arena import hookspecs
-from arena.agents import Agent, AgentContext, AgentFactory
-from arena.errors import AgentError, ArenaError, PluginError, UnknownNameError
+from arena.agents import Agent, AgentContext, AgentFactory, ObservationFor
+from arena.entries import AgentSpec
+from arena.errors import AgentError, ArenaError, PluginError, UnknownNameError, UsageError
 from arena.profiles import Profile, load_profile
 from arena.training import Trainer
 
@@ -36,9 +37,6 @@ class PluginRecord:
     trainers: list[str] = field(default_factory=list)
     commands: list[str] = field(default_factory=list)
     error: str | None = None
-
-
-ObservationFor = Callable[[Path | None, Mapping[str, str]], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -136,7 +134,7 @@ class PluginHost:
                 except Exception as exc:
                     record.error = _describe(exc, hook.name)
 
-    def _agent_registrar(self, record: PluginRecord):
+    def _agent_registrar(self, record: PluginRecord) -> hookspecs.RegisterAgent:
         def register(
             name: str,
             factory: AgentFactory,
@@ -236,6 +234,15 @@ class PluginHost:
                 )
             self._profiles[name_or_path] = profile
         return self._profiles[name_or_path]
+
+    def check_entries(self, entries: Iterable[AgentSpec]) -> None:
+        """Fail before anything is played: unknown agents, missing or foreign checkpoints."""
+        for spec in entries:
+            entry = self.agent(spec.name)
+            checkpoint = spec.checkpoint_path
+            if checkpoint is not None and not checkpoint.exists():
+                raise UsageError(f"{spec.label}: no such checkpoint {checkpoint}")
+            entry.observation_overrides(checkpoint, spec.options)  # reads the manifest
 
     def build_agents(self, name: str, context: AgentContext, players: int = 1) -> list[Agent]:
         """One agent per player, built by the factory the agent's plugin registered."""

@@ -27,10 +27,8 @@ from arena.errors import RomImportError
 
 ALE_WHEEL = "ale-py"
 MARIO_WHEEL = "gym-super-mario-bros==7.4.0"
-MARIO_GAME = "SuperMarioBros-Nes-v0"
+MARIO_GAME = integrations.MARIO_GAME
 MARIO_ROM_IN_WHEEL = "gym_super_mario_bros/_roms/super-mario-bros.nes"
-FETCHABLE_SYSTEMS = {"Atari2600"}
-FETCHABLE_GAMES = {MARIO_GAME}
 
 # File endings users' ROMs come with, beyond the cores' own, and the systems they may be.
 EXTENSION_SYSTEMS = {
@@ -40,13 +38,6 @@ EXTENSION_SYSTEMS = {
     ".bin": ["Genesis", "Atari2600"],
 }
 MAX_ROM_BYTES = 32 * 1024 * 1024  # the largest game stable-retro supports
-
-
-def fix_command(game: str) -> str:
-    """The command that installs ``game``'s ROM, for error messages."""
-    if game in FETCHABLE_GAMES or integrations.system_of(game) in FETCHABLE_SYSTEMS:
-        return "run `arena roms fetch` to install it"
-    return "import your own copy with `arena roms import PATH` (files, folders or zips)"
 
 
 @dataclass
@@ -85,6 +76,7 @@ def install_rom(game: str, data: bytes) -> Path:
     folder.mkdir(parents=True)
     path = folder / f"rom{_extension(game)}"
     path.write_bytes(data)
+    integrations.use_rom_store()  # the store may have been made just now
     return path
 
 
@@ -103,6 +95,7 @@ def install_near_miss(game: str, data: bytes, sha1: str) -> Path:
     path = folder / f"rom{_extension(game)}"
     path.write_bytes(data)
     (folder / "rom.sha").write_text(sha1 + "\n")
+    integrations.use_rom_store()
     return path
 
 
@@ -332,10 +325,10 @@ class RomStatus:
 def rom_status(game: str) -> RomStatus:
     rom = integrations.find_rom(game)
     if rom is None:
-        return RomStatus(False, f"missing: {fix_command(game)}")
+        return RomStatus(False, f"missing: {integrations.fix_command(game)}")
     sha1 = integrations.rom_sha1(rom)
     if sha1 not in integrations.expected_shas(game):
         return RomStatus(
-            False, f"{rom} has sha1 {sha1}, not the integration's: {fix_command(game)}"
+            False, f"{rom} has sha1 {sha1}, not the integration's: {integrations.fix_command(game)}"
         )
     return RomStatus(True, str(rom))

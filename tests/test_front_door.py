@@ -166,3 +166,11 @@ def test_debug_shows_an_agents_traceback_and_the_sidecar_keeps_it(tmp_path):
     assert 'boom_plugin_module.py", line 4, in act' in debug.stdout
     sidecar = json.loads(next((tmp_path / "r").glob("*.json")).read_text())
     assert "line 4, in act" in sidecar["traceback"]
+
+
+def test_reading_profiles_creates_no_folder(tmp_path):
+    home = tmp_path / "arena-home"  # an ARENA_HOME that does not exist yet
+    for args in (["info", "airstriker"], ["roms", "list"], ["plugins"]):
+        result = run_arena(*args, env={"ARENA_HOME": str(home)})
+        assert result.returncode == 0, result.stderr
+    assert not home.exists()

@@ -7,7 +7,7 @@ from __future__ import annotations
 from arena import hookimpl
 from arena.hookspecs import RegisterAgent, RegisterTrainer
 from arena.plugins.neat_agents.agent import build_factory, observation_for
-from arena.plugins.neat_agents.evolve import NeatTrainer
+from arena.plugins.neat_agents.trainer import NeatTrainer
 
 AGENTS = {"neat-ff": False, "neat-rnn": True}  # name -> recurrent
 

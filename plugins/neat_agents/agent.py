@@ -16,7 +16,7 @@ import neat
 import numpy as np
 
 from arena import Agent, AgentContext
-from arena.agents import AgentFactory
+from arena.agents import AgentFactory, ObservationFor
 from arena.checkpoints import (
     load_checkpoint,
     manifest_observation,
@@ -24,7 +24,6 @@ from arena.checkpoints import (
     save_checkpoint,
 )
 from arena.errors import AgentError
-from arena.plugin_manager import ObservationFor
 from arena.plugins.neat_agents import codec
 from arena.plugins.neat_agents.config import parse_config_text
 from arena.plugins.neat_agents.network import FeedForward, Recurrent

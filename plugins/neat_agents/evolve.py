@@ -16,9 +16,8 @@ import time
 from dataclasses import dataclass, replace
 from itertools import count
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import click
 import neat
 from tqdm import tqdm
 
@@ -27,14 +26,16 @@ from arena.checkpoints import load_checkpoint, save_checkpoint
 from arena.emulator import Emulator
 from arena.env import ArenaEnv
 from arena.errors import AgentError, UsageError
-from arena.params import POSITIVE
 from arena.plugins.neat_agents import codec
 from arena.plugins.neat_agents.agent import NeatAgent, save_genome, screen_observation
 from arena.plugins.neat_agents.config import NeatConfig, build_config, parse_config_text
 from arena.profiles import load_profile
 from arena.protocol import TRAINING, Protocol
 from arena.runner import RunConfig, play_episode, run_episodes
-from arena.training import CsvLog, Trainer, TrainRun
+from arena.training import CsvLog, TrainRun
+
+if TYPE_CHECKING:
+    from arena.plugins.neat_agents.trainer import NeatTrainer
 
 POPULATION = "population"
 STATS_FIELDS = [
@@ -108,42 +109,6 @@ def _record(
     )
     [result] = run_episodes(_worker["env"], [_agent(genome)], config)
     return result.episode_return, str(result.movie)
-
-
-# -- the trainer ---------------------------------------------------------------------------
-
-
-class NeatTrainer(Trainer):
-    """``arena train neat-ff`` / ``neat-rnn``."""
-
-    def __init__(self, agent: str, recurrent: bool) -> None:
-        self.agent = agent
-        self.recurrent = recurrent
-        kind = "recurrent" if recurrent else "feed-forward"
-        self.description = f"evolve {kind} NEAT networks (neat-python) on the downscaled screen"
-
-    def options(self) -> list[click.Parameter]:
-        return [
-            click.Option(
-                ["--generations"],
-                type=POSITIVE,
-                default=30,
-                show_default=True,
-                help="total generations",
-            ),
-            click.Option(["--pop"], type=POSITIVE, help="population size (NEAT.pop_size)"),
-            click.Option(
-                ["--downscale"],
-                type=POSITIVE,
-                default=8,
-                show_default=True,
-                help="shrink the screen N times",
-            ),
-            click.Option(["--no-record"], is_flag=True, help="skip each generation's best .bk2"),
-        ]
-
-    def train(self, run: TrainRun) -> None:
-        Evolution(self, run).run()
 
 
 class Evolution:
@@ -386,4 +351,4 @@ def _screen_shape(run: TrainRun) -> tuple[int, ...]:
         emulator.close()
 
 
-__all__ = ["NeatConfig", "NeatTrainer"]
+__all__ = ["Evolution", "NeatConfig"]

@@ -1,0 +1,44 @@
+"""``arena train neat-ff`` / ``neat-rnn``: the trainers' options; the evolution module (and
+neat-python's reproduction machinery with it) is imported only when a run starts."""
+
+from __future__ import annotations
+
+import click
+
+from arena.params import POSITIVE
+from arena.training import Trainer, TrainRun
+
+
+class NeatTrainer(Trainer):
+    """``arena train neat-ff`` / ``neat-rnn``."""
+
+    def __init__(self, agent: str, recurrent: bool) -> None:
+        self.agent = agent
+        self.recurrent = recurrent
+        kind = "recurrent" if recurrent else "feed-forward"
+        self.description = f"evolve {kind} NEAT networks (neat-python) on the downscaled screen"
+
+    def options(self) -> list[click.Parameter]:
+        return [
+            click.Option(
+                ["--generations"],
+                type=POSITIVE,
+                default=30,
+                show_default=True,
+                help="total generations",
+            ),
+            click.Option(["--pop"], type=POSITIVE, help="population size (NEAT.pop_size)"),
+            click.Option(
+                ["--downscale"],
+                type=POSITIVE,
+                default=8,
+                show_default=True,
+                help="shrink the screen N times",
+            ),
+            click.Option(["--no-record"], is_flag=True, help="skip each generation's best .bk2"),
+        ]
+
+    def train(self, run: TrainRun) -> None:
+        from arena.plugins.neat_agents.evolve import Evolution
+
+        Evolution(self, run).run()
