@@ -113,7 +113,7 @@ def manifest_observation(manifest: Mapping[str, Any], path: Path) -> dict[str, A
     """The observation pipeline a checkpoint was trained on, checked like a profile's."""
     from pydantic import ValidationError
 
-    from arena.schema import ObservationModel
+    from arena.schema import ObservationModel, first_error
 
     raw = manifest.get("observation")
     if not isinstance(raw, dict):
@@ -121,9 +121,8 @@ def manifest_observation(manifest: Mapping[str, Any], path: Path) -> dict[str, A
     try:
         spec = ObservationModel.model_validate(raw)
     except ValidationError as exc:
-        error = exc.errors(include_url=False)[0]
-        where = ".".join(map(str, error["loc"]))
-        raise AgentError(f"{path}: manifest observation.{where}: {error['msg'].lower()}") from None
+        where, problem, _ = first_error(exc)
+        raise AgentError(f"{path}: manifest observation.{where}: {problem}") from None
     values = spec.model_dump()
     for key in ("crop", "resize"):
         if values[key] is not None:

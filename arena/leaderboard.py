@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from arena.plugin_manager import PluginHost
 from arena.protocol import Protocol
+from arena.schema import first_error
 
 BOOTSTRAP_SAMPLES = 2000
 RANDOM = "random"
@@ -131,8 +132,8 @@ def read_results(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
 
 def _first_problem(exc: ValueError) -> str:
     if isinstance(exc, ValidationError):
-        error = exc.errors(include_url=False)[0]
-        return f"{'.'.join(map(str, error['loc']))}: {error['msg'].lower()}"
+        where, problem, _ = first_error(exc)
+        return f"{where}: {problem}"
     return str(exc)
 
 

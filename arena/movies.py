@@ -25,7 +25,7 @@ from arena.emulator import Emulator, check_layout, ram_layout
 from arena.errors import MovieError, OutputError, VerifyError
 from arena.profiles import Profile
 from arena.rules import RuleEngine
-from arena.schema import MAX_FRAMES
+from arena.schema import MAX_FRAMES, first_error
 
 SIDECAR_FORMAT = "retro-arena-episode/1"
 BK2_ENTRIES = {"Input Log.txt", "Header.txt"}
@@ -114,10 +114,9 @@ def read_sidecar(movie: Path) -> dict[str, Any]:
     try:
         SidecarModel.model_validate(record)
     except ValidationError as exc:
-        error = exc.errors(include_url=False)[0]
-        field = ".".join(map(str, error["loc"]))
-        got = "" if error["type"] == "missing" else f", got {error['input']!r:.60}"
-        raise MovieError(f"{path}: sidecar field {field}: {error['msg'].lower()}{got}") from None
+        field, problem, value = first_error(exc)
+        got = "" if exc.errors()[0]["type"] == "missing" else f", got {value!r:.60}"
+        raise MovieError(f"{path}: sidecar field {field}: {problem}{got}") from None
     return record
 
 

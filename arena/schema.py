@@ -211,6 +211,10 @@ class ProbeModel(Model):
     expect: ExpectModel
 
 
+Actions = Annotated[
+    dict[str, Buttons],
+    _expect(lambda v: isinstance(v, dict) and len(v) > 0, "at least one action"),
+]
 NamedExpressions = Annotated[
     dict[str, Expression],
     _expect(
@@ -247,10 +251,7 @@ class ProfileModel(Model):
         BeforeValidator(_states_as_mapping),
     ]
     """The save states it can start from: a list of names, or names mapped to settings."""
-    actions: Annotated[
-        dict[str, Buttons],
-        _expect(lambda v: isinstance(v, dict) and len(v) > 0, "at least one action"),
-    ]
+    actions: Actions
     """Named button combos, the agent's action set: ``right_jump: [RIGHT, A]``."""
     reward: NamedExpressions
     """Player 1's reward terms, summed each step."""
@@ -262,13 +263,7 @@ class ProfileModel(Model):
     """Where the ROM comes from: a registry package or the user."""
     default_state: str | None = None
     """The state used when none is given (default: the first)."""
-    actions_p2: (
-        Annotated[
-            dict[str, Buttons],
-            _expect(lambda v: isinstance(v, dict) and len(v) > 0, "at least one action"),
-        ]
-        | None
-    ) = None
+    actions_p2: Actions | None = None
     """Player 2's buttons for the same actions, when they differ; ``P1:LEFT`` names
     controller 1's LEFT."""
     frame_skip: FrameSkip = 4
@@ -380,6 +375,14 @@ def _unwrap(annotation: Any) -> Any:
             annotation = members[0]
         else:
             return annotation
+
+
+def first_error(exc: ValidationError) -> tuple[str, str, Any]:
+    """The first problem pydantic found: its dotted key path, its message as the arena words
+    messages (lower case first) and the bad input; for every model the arena validates."""
+    error = exc.errors(include_url=False)[0]
+    message = error["msg"]
+    return ".".join(map(str, error["loc"])), message[:1].lower() + message[1:], error["input"]
 
 
 def validate(model: type[Model], raw: Any, source: str) -> Any:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, FiniteFloat,
 
 from arena.errors import AgentError, did_you_mean
 from arena.params import MAX_WORKERS
+from arena.schema import first_error
 
 DEFAULTS = Path(__file__).with_name("defaults.yaml")
 
@@ -137,10 +138,8 @@ def build_config(game: str, user_file: Path | None, overrides: Mapping[str, Any]
     try:
         config = PPOConfig(**values)
     except ValidationError as exc:
-        error = exc.errors(include_url=False)[0]
-        key = ".".join(map(str, error["loc"]))
-        problem = error["msg"][0].lower() + error["msg"][1:]
-        raise AgentError(f"{sources[key]}: {key} = {error['input']!r}: {problem}") from None
+        key, problem, value = first_error(exc)
+        raise AgentError(f"{sources[key]}: {key} = {value!r}: {problem}") from None
     if config.batch_size % config.num_minibatches:
         raise AgentError(
             f"num_envs * num_steps = {config.batch_size} does not split into "
