@@ -9,16 +9,10 @@ in the results file, so nothing is lost or doubled.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import multiprocessing
-import os
-import signal
 import time
-from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
-from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +24,8 @@ from arena.plugin_manager import PluginHost
 from arena.profiles import read_yaml
 from arena.protocol import EVALUATION, Protocol
 from arena.schema import SuiteModel
+from arena.workers import RayPool, Worker, WorkerPool
 
-MAX_ATTEMPTS = 3
 RESULTS = "results.jsonl"
 
 
@@ -212,171 +206,21 @@ def failure(job: Job, error: str) -> dict[str, Any]:
     return {**_line(job), "error": error}
 
 
-def _worker(conn: Connection, movies: Path) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
-    host, cache = PluginHost(), dict[str, Any]()
-    try:
-        conn.send(("ready", None))
-        while True:
-            job = conn.recv()
-            if job is None:
-                return
-            reply: tuple[str, Any]
-            try:
-                reply = ("done", _play(host, cache, job, movies))
-            except ArenaError as exc:
-                reply = ("error", str(exc))
-            except Exception as exc:  # a bug in one cell must not take the worker down
-                reply = ("error", f"{type(exc).__name__}: {exc}")
-            conn.send(reply)
-    except (EOFError, OSError):  # the parent is gone (killed): leave quietly
-        return
-    finally:
-        if "env" in cache:
-            cache["env"].close()
+@dataclass
+class BenchWorker(Worker):
+    """Plays jobs in a worker process, keeping its plugins and its one env between jobs."""
 
+    movies: Path
 
-class WorkerPool:
-    """Worker processes that each run one job at a time; dead ones are replaced."""
+    def set_up(self) -> None:
+        self.host, self.cache = PluginHost(), dict[str, Any]()
 
-    def __init__(self, size: int, movies: Path) -> None:
-        self.context = multiprocessing.get_context("spawn")
-        self.movies = movies
-        self.workers: list[tuple[Any, Connection]] = [self._start() for _ in range(size)]
-        for index in range(size):  # timings start once every worker has loaded its plugins
-            self._await_ready(index)
-
-    def _await_ready(self, index: int) -> None:
-        process, conn = self.workers[index]
-        try:
-            conn.recv()
-        except (EOFError, OSError):
-            raise ArenaError(
-                f"a benchmark worker died while starting (exit code {process.exitcode})"
-            ) from None
-
-    def _start(self) -> tuple[Any, Connection]:
-        parent, child = self.context.Pipe()
-        process = self.context.Process(target=_worker, args=(child, self.movies), daemon=True)
-        process.start()
-        return process, parent
-
-    def run(
-        self,
-        jobs: Iterable[Job],
-        on_result: Callable[[Job, dict[str, Any]], None],
-        on_retry: Callable[[Job, str], None],
-    ) -> None:
-        pending: deque[Job] = deque(jobs)
-        attempts: dict[str, int] = {}
-        busy: dict[int, Job] = {}  # worker index -> job
-        while pending or busy:
-            for index in range(len(self.workers)):
-                if index not in busy and pending:
-                    if not self.workers[index][0].is_alive():  # died while idle
-                        self.workers[index] = self._start()
-                        self._await_ready(index)
-                    busy[index] = job = pending.popleft()
-                    # If it died just now, its sentinel reports it below and the job is retried.
-                    with contextlib.suppress(BrokenPipeError, OSError):
-                        self.workers[index][1].send(job)
-            waitables: dict[Any, tuple[str, int]] = {}
-            for index in busy:
-                process, conn = self.workers[index]
-                waitables[conn] = ("message", index)
-                waitables[process.sentinel] = ("death", index)
-            for ready in wait(list(waitables)):
-                kind, index = waitables[ready]
-                if index not in busy:
-                    continue
-                job = busy[index]
-                process, conn = self.workers[index]
-                if kind == "message":
-                    try:
-                        status, payload = conn.recv()
-                    except (EOFError, OSError):
-                        continue  # its death is handled through the sentinel
-                    del busy[index]
-                    on_result(job, payload if status == "done" else failure(job, payload))
-                else:  # the worker died: replace it and retry its job
-                    del busy[index]
-                    process.join(timeout=1)
-                    self.workers[index] = self._start()
-                    self._await_ready(index)
-                    attempts[job.id] = attempts.get(job.id, 0) + 1
-                    reason = f"worker {process.pid} died (exit code {process.exitcode})"
-                    if attempts[job.id] < MAX_ATTEMPTS:
-                        on_retry(job, reason)
-                        pending.appendleft(job)
-                    else:
-                        on_result(job, failure(job, f"{reason}, {MAX_ATTEMPTS} times"))
+    def handle(self, task: Job) -> dict[str, Any]:
+        return _play(self.host, self.cache, task, self.movies)
 
     def close(self) -> None:
-        for process, conn in self.workers:
-            if process.is_alive():
-                try:
-                    conn.send(None)
-                except (BrokenPipeError, OSError):
-                    continue
-        for process, _ in self.workers:
-            process.join(timeout=5)
-            if process.is_alive():
-                process.terminate()
-
-    def pids(self) -> list[int]:
-        return [process.pid for process, _ in self.workers]
-
-
-_ray_worker: dict[str, Any] = {}
-
-
-def _ray_play(job: Job, movies: Path) -> tuple[str, Any]:
-    """One job as a Ray task; each Ray worker process keeps its plugins and its one emulator."""
-    if "host" not in _ray_worker:
-        _ray_worker["host"], _ray_worker["cache"] = PluginHost(), {}
-    try:
-        return "done", _play(_ray_worker["host"], _ray_worker["cache"], job, movies)
-    except ArenaError as exc:
-        return "error", str(exc)
-
-
-class RayPool:
-    """The same jobs as Ray tasks (``--backend ray``): on a cluster when ``RAY_ADDRESS`` is set,
-    else on a local Ray instance with ``size`` CPUs. A task whose worker dies is retried."""
-
-    def __init__(self, size: int, movies: Path) -> None:
-        try:
-            import ray
-        except ImportError:
-            raise UsageError(
-                "--backend ray needs Ray", 'install it with: pip install "retro-arena[ray]"'
-            ) from None
-        self.ray = ray
-        self.movies = movies
-        cpus = None if os.environ.get("RAY_ADDRESS") else size  # a cluster brings its own
-        ray.init(
-            num_cpus=cpus, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True
-        )
-        self.task = ray.remote(num_cpus=1, max_retries=MAX_ATTEMPTS - 1)(_ray_play)
-
-    def run(
-        self,
-        jobs: Iterable[Job],
-        on_result: Callable[[Job, dict[str, Any]], None],
-        on_retry: Callable[[Job, str], None],
-    ) -> None:
-        pending = {self.task.remote(job, self.movies): job for job in jobs}
-        while pending:
-            [ready], _ = self.ray.wait(list(pending), num_returns=1)
-            job = pending.pop(ready)
-            try:
-                status, payload = self.ray.get(ready)
-            except self.ray.exceptions.RayError as exc:  # retries exhausted
-                status, payload = "error", f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
-            on_result(job, payload if status == "done" else failure(job, payload))
-
-    def close(self) -> None:
-        self.ray.shutdown()
+        if "env" in self.cache:
+            self.cache["env"].close()
 
 
 def run_bench(
@@ -437,15 +281,19 @@ def run_bench(
             bar.write(f"forfeit   {job.id}: {record['forfeit']}")
         bar.update()
 
+    def on_played(job: Job, ok: bool, payload: Any) -> None:
+        on_result(job, payload if ok else failure(job, payload))
+
     # Either returns once its workers can take jobs, so the timing below is the playing alone.
-    pool: WorkerPool | RayPool = (
-        RayPool(workers, out / "movies")
+    worker = BenchWorker(out / "movies")
+    pool = (
+        RayPool(worker, workers)
         if backend == "ray"
-        else WorkerPool(workers, out / "movies")
+        else WorkerPool([worker] * workers, "benchmark worker")
     )
     started = time.perf_counter()
     try:
-        pool.run(jobs, on_result, lambda job, why: bar.write(f"retrying {job.id}: {why}"))
+        pool.run(jobs, on_played, lambda job, why: bar.write(f"retrying {job.id}: {why}"))
     finally:
         pool.close()
         bar.close()
