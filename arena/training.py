@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import abc
 import csv
+import hashlib
 import json
+import random
 import shutil
-from collections.abc import Mapping, Sequence
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import click
 
-from arena.errors import UsageError
+from arena.checkpoints import load_checkpoint, save_checkpoint
+from arena.errors import AgentError, UsageError
 from arena.files import write_atomic
 from arena.profiles import Profile
 from arena.protocol import TRAINING, Protocol
@@ -73,6 +78,73 @@ class TrainRun:
     def resume_command(self) -> str:
         """The command line that continues this run (its options are saved in ``out``)."""
         return f"arena train {self.trainer} --out {self.out} --resume"
+
+    # -- checkpoints: one place for what every trainer does around them --------------------
+
+    @property
+    def checkpoints(self) -> Path:
+        """Where the resumable checkpoints go, one file per save, named so they sort in order."""
+        return self.out / "checkpoints"
+
+    def save_resumable(
+        self, name: str, manifest: Mapping[str, Any], payload: bytes, encoding: str
+    ) -> Path:
+        """Write ``checkpoints/NAME`` atomically; from now on the run can be resumed."""
+        path = self.checkpoints / name
+        save_checkpoint(path, manifest, payload, encoding)
+        self.checkpoint_saved()
+        return path
+
+    def load_latest(
+        self, agent: str, kind: str, encoding: str, config_hash: str, same_as: str
+    ) -> tuple[Path, dict[str, Any], bytes]:
+        """``--resume``: the newest checkpoint, checked to be ``agent``'s ``kind`` and written
+        with the config this command builds (``config_hash``); ``same_as`` names the options
+        that make the config, for the error."""
+        found = sorted(self.checkpoints.glob("*.ckpt"))
+        if not found:
+            raise UsageError(f"--resume: no checkpoint in {self.checkpoints}")
+        manifest, payload = load_checkpoint(found[-1], agent, kind, encoding)
+        if manifest.get("config_hash") != config_hash:
+            raise AgentError(
+                f"{found[-1]} was written with another config than this command builds",
+                f"resume with the same {same_as}, or start a new --out",
+            )
+        return found[-1], manifest, payload
+
+    @contextmanager
+    def saving_on_interrupt(self, save: Callable[[], str | None]) -> Iterator[None]:
+        """On Ctrl-C inside the block: ``save()`` writes what can be resumed and says what it
+        saved (None: nothing); then the resume hint. A run with no checkpoint at all is left
+        to the CLI, which removes it, so no hint points at nothing."""
+        try:
+            yield
+        except KeyboardInterrupt:
+            saved = save()
+            if saved is not None and self.has_checkpoint:
+                print(f"\ninterrupted; {saved}\nresume with: {self.resume_command()}", flush=True)
+            raise
+
+    def finished(self, model: Path, agent: str, summary: str) -> None:
+        """The last line of a run: where its model is and the command that plays it."""
+        play = f"arena run --agent {agent} --checkpoint {model} --game {self.profile.name}"
+        print(f"{summary}: {model}; play it with: {play} --state {self.state}", flush=True)
+
+
+def reseed(seed: int, iteration: int) -> None:
+    """Seed Python's, NumPy's and (when loaded) torch's global RNGs from ``(seed, iteration)``.
+
+    Trainers call it at the start of every iteration (generation, update), so a resumed run
+    draws exactly what an uninterrupted one would, and no checkpoint stores RNG state, whose
+    layout is each library's private business.
+    """
+    digest = hashlib.sha256(f"{seed}/{iteration}".encode()).digest()
+    derived = int.from_bytes(digest[:4], "little")
+    random.seed(derived)
+    if (numpy := sys.modules.get("numpy")) is not None:
+        numpy.random.seed(derived)
+    if (torch := sys.modules.get("torch")) is not None:
+        torch.manual_seed(derived)
 
 
 class Trainer(abc.ABC):

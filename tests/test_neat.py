@@ -8,6 +8,7 @@ import neat
 import numpy as np
 import pytest
 
+from arena.plugins.neat_agents import codec
 from arena.plugins.neat_agents.agent import NeatAgent
 from arena.plugins.neat_agents.config import build_config
 from arena.plugins.neat_agents.network import Recurrent
@@ -135,6 +136,21 @@ def test_recurrent_state_is_explicit():
     observation = np.full((1, 2, 2), 255, np.uint8)
     _, first = agent.act(observation, {}, first)
     assert not np.array_equal(first.current, second.current)  # memory lives in the state
+
+
+def test_a_population_whose_best_genome_has_left_it_round_trips():
+    """neat-python keeps the best genome ever seen, often one no longer in the population."""
+    config = build_config("neat-ff", None, {"NEAT.pop_size": "6"}, 4, 3).config
+    population = neat.Population(config, seed=3)
+    population.run(lambda genomes, _config: [setattr(g, "fitness", 1.0) for _, g in genomes], 1)
+    departed = neat.DefaultGenome(999)
+    departed.configure_new(config.genome_config)
+    departed.fitness = 100.0
+    population.best_genome = departed
+    next_key = next(population.reproduction.genome_indexer)
+    restored = codec.loads_population(codec.dumps_population(population, next_key), config)
+    assert restored.best_genome.key == 999 and restored.best_genome.fitness == 100.0
+    assert sorted(restored.population) == sorted(population.population)
 
 
 BAD = [

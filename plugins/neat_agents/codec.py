@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-import random
 from itertools import count
 from typing import Any
 
@@ -111,8 +110,8 @@ def loads_genome(payload: bytes, config: neat.Config) -> Genome:
 
 
 def dumps_population(population: neat.Population, next_genome_key: int) -> bytes:
-    """Everything evolution needs to go on exactly: genomes, species, innovation numbers,
-    counters and the ``random`` module's state (neat-python draws from it)."""
+    """Everything evolution needs to go on exactly: genomes, species, innovation numbers and
+    counters. (The trainer reseeds ``random`` every generation, so no RNG state is kept.)"""
     genomes: dict[int, dict[str, Any]] = {}  # id(genome) -> encoded, each genome once
 
     def ref(genome: Genome | None) -> int | None:
@@ -140,7 +139,8 @@ def dumps_population(population: neat.Population, next_genome_key: int) -> bytes
     next_species = next(species_set.indexer)
     species_set.indexer = count(next_species)  # put back the id we read
     tracker = population.reproduction.innovation_tracker
-    version, internal, gauss = random.getstate()
+    # Before the genome list is taken: the best genome may have left the population.
+    best = ref(population.best_genome)
     state = {
         "generation": population.generation,
         "genomes": list(genomes.values()),
@@ -153,14 +153,13 @@ def dumps_population(population: neat.Population, next_genome_key: int) -> bytes
         "generation_innovations": [
             [i, o, kind, number] for (i, o, kind), number in tracker.generation_innovations.items()
         ],
-        "best_genome": ref(population.best_genome),
-        "random_state": {"version": version, "internal": list(internal), "gauss": gauss},
+        "best_genome": best,
     }
     return json.dumps(state).encode()
 
 
 def loads_population(payload: bytes, config: neat.Config) -> neat.Population:
-    """A population rebuilt from :func:`dumps_population`'s data; sets ``random``'s state."""
+    """A population rebuilt from :func:`dumps_population`'s data."""
     state = _json(payload)
     try:
         return _population(state, config)
@@ -208,9 +207,6 @@ def _population(state: dict[str, Any], config: neat.Config) -> neat.Population:
         _integer(state["next_genome_key"], "next genome key")
     )
     population.best_genome = genome(state["best_genome"])
-    saved = state["random_state"]
-    internal = tuple(_integer(x, "random state") for x in saved["internal"])
-    random.setstate((saved["version"], internal, _number_or_none(saved["gauss"])))
     return population
 
 

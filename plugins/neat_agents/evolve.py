@@ -9,8 +9,6 @@ Fitness is the profile's episode return. After every generation the arena writes
 
 from __future__ import annotations
 
-import multiprocessing
-import signal
 import statistics
 import time
 from dataclasses import dataclass, replace
@@ -22,17 +20,17 @@ import neat
 from tqdm import tqdm
 
 from arena import integrations
-from arena.checkpoints import load_checkpoint, save_checkpoint
 from arena.emulator import Emulator
 from arena.env import ArenaEnv
-from arena.errors import AgentError, UsageError
+from arena.errors import AgentError
 from arena.plugins.neat_agents import codec
 from arena.plugins.neat_agents.agent import NeatAgent, save_genome, screen_observation
 from arena.plugins.neat_agents.config import NeatConfig, build_config, parse_config_text
 from arena.profiles import load_profile
 from arena.protocol import TRAINING, Protocol
 from arena.runner import RunConfig, play_episode, run_episodes
-from arena.training import CsvLog, TrainRun
+from arena.training import CsvLog, TrainRun, reseed
+from arena.workers import Worker, WorkerPool
 
 if TYPE_CHECKING:
     from arena.plugins.neat_agents.trainer import NeatTrainer
@@ -72,43 +70,56 @@ class WorkerSetup:
     protocol: Protocol = TRAINING
 
 
-_worker: dict[str, Any] = {}
+class NeatWorker(Worker):
+    """Plays genomes in a worker process, keeping one env alive across genomes. A task is
+    ``(genome_id, genome)`` to evaluate, or a :class:`Recording` to record."""
+
+    def __init__(self, setup: WorkerSetup) -> None:
+        self.setup = setup
+
+    def set_up(self) -> None:
+        setup = self.setup
+        profile = replace(
+            load_profile(setup.profile_source, setup.profile_name), max_frames=setup.max_frames
+        )
+        self.env = ArenaEnv(profile, setup.state, protocol=setup.protocol, **setup.observation)
+        self.config = parse_config_text(setup.config_text)
+
+    def handle(self, task: tuple[int, neat.DefaultGenome] | Recording) -> Any:
+        if isinstance(task, Recording):
+            return self.record(task)
+        genome_id, genome = task
+        result = play_episode(self.env, [self.agent(genome)], EPISODE_SEED)
+        return genome_id, result.episode_return, result.frames, result.progress
+
+    def agent(self, genome: neat.DefaultGenome) -> NeatAgent:
+        return NeatAgent(genome, self.config, self.setup.recurrent)
+
+    def record(self, task: Recording) -> tuple[float, str]:
+        config = RunConfig(
+            self.setup.agent,
+            episodes=1,
+            seed=EPISODE_SEED,
+            record=task.folder,
+            checkpoint=task.checkpoint,
+            tag=task.tag,
+        )
+        [result] = run_episodes(self.env, [self.agent(task.genome)], config)
+        return result.episode_return, str(result.movie)
+
+    def close(self) -> None:
+        if hasattr(self, "env"):
+            self.env.close()
 
 
-def _init_worker(setup: WorkerSetup) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
-    profile = replace(
-        load_profile(setup.profile_source, setup.profile_name), max_frames=setup.max_frames
-    )
-    _worker["env"] = ArenaEnv(profile, setup.state, protocol=setup.protocol, **setup.observation)
-    _worker["config"] = parse_config_text(setup.config_text)
-    _worker["setup"] = setup
+@dataclass(frozen=True)
+class Recording:
+    """A task: record ``genome`` as a .bk2 (with sidecar) in ``folder``."""
 
-
-def _ready(_: int) -> None:
-    """A task that returns once its worker is initialized (so timings exclude the start-up)."""
-    time.sleep(0.05)
-
-
-def _agent(genome: neat.DefaultGenome) -> NeatAgent:
-    return NeatAgent(genome, _worker["config"], _worker["setup"].recurrent)
-
-
-def _evaluate(item: tuple[int, neat.DefaultGenome]) -> tuple[int, float, int, float | None]:
-    genome_id, genome = item
-    result = play_episode(_worker["env"], [_agent(genome)], EPISODE_SEED)
-    return genome_id, result.episode_return, result.frames, result.progress
-
-
-def _record(
-    genome: neat.DefaultGenome, folder: Path, tag: str, checkpoint: Path
-) -> tuple[float, str]:
-    setup: WorkerSetup = _worker["setup"]
-    config = RunConfig(
-        setup.agent, episodes=1, seed=EPISODE_SEED, record=folder, checkpoint=checkpoint, tag=tag
-    )
-    [result] = run_episodes(_worker["env"], [_agent(genome)], config)
-    return result.episode_return, str(result.movie)
+    genome: neat.DefaultGenome
+    folder: Path
+    tag: str
+    checkpoint: Path
 
 
 class Evolution:
@@ -143,30 +154,22 @@ class Evolution:
 
     # -- population and checkpoints ------------------------------------------------------
 
-    def _latest_checkpoint(self) -> Path:
-        found = sorted(self.checkpoints.glob("generation-*.ckpt"))
-        if not found:
-            raise UsageError(f"--resume: no checkpoint in {self.checkpoints}")
-        return found[-1]
-
     def _restore(self) -> neat.Population:
-        path = self._latest_checkpoint()
-        manifest, payload = load_checkpoint(path, self.agent, POPULATION, "json")
-        if manifest["config_hash"] != self.neat.digest:
-            raise AgentError(
-                f"{path} was written with another config than this command builds",
-                "resume with the same --config/--set/--pop/--downscale, or start a new --out",
-            )
+        _path, _manifest, payload = self.run_.load_latest(
+            self.agent, POPULATION, "json", self.neat.digest, "--config/--set/--pop/--downscale"
+        )
         return codec.loads_population(payload, self.neat.config)
 
     def _save_population(self, population: neat.Population) -> Path:
         next_key = next(population.reproduction.genome_indexer)
         population.reproduction.genome_indexer = count(next_key)  # put back the key we read
-        path = self.checkpoints / f"generation-{population.generation:05d}.ckpt"
         manifest = {**self.manifest, "kind": POPULATION, "generation": population.generation}
-        save_checkpoint(path, manifest, codec.dumps_population(population, next_key), "json")
-        self.run_.checkpoint_saved()
-        return path
+        return self.run_.save_resumable(
+            f"generation-{population.generation:05d}.ckpt",
+            manifest,
+            codec.dumps_population(population, next_key),
+            "json",
+        )
 
     def _save_winner(self, population: neat.Population) -> Path | None:
         if population.best_genome is None:
@@ -212,59 +215,42 @@ class Evolution:
             f"{run.workers} worker(s), generations {start}..{options['generations'] - 1}{resumed}",
             flush=True,
         )
-        pool = multiprocessing.get_context("spawn").Pool(run.workers, _init_worker, (setup,))
-        pool.map(_ready, range(run.workers), chunksize=1)
-        try:
-            while population.generation < options["generations"]:
-                generation = population.generation
-                stats = self._generation(population, pool)
-                solved = population.generation == generation  # neat stops before reproducing
-                if not options["no_record"]:
-                    stats["best_movie"] = self._record_best(
-                        pool, stats.pop("best_genome"), generation
-                    )
-                else:
-                    stats.pop("best_genome")
-                log.append(stats)
-                if not solved:
-                    self._save_population(population)
-                self._save_winner(population)
-                from arena.plugins.neat_agents.report import (
-                    plot_statistics,
-                )  # matplotlib: slow import
+        pool = WorkerPool([NeatWorker(setup)] * run.workers, "NEAT worker")
 
-                plot_statistics(
-                    log.rows(), self.out / "fitness.png", f"{self.agent} on {run.profile.name}"
-                )
-                if solved:
-                    print(
-                        f"fitness threshold {self.neat.config.fitness_threshold} reached",
-                        flush=True,
-                    )
-                    break
-        except KeyboardInterrupt:
+        def save_on_interrupt() -> str | None:
             pool.terminate()
-            if not run.has_checkpoint:
-                raise  # before the first generation finished: the CLI leaves nothing behind
             winner = self._save_winner(population)
-            print(
-                f"\ninterrupted; the last finished generation is saved in {self.checkpoints}"
-                + (f", the best genome so far in {winner}" if winner else "")
-                + f"\nresume with: {run.resume_command()}",
-                flush=True,
+            return f"the last finished generation is saved in {run.checkpoints}" + (
+                f", the best genome so far in {winner}" if winner else ""
             )
-            raise
-        finally:
-            pool.terminate()
-            pool.join()
-        print(
-            f"winner: {self.out / 'winner.ckpt'} (fitness {population.best_genome.fitness:g}); "
-            f"play it with: arena run --agent {self.agent} --checkpoint {self.out / 'winner.ckpt'} "
-            f"--game {run.profile.name} --state {run.state}",
-            flush=True,
-        )
 
-    def _generation(self, population: neat.Population, pool: Any) -> dict[str, Any]:
+        try:
+            with run.saving_on_interrupt(save_on_interrupt):
+                while population.generation < options["generations"]:
+                    generation = population.generation
+                    reseed(run.seed, generation)  # reproduction draws from `random`
+                    stats = self._generation(population, pool)
+                    solved = population.generation == generation  # neat stops before reproducing
+                    best = stats.pop("best_genome")
+                    if not options["no_record"]:
+                        stats["best_movie"] = self._record_best(pool, best, generation)
+                    log.append(stats)
+                    if not solved:
+                        self._save_population(population)
+                    self._save_winner(population)
+                    plot_statistics(
+                        log.rows(), self.out / "fitness.png", f"{self.agent} on {run.profile.name}"
+                    )
+                    if solved:
+                        threshold = self.neat.config.fitness_threshold
+                        print(f"fitness threshold {threshold} reached", flush=True)
+                        break
+        finally:
+            pool.close()
+        summary = f"winner (fitness {population.best_genome.fitness:g})"
+        run.finished(self.out / "winner.ckpt", self.agent, summary)
+
+    def _generation(self, population: neat.Population, pool: WorkerPool) -> dict[str, Any]:
         """Evaluate one generation (neat-python then reproduces); return its statistics."""
         generation, started = population.generation, time.perf_counter()
         frames, progress = 0, {}
@@ -279,15 +265,19 @@ class Evolution:
         def eval_genomes(
             genomes: list[tuple[int, neat.DefaultGenome]], config: neat.Config
         ) -> None:
-            nonlocal frames
             by_key = dict(genomes)
-            for key, fitness, genome_frames, genome_progress in pool.imap_unordered(
-                _evaluate, genomes
-            ):
+
+            def scored(task: Any, ok: bool, payload: Any) -> None:
+                nonlocal frames
+                if not ok:
+                    raise AgentError(f"genome {task[0]}: {payload}")
+                key, fitness, genome_frames, genome_progress = payload
                 by_key[key].fitness = fitness
                 progress[key] = genome_progress
                 frames += genome_frames
                 bar.update()
+
+            pool.run(genomes, scored)
 
         evaluated = dict(population.population)
         species_sizes = [len(s.members) for s in population.species.species.values()]
@@ -320,7 +310,7 @@ class Evolution:
         )
         return stats
 
-    def _record_best(self, pool: Any, genome: neat.DefaultGenome, generation: int) -> str:
+    def _record_best(self, pool: WorkerPool, genome: neat.DefaultGenome, generation: int) -> str:
         """Record the generation's best genome as a .bk2 (with sidecar) and save it playable."""
         tag = f"gen{generation:05d}"
         checkpoint = self.best / f"{tag}.ckpt"
@@ -331,7 +321,7 @@ class Evolution:
             self.neat.text,
             {**self.manifest, "generation": generation},
         )
-        recorded, movie = pool.apply(_record, (genome, self.best, tag, checkpoint))
+        recorded, movie = pool.call(Recording(genome, self.best, tag, checkpoint))
         if recorded != genome.fitness:  # the emulator is deterministic: this would be a bug
             raise AgentError(
                 f"generation {generation}: replaying the best genome gave {recorded}, "

@@ -12,9 +12,9 @@ from __future__ import annotations
 import ctypes
 import dataclasses
 import io
-import random
 import time
 from collections import deque
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,15 +23,15 @@ import torch
 from torch import nn, optim
 from tqdm import tqdm
 
-from arena.checkpoints import load_checkpoint, save_checkpoint
+from arena.checkpoints import save_checkpoint
 from arena.errors import AgentError, UsageError
 from arena.plugins.ppo_agent.config import PPOConfig
-from arena.plugins.ppo_agent.losses import compute_gae, ppo_loss
+from arena.plugins.ppo_agent.losses import Losses, compute_gae, ppo_loss
 from arena.plugins.ppo_agent.manifest import AGENT
 from arena.plugins.ppo_agent.model import ActorCritic, load_state, load_weights
 from arena.plugins.ppo_agent.report import plot_learning_curve
-from arena.plugins.ppo_agent.vec_env import EnvSetup, RolloutWorkers
-from arena.training import CsvLog, TrainRun
+from arena.plugins.ppo_agent.vec_env import EnvSetup, Episode, RolloutWorkers
+from arena.training import CsvLog, TrainRun, reseed
 
 TRAINING_STATE, MODEL = "training-state", "model"
 UPDATE_FIELDS = [
@@ -83,13 +83,22 @@ def keep_freed_memory() -> None:
     mallopt(m_trim_threshold, 2**30)
 
 
-def seed_everything(seed: int) -> None:
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
+@dataclass
+class Batch:
+    """One rollout flattened to (num_steps * num_envs, ...) on the learner's device, with the
+    advantages and returns GAE estimated for it."""
+
+    pixels: torch.Tensor
+    actions: torch.Tensor
+    logprobs: torch.Tensor
+    values: torch.Tensor
+    advantages: torch.Tensor
+    returns: torch.Tensor
 
 
 class PPORun:
+    """One ``arena train ppo`` run: :meth:`train` is the algorithm, top to bottom."""
+
     def __init__(self, run: TrainRun, config: PPOConfig, device: torch.device) -> None:
         self.run, self.config, self.device = run, config, device
         self.observation = dataclasses.asdict(run.profile.observation)
@@ -101,9 +110,7 @@ class PPORun:
             self.observation,
             run.protocol,
         )
-        frame = run.profile.observation
-        height, width = frame.resize or (0, 0)  # ActorCritic needs a fixed size; see _shape
-        self.observation_shape = self._shape(height, width)
+        self.observation_shape = self._shape()
         self.n_actions = len(run.profile.actions)
         self.manifest = {
             "agent": AGENT,
@@ -116,16 +123,129 @@ class PPORun:
             "observation_shape": list(self.observation_shape),
             "n_actions": self.n_actions,
         }
-        self.checkpoints = run.out / "checkpoints"
+        self.global_step, self.update = 0, 0
+        self.recent: deque[tuple[float, float | None]] = deque(maxlen=100)
 
-    def _shape(self, height: int, width: int) -> tuple[int, ...]:
+    def _shape(self) -> tuple[int, ...]:
         spec = self.run.profile.observation
-        if not spec.grayscale or spec.resize is None:
+        if not spec.grayscale or spec.resize is None:  # ActorCritic needs a fixed gray size
             raise AgentError(
                 f"ppo needs a gray, resized observation; profile {self.run.profile.name!r} "
                 "sets grayscale false or resize null"
             )
-        return (spec.frame_stack, height, width)
+        return (spec.frame_stack, *spec.resize)
+
+    # -- the algorithm -------------------------------------------------------------------
+
+    def train(self) -> None:
+        config = self.config
+        self.set_up()
+        try:
+            with self.run.saving_on_interrupt(self.save_interrupted):
+                for update in range(self.update + 1, config.num_updates + 1):
+                    started, self.update = time.perf_counter(), update
+                    reseed(self.run.seed, update)  # the minibatch shuffles
+                    self.anneal_learning_rate()
+                    finished = self.collect_rollout()
+                    batch = self.estimate_advantages()
+                    losses, clip_fraction = self.optimize(batch)
+                    self.actor.load_state_dict(self.agent.state_dict())  # the workers see it
+                    self.log(finished, batch, losses, clip_fraction, started)
+                    if self.global_step - self.last_checkpoint >= config.checkpoint_every:
+                        self.save_training_state(self.global_step, self.update)
+        finally:
+            self.workers.close()
+            self.bar.close()
+            if self.board is not None:
+                self.board.close()
+        self.save_training_state(self.global_step, self.update)
+        model = self.run.out / "model.ckpt"
+        manifest = {**self.manifest, "kind": MODEL, "global_step": self.global_step}
+        payload = self._payload(self.global_step, self.update, with_optimizer=False)
+        save_checkpoint(model, manifest, payload, "torch")
+        self.run.finished(model, AGENT, f"model ({self.global_step:,} steps)")
+
+    def anneal_learning_rate(self) -> None:
+        """Linearly from ``learning_rate`` to 0 over the run, when ``anneal_lr``."""
+        if self.config.anneal_lr:
+            fraction = 1.0 - (self.update - 1.0) / self.config.num_updates
+            self.optimizer.param_groups[0]["lr"] = fraction * self.config.learning_rate
+
+    def collect_rollout(self) -> list[Episode]:
+        """Every env plays ``num_steps`` steps with the current policy (in the workers)."""
+        finished = self.workers.rollout()
+        for episode in finished:
+            self.recent.append((episode.episode_return, episode.progress))
+            self.episodes_log.append(
+                {
+                    "global_step": self.global_step + (episode.step + 1) * self.config.num_envs,
+                    "env": episode.env,
+                    "return": episode.episode_return,
+                    "frames": episode.frames,
+                    "progress": episode.progress,
+                    "done_reason": episode.done_reason,
+                }
+            )
+        self.global_step += self.config.batch_size
+        return finished
+
+    def estimate_advantages(self) -> Batch:
+        """Generalized advantage estimation, bootstrapped from the value after the rollout."""
+        rollout, device, config = self.workers.buffers, self.device, self.config
+        values = rollout.values.to(device)
+        with torch.no_grad(), self.autocast():
+            next_value = self.agent.value(self.agent.pixels(rollout.next_observation.to(device)))
+        advantages, returns = compute_gae(
+            rollout.rewards.to(device) * config.reward_scale,
+            values,
+            rollout.dones.to(device),
+            next_value.float(),
+            rollout.next_done.to(device),
+            config.gamma,
+            config.gae_lambda,
+        )
+        observations = rollout.observations.to(device).reshape((-1, *self.observation_shape))
+        return Batch(
+            pixels=self.agent.pixels(observations),
+            actions=rollout.actions.to(device).reshape(-1),
+            logprobs=rollout.logprobs.to(device).reshape(-1),
+            values=values.reshape(-1),
+            advantages=advantages.reshape(-1),
+            returns=returns.reshape(-1),
+        )
+
+    def optimize(self, batch: Batch) -> tuple[Losses, float]:
+        """``update_epochs`` epochs of minibatch steps on the clipped surrogate; the last
+        minibatch's losses and the mean clip fraction."""
+        config, clip_fractions = self.config, []
+        for _epoch in range(config.update_epochs):
+            for mb in self.minibatches():
+                with self.autocast():
+                    new_logprob, entropy, new_value = self.agent.action_and_value(
+                        batch.pixels[mb], batch.actions[mb]
+                    )
+                losses = ppo_loss(
+                    new_logprob.float(),
+                    batch.logprobs[mb],
+                    entropy.float(),
+                    new_value.float(),
+                    batch.values[mb],
+                    batch.advantages[mb],
+                    batch.returns[mb],
+                    clip_coef=config.clip_coef,
+                    ent_coef=config.ent_coef,
+                    vf_coef=config.vf_coef,
+                    clip_vloss=config.clip_vloss,
+                    norm_adv=config.norm_adv,
+                )
+                clip_fractions.append(losses.clip_fraction)
+                self.optimizer.zero_grad()
+                losses.total.backward()
+                nn.utils.clip_grad_norm_(self.agent.parameters(), config.max_grad_norm)
+                self.optimizer.step()
+            if config.target_kl is not None and losses.approx_kl > config.target_kl:
+                break
+        return losses, float(np.mean(clip_fractions))
 
     def minibatches(self) -> list[torch.Tensor] | list[slice]:
         """One epoch's minibatches: a random split of the batch's indices.
@@ -138,265 +258,164 @@ class PPORun:
         order = torch.randperm(self.config.batch_size, device=self.device)
         return list(order.split(self.config.minibatch_size))
 
-    def autocast(self) -> torch.autocast:
-        """bf16 autocast when the config asks for it (a no-op context otherwise)."""
-        enabled = self.config.precision == "bfloat16"
-        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=enabled)
+    # -- around the algorithm: set-up, speed, logs, checkpoints ----------------------------
 
-    # -- checkpoints ---------------------------------------------------------------------
-
-    def _save(
-        self,
-        path: Path,
-        kind: str,
-        agent: ActorCritic,
-        optimizer: optim.Optimizer | None,
-        global_step: int,
-        update: int,
-    ) -> None:
-        state: dict[str, Any] = {
-            "model": agent.state_dict(),
-            "global_step": global_step,
-            "update": update,
-        }
-        if optimizer is not None:
-            state["optimizer"] = optimizer.state_dict()
-            state["torch_rng"] = torch.get_rng_state()
-            state["python_rng"] = list(random.getstate()[1])
-        buffer = io.BytesIO()
-        torch.save(state, buffer)
-        manifest = {**self.manifest, "kind": kind, "global_step": global_step}
-        save_checkpoint(path, manifest, buffer.getvalue(), "torch")
-        if kind == TRAINING_STATE:
-            self.run.checkpoint_saved()
-
-    def _restore(self, agent: ActorCritic, optimizer: optim.Optimizer) -> tuple[int, int]:
-        found = sorted(self.checkpoints.glob("step-*.ckpt"))
-        if not found:
-            raise UsageError(f"--resume: no checkpoint in {self.checkpoints}")
-        manifest, payload = load_checkpoint(found[-1], AGENT, TRAINING_STATE, "torch")
-        if manifest["config_hash"] != self.manifest["config_hash"]:
-            raise AgentError(
-                f"{found[-1]} was written with other hyperparameters than this command builds",
-                "resume with the same --steps/--envs/--set/--config, or start a new --out",
-            )
-        state = load_state(payload, found[-1], self.device)
-        load_weights(agent, state, found[-1])
-        optimizer.load_state_dict(state["optimizer"])
-        torch.set_rng_state(state["torch_rng"].cpu())
-        random.setstate((3, tuple(state["python_rng"]), None))
-        return int(state["global_step"]), int(state["update"])
-
-    # -- the algorithm -------------------------------------------------------------------
-
-    def train(self) -> None:
+    def set_up(self) -> None:
+        """The networks, the optimizer, the state to resume from, the workers and the logs."""
         run, config, device = self.run, self.config, self.device
-        seed_everything(run.seed)
-        agent = ActorCritic(self.observation_shape, self.n_actions).to(device)
-        if device.type == "cpu":
-            agent = agent.to(memory_format=torch.channels_last)
-            keep_freed_memory()
+        reseed(run.seed, 0)  # the initial weights
+        self.agent = ActorCritic(self.observation_shape, self.n_actions).to(device)
+        self.tune_for_speed()
         # fused: one kernel for the whole Adam step rather than a dozen per parameter tensor
-        optimizer = optim.Adam(agent.parameters(), lr=config.learning_rate, eps=1e-5, fused=True)
-        global_step, start_update = 0, 1
+        self.optimizer = optim.Adam(
+            self.agent.parameters(), lr=config.learning_rate, eps=1e-5, fused=True
+        )
         if run.resume:
-            global_step, update = self._restore(agent, optimizer)
-            start_update = update + 1
+            self._restore()
         where = "CUDA " + torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU"
         print(
             f"ppo on {run.profile.title}, {run.state}: "
             f"{config.num_envs} envs x {config.num_steps} steps, "
             f"{config.total_steps:,} steps in all, device {device} ({where})"
-            + (f", resuming at step {global_step:,}" if run.resume else ""),
+            + (f", resuming at step {self.global_step:,}" if run.resume else ""),
             flush=True,
         )
         run.started()
-        resumed_at = start_update if run.resume else None
-        updates_log = CsvLog(run.out / "train.csv", UPDATE_FIELDS, keep_below=resumed_at)
-        episodes_log = CsvLog(
+        self.updates_log = CsvLog(
+            run.out / "train.csv",
+            UPDATE_FIELDS,
+            keep_below=self.update + 1 if run.resume else None,
+        )
+        self.episodes_log = CsvLog(
             run.out / "episodes.csv",
             EPISODE_FIELDS,
-            keep_below=global_step + 1 if run.resume else None,
+            keep_below=self.global_step + 1 if run.resume else None,
         )
-        board = _tensorboard(run.out)
-
+        self.board = _tensorboard(run.out)
+        self.last_checkpoint = self.global_step
         # The actor: a CPU copy of the policy that the env workers sample from during rollouts.
-        actor = ActorCritic(self.observation_shape, self.n_actions)
-        actor = actor.to(memory_format=torch.channels_last)
-        actor.load_state_dict(agent.state_dict())
-        bfloat16 = config.precision == "bfloat16"
-        workers = RolloutWorkers(
+        self.actor = ActorCritic(self.observation_shape, self.n_actions)
+        self.actor = self.actor.to(memory_format=torch.channels_last)
+        self.actor.load_state_dict(self.agent.state_dict())
+        self.workers = RolloutWorkers(
             self.setup,
             config.num_envs,
             config.num_steps,
-            run.seed + global_step,
+            run.seed + self.global_step,
             self.observation_shape,
-            actor,
-            bfloat16,
+            self.actor,
+            config.precision == "bfloat16",
         )
-        rollout = workers.buffers
-        recent: deque[tuple[float, float | None]] = deque(maxlen=100)
-        last_checkpoint = global_step
-        bar = tqdm(
+        self.bar = tqdm(
             total=config.num_updates * config.batch_size,
-            initial=global_step,
+            initial=self.global_step,
             unit="step",
             unit_scale=True,
             disable=None,
             leave=False,
         )
-        update = start_update - 1
 
-        def checkpoint(step: int, update: int) -> None:
-            path = self.checkpoints / f"step-{step:010d}.ckpt"
-            self._save(path, TRAINING_STATE, agent, optimizer, step, update)
-            plot_learning_curve(run.out, f"ppo on {run.profile.name}")
+    def tune_for_speed(self) -> None:
+        """Every speed setting of the learner in one place; none changes what is computed.
 
-        try:
-            for update in range(start_update, config.num_updates + 1):
-                started = time.perf_counter()
-                if config.anneal_lr:
-                    fraction = 1.0 - (update - 1.0) / config.num_updates
-                    optimizer.param_groups[0]["lr"] = fraction * config.learning_rate
+        On the CPU: channels-last, the convolutions' fastest layout, and glibc keeping freed
+        memory (see :func:`keep_freed_memory`). bf16 autocast (``precision: bfloat16``) is
+        :meth:`autocast`; the env workers act with one thread each (``RolloutWorker``).
+        """
+        if self.device.type == "cpu":
+            self.agent = self.agent.to(memory_format=torch.channels_last)
+            keep_freed_memory()
 
-                # 1. Rollout: every env plays num_steps steps with the current policy.
-                finished = workers.rollout()
-                for episode in finished:
-                    recent.append((episode.episode_return, episode.progress))
-                    episodes_log.append(
-                        {
-                            "global_step": global_step + (episode.step + 1) * config.num_envs,
-                            "env": episode.env,
-                            "return": episode.episode_return,
-                            "frames": episode.frames,
-                            "progress": episode.progress,
-                            "done_reason": episode.done_reason,
-                        }
-                    )
-                global_step += config.batch_size
-                observations, actions = rollout.observations.to(device), rollout.actions.to(device)
-                logprobs, values = rollout.logprobs.to(device), rollout.values.to(device)
-                rewards = rollout.rewards.to(device) * config.reward_scale
-                dones = rollout.dones.to(device)
-                next_obs, next_done = (
-                    rollout.next_observation.to(device),
-                    rollout.next_done.to(device),
-                )
+    def autocast(self) -> torch.autocast:
+        """bf16 autocast when the config asks for it (a no-op context otherwise)."""
+        enabled = self.config.precision == "bfloat16"
+        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=enabled)
 
-                # 2. Generalized advantage estimation, bootstrapped from the last value.
-                with torch.no_grad(), self.autocast():
-                    next_value = agent.value(agent.pixels(next_obs)).float()
-                advantages, returns = compute_gae(
-                    rewards, values, dones, next_value, next_done, config.gamma, config.gae_lambda
-                )
+    def log(
+        self,
+        finished: list[Episode],
+        batch: Batch,
+        losses: Losses,
+        clip_fraction: float,
+        started: float,
+    ) -> None:
+        """A row of ``train.csv`` (and TensorBoard), the progress bar; stop on NaN losses."""
+        variance = batch.returns.var()
+        explained = (
+            float("nan")
+            if variance == 0
+            else float(1 - (batch.returns - batch.values).var() / variance)
+        )
+        seconds = time.perf_counter() - started
+        mean_return = np.mean([r for r, _ in self.recent]) if self.recent else float("nan")
+        progress = [p for _, p in self.recent if p is not None]
+        row = {
+            "update": self.update,
+            "global_step": self.global_step,
+            "learning_rate": self.optimizer.param_groups[0]["lr"],
+            "policy_loss": losses.policy.item(),
+            "value_loss": losses.value.item(),
+            "entropy": losses.entropy.item(),
+            "approx_kl": losses.approx_kl.item(),
+            "clip_fraction": clip_fraction,
+            "explained_variance": explained,
+            "steps_per_second": round(self.config.batch_size / seconds),
+            "mean_return": mean_return,
+            "mean_progress": np.mean(progress) if progress else "",
+            "episodes": len(finished),
+        }
+        if not all(np.isfinite([row["policy_loss"], row["value_loss"], row["entropy"]])):
+            raise AgentError(
+                f"update {self.update}: losses are no longer finite ({row}); "
+                "lower learning_rate or max_grad_norm"
+            )
+        self.updates_log.append(row)
+        if self.board is not None:
+            for key, value in row.items():
+                if isinstance(value, int | float) and key not in ("update", "global_step"):
+                    self.board.add_scalar(key, value, self.global_step)
+        self.bar.update(self.config.batch_size)
+        self.bar.set_postfix(
+            steps_per_s=row["steps_per_second"], recent_return=f"{mean_return:.1f}"
+        )
 
-                # 3. Optimize the clipped surrogate for update_epochs epochs of minibatches.
-                b_pixels = agent.pixels(observations.reshape((-1, *self.observation_shape)))
-                b_actions, b_logprobs = actions.reshape(-1), logprobs.reshape(-1)
-                b_advantages, b_returns, b_values = (
-                    advantages.reshape(-1),
-                    returns.reshape(-1),
-                    values.reshape(-1),
-                )
-                clip_fractions, approx_kl = [], torch.tensor(0.0)
-                for _epoch in range(config.update_epochs):
-                    for mb in self.minibatches():
-                        with self.autocast():
-                            new_logprob, entropy, new_value = agent.action_and_value(
-                                b_pixels[mb], b_actions[mb]
-                            )
-                        new_logprob, entropy, new_value = (
-                            new_logprob.float(),
-                            entropy.float(),
-                            new_value.float(),
-                        )
-                        losses = ppo_loss(
-                            new_logprob,
-                            b_logprobs[mb],
-                            entropy,
-                            new_value,
-                            b_values[mb],
-                            b_advantages[mb],
-                            b_returns[mb],
-                            clip_coef=config.clip_coef,
-                            ent_coef=config.ent_coef,
-                            vf_coef=config.vf_coef,
-                            clip_vloss=config.clip_vloss,
-                            norm_adv=config.norm_adv,
-                        )
-                        approx_kl = losses.approx_kl
-                        clip_fractions.append(losses.clip_fraction)
-                        loss = losses.total
-                        optimizer.zero_grad()
-                        loss.backward()
-                        nn.utils.clip_grad_norm_(agent.parameters(), config.max_grad_norm)
-                        optimizer.step()
-                    if config.target_kl is not None and approx_kl > config.target_kl:
-                        break
+    def save_training_state(self, step: int, update: int) -> Path:
+        """A resumable checkpoint ``checkpoints/step-N.ckpt``, and the learning curve."""
+        manifest = {**self.manifest, "kind": TRAINING_STATE, "global_step": step}
+        payload = self._payload(step, update, with_optimizer=True)
+        path = self.run.save_resumable(f"step-{step:010d}.ckpt", manifest, payload, "torch")
+        self.last_checkpoint = step
+        plot_learning_curve(self.run.out, f"ppo on {self.run.profile.name}")
+        return path
 
-                actor.load_state_dict(agent.state_dict())  # in place: the workers see it at once
+    def save_interrupted(self) -> str:
+        """Ctrl-C: the interrupted update is redone on resume, so the save is labelled with
+        the last whole one."""
+        update = self.update - 1
+        path = self.save_training_state(update * self.config.batch_size, update)
+        return f"saved {path}"
 
-                # 4. Log, plot, checkpoint.
-                variance = b_returns.var()
-                explained = (
-                    float("nan")
-                    if variance == 0
-                    else float(1 - (b_returns - b_values).var() / variance)
-                )
-                seconds = time.perf_counter() - started
-                mean_return = np.mean([r for r, _ in recent]) if recent else float("nan")
-                progress = [p for _, p in recent if p is not None]
-                row = {
-                    "update": update,
-                    "global_step": global_step,
-                    "learning_rate": optimizer.param_groups[0]["lr"],
-                    "policy_loss": losses.policy.item(),
-                    "value_loss": losses.value.item(),
-                    "entropy": losses.entropy.item(),
-                    "approx_kl": approx_kl.item(),
-                    "clip_fraction": float(np.mean(clip_fractions)),
-                    "explained_variance": explained,
-                    "steps_per_second": round(config.batch_size / seconds),
-                    "mean_return": mean_return,
-                    "mean_progress": np.mean(progress) if progress else "",
-                    "episodes": len(finished),
-                }
-                if not all(np.isfinite([row["policy_loss"], row["value_loss"], row["entropy"]])):
-                    raise AgentError(
-                        f"update {update}: losses are no longer finite ({row}); "
-                        "lower learning_rate or max_grad_norm"
-                    )
-                updates_log.append(row)
-                if board is not None:
-                    for key, value in row.items():
-                        if isinstance(value, int | float) and key not in ("update", "global_step"):
-                            board.add_scalar(key, value, global_step)
-                bar.update(config.batch_size)
-                bar.set_postfix(
-                    steps_per_s=row["steps_per_second"], recent_return=f"{mean_return:.1f}"
-                )
-                if global_step - last_checkpoint >= config.checkpoint_every:
-                    checkpoint(global_step, update)
-                    last_checkpoint = global_step
-        except KeyboardInterrupt:
-            bar.close()
-            # The interrupted update is redone on resume: label the save with the last whole one.
-            done_steps = (update - 1) * config.batch_size
-            path = self.checkpoints / f"step-{done_steps:010d}.ckpt"
-            self._save(path, TRAINING_STATE, agent, optimizer, done_steps, update - 1)
-            print(f"\ninterrupted; saved {path}\nresume with: {run.resume_command()}", flush=True)
-            raise
-        finally:
-            workers.close()
-            if board is not None:
-                board.close()
-        bar.close()
-        checkpoint(global_step, update)
-        self._save(run.out / "model.ckpt", MODEL, agent, None, global_step, update)
-        model = run.out / "model.ckpt"
-        play = f"arena run --agent ppo --checkpoint {model} --game {run.profile.name}"
-        play += f" --state {run.state}"
-        print(f"model: {model} ({global_step:,} steps); play it with: {play}", flush=True)
+    def _payload(self, step: int, update: int, with_optimizer: bool) -> bytes:
+        state: dict[str, Any] = {"model": self.agent.state_dict(), "global_step": step}
+        state["update"] = update
+        if with_optimizer:
+            state["optimizer"] = self.optimizer.state_dict()
+        buffer = io.BytesIO()
+        torch.save(state, buffer)
+        return buffer.getvalue()
+
+    def _restore(self) -> None:
+        path, _manifest, payload = self.run.load_latest(
+            AGENT,
+            TRAINING_STATE,
+            "torch",
+            self.manifest["config_hash"],
+            "--steps/--envs/--set/--config",
+        )
+        state = load_state(payload, path, self.device)
+        load_weights(self.agent, state, path)
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.global_step, self.update = int(state["global_step"]), int(state["update"])
 
 
 def _tensorboard(out: Path) -> Any:

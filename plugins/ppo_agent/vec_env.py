@@ -10,19 +10,17 @@ PPO is unchanged: every action of a rollout is sampled from the same policy.
 
 from __future__ import annotations
 
-import signal
 from dataclasses import dataclass, replace
-from multiprocessing.connection import Connection
 from typing import Any
 
 import torch
-import torch.multiprocessing as mp
+import torch.multiprocessing  # registers shared-tensor pickling for the pool
 
 from arena.env import ArenaEnv
-from arena.errors import ArenaError
 from arena.plugins.ppo_agent.model import ActorCritic
 from arena.profiles import load_profile
 from arena.protocol import TRAINING, Protocol
+from arena.workers import Worker, WorkerPool
 
 
 @dataclass(frozen=True)
@@ -87,63 +85,60 @@ class RolloutBuffers:
         )
 
 
-def _worker(
-    index: int,
-    setup: EnvSetup,
-    seed: int,
-    pipe: Connection,
-    buffers: RolloutBuffers,
-    actor: ActorCritic,
-    bfloat16: bool,
-) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the learner handles Ctrl-C
-    torch.set_num_threads(1)  # one core per worker; batch-1 inference gains nothing from more
-    torch.manual_seed(seed)
-    try:
-        env = setup.make()
-        observation, _ = env.reset(seed=seed)
-    except ArenaError as exc:
-        pipe.send(("error", str(exc)))
-        return
-    try:
-        current = torch.from_numpy(observation)
-        done = 0.0
-        pipe.send(("ready", None))
-        while True:
-            command = pipe.recv()
-            if command == "close":
-                env.close()
-                return
-            episodes = []
-            for step in range(buffers.actions.shape[0]):
-                buffers.observations[step, index] = current
-                buffers.dones[step, index] = done
-                with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bfloat16):
-                    action, logprob, value = actor.act(actor.pixels(current.unsqueeze(0)))
-                buffers.actions[step, index] = action[0]
-                buffers.logprobs[step, index] = logprob[0]
-                buffers.values[step, index] = value[0].float()
-                observation, reward, terminated, truncated, info = env.step(int(action[0]))
-                buffers.rewards[step, index] = reward
-                done = float(terminated or truncated)
-                if done:
-                    episodes.append(
-                        Episode(
-                            index,
-                            step,
-                            env.returns[0],
-                            env.frame,
-                            info["progress"],
-                            info["done_reason"],
-                        )
+@dataclass
+class RolloutWorker(Worker):
+    """One env in its own process; a ``"rollout"`` task plays ``num_steps`` steps with the
+    shared actor, writing into column ``index`` of the shared buffers."""
+
+    index: int
+    setup: EnvSetup
+    seed: int
+    buffers: RolloutBuffers
+    actor: ActorCritic
+    bfloat16: bool
+
+    def set_up(self) -> None:
+        torch.set_num_threads(1)  # one core per worker; batch-1 inference gains nothing from more
+        torch.manual_seed(self.seed)
+        self.env = self.setup.make()
+        observation, _ = self.env.reset(seed=self.seed)
+        self.current = torch.from_numpy(observation)
+        self.done = 0.0
+
+    def handle(self, task: str) -> list[Episode]:
+        buffers, index, env, actor = self.buffers, self.index, self.env, self.actor
+        episodes = []
+        for step in range(buffers.actions.shape[0]):
+            buffers.observations[step, index] = self.current
+            buffers.dones[step, index] = self.done
+            with torch.no_grad(), torch.autocast("cpu", torch.bfloat16, enabled=self.bfloat16):
+                action, logprob, value = actor.act(actor.pixels(self.current.unsqueeze(0)))
+            buffers.actions[step, index] = action[0]
+            buffers.logprobs[step, index] = logprob[0]
+            buffers.values[step, index] = value[0].float()
+            observation, reward, terminated, truncated, info = env.step(int(action[0]))
+            buffers.rewards[step, index] = reward
+            self.done = float(terminated or truncated)
+            if self.done:
+                episodes.append(
+                    Episode(
+                        index,
+                        step,
+                        env.returns[0],
+                        env.frame,
+                        info["progress"],
+                        info["done_reason"],
                     )
-                    observation, _ = env.reset()
-                current = torch.from_numpy(observation)
-            buffers.next_observation[index] = current
-            buffers.next_done[index] = done
-            pipe.send(episodes)
-    except (EOFError, OSError):  # the learner is gone (killed): leave quietly
-        env.close()
+                )
+                observation, _ = env.reset()
+            self.current = torch.from_numpy(observation)
+        buffers.next_observation[index] = self.current
+        buffers.next_done[index] = self.done
+        return episodes
+
+    def close(self) -> None:
+        if hasattr(self, "env"):
+            self.env.close()
 
 
 class RolloutWorkers:
@@ -159,50 +154,19 @@ class RolloutWorkers:
         actor: ActorCritic,
         bfloat16: bool,
     ) -> None:
-        context = mp.get_context("spawn")
         self.actor = actor.share_memory()
         self.buffers = RolloutBuffers.allocate(num_steps, num_envs, observation_shape)
-        self.pipes: list[Connection] = []
-        self.processes = []
-        for index in range(num_envs):
-            parent, child = context.Pipe()
-            process = context.Process(
-                target=_worker,
-                args=(index, setup, seed + index, child, self.buffers, self.actor, bfloat16),
-                daemon=True,
-            )
-            process.start()
-            self.pipes.append(parent)
-            self.processes.append(process)
-        for pipe in self.pipes:
-            try:
-                status, message = pipe.recv()
-            except EOFError:
-                status, message = "error", "an environment worker died while starting"
-            if status == "error":
-                self.close()
-                raise ArenaError(message)
+        workers = [
+            RolloutWorker(index, setup, seed + index, self.buffers, self.actor, bfloat16)
+            for index in range(num_envs)
+        ]
+        self.pool = WorkerPool(workers, "environment worker")
 
     def rollout(self) -> list[Episode]:
-        """Play one rollout in every env at once; the buffers hold it afterwards."""
-        for pipe in self.pipes:
-            pipe.send("rollout")
-        episodes: list[Episode] = []
-        for pipe in self.pipes:
-            try:
-                episodes += pipe.recv()
-            except EOFError:
-                raise ArenaError("an environment worker died during a rollout") from None
+        """Play one rollout in every env at once; the buffers hold it afterwards. An env whose
+        worker dies is replaced (a fresh episode) and plays its part of the rollout again."""
+        episodes = [e for found in self.pool.broadcast("rollout") for e in found]
         return sorted(episodes, key=lambda e: (e.step, e.env))
 
     def close(self) -> None:
-        for pipe, process in zip(self.pipes, self.processes, strict=False):
-            if process.is_alive():
-                try:
-                    pipe.send("close")
-                except (BrokenPipeError, OSError):
-                    continue
-        for process in self.processes:
-            process.join(timeout=5)
-            if process.is_alive():
-                process.terminate()
+        self.pool.close()
