@@ -18,7 +18,7 @@ _EXPORTS = {
     "AgentContext": "arena.agents",
     "AgentState": "arena.agents",
     "ArenaEnv": "arena.env",
-    "EnvSpec": "arena.env",
+    "GameSpec": "arena.env",
     "hookimpl": "arena.hookspecs",
     "make": "arena.envs",
     "parallel_env": "arena.envs",
@@ -26,7 +26,7 @@ _EXPORTS = {
 
 if TYPE_CHECKING:
     from arena.agents import Agent, AgentContext, AgentState
-    from arena.env import ArenaEnv, EnvSpec
+    from arena.env import ArenaEnv, GameSpec
     from arena.envs import make, parallel_env
     from arena.hookspecs import hookimpl
 
@@ -48,7 +48,7 @@ __all__ = [
     "AgentContext",
     "AgentState",
     "ArenaEnv",
-    "EnvSpec",
+    "GameSpec",
     "__version__",
     "hookimpl",
     "make",

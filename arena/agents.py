@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from arena.env import EnvSpec
+from arena.env import GameSpec
 
 AgentState = Any
 """Whatever an agent carries between steps of an episode (None for stateless agents)."""
@@ -30,7 +30,7 @@ AgentState = Any
 class AgentContext:
     """Everything a factory needs to build an agent for one game."""
 
-    spec: EnvSpec
+    spec: GameSpec
     """The game: observation shape, action names, players, frame skip."""
     seed: int = 0
     """Base seed of the run; agents derive their own randomness from it."""

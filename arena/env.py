@@ -31,8 +31,9 @@ from arena.rules import RuleEngine
 
 
 @dataclass(frozen=True)
-class EnvSpec:
-    """What an agent is told about the game it is about to play."""
+class GameSpec:
+    """What an agent is told about the game it is about to play (``context.spec``). Not
+    Gymnasium's ``EnvSpec``, which describes how to make an env."""
 
     profile: str
     game: str
@@ -129,9 +130,9 @@ class ArenaEnv(gym.Env[Any, Any]):
         self._rng: np.random.Generator | None = None
         self._held = [self._no_masks] * self.players  # what each player pressed last frame
 
-    def spec_for(self, player: int) -> EnvSpec:
+    def spec_for(self, player: int) -> GameSpec:
         """What the agent playing ``player`` (0 or 1) is told about the game."""
-        return EnvSpec(
+        return GameSpec(
             profile=self.profile.name,
             game=self.profile.game,
             state=self.state.name,
@@ -142,7 +143,7 @@ class ArenaEnv(gym.Env[Any, Any]):
         )
 
     @property
-    def spec_for_agents(self) -> EnvSpec:
+    def spec_for_agents(self) -> GameSpec:
         return self.spec_for(0)
 
     def reset(

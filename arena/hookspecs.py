@@ -69,7 +69,7 @@ def arena_register_agents(register: RegisterAgent) -> None:
     """Register agent types: ``register(name, factory, description="", observation=None)``.
 
     Called once, when the plugin manager starts. ``factory`` is called with an
-    :class:`arena.agents.AgentContext` (the game's :class:`arena.env.EnvSpec`, the seed, an
+    :class:`arena.agents.AgentContext` (the game's :class:`arena.env.GameSpec`, the seed, an
     optional checkpoint path and ``--option`` values) and returns an
     :class:`arena.agents.Agent`. ``observation``, when given, is called with the checkpoint
     path (or None) and the options before the env is built, and returns overrides of the

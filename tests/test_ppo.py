@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from arena.agents import AgentContext
-from arena.env import EnvSpec
+from arena.env import GameSpec
 from arena.plugins.ppo_agent.agent import build
 from arena.plugins.ppo_agent.model import ActorCritic
 from conftest import arena
@@ -84,7 +84,7 @@ def test_rollout_sampling_agrees_with_the_learners_scoring():
 
 def test_checkpoint_round_trip_gives_identical_greedy_actions(airstriker_run):
     out, _ = airstriker_run
-    spec = EnvSpec(
+    spec = GameSpec(
         "airstriker", "Airstriker-Genesis-v0", "Level1", 1, (4, 84, 84), tuple("abcdef"), 4
     )
     final = build(AgentContext(spec, checkpoint=out / "model.ckpt"))
