@@ -89,3 +89,62 @@ def test_invalid_actions_are_refused(make_env):
     env.reset()
     with pytest.raises(ValueError, match="outside Discrete"):
         env.step(99)
+
+
+def exact_area_average(image, out):
+    """The reference: each output pixel's exact area average (integer arithmetic), ties even."""
+    from fractions import Fraction
+
+    height, width = image.shape
+    out_h, out_w = out
+
+    def weights(size, n):  # weight of input pixel i on output pixel o, as fractions of o's area
+        table = np.zeros((n, size), object)
+        for o in range(n):
+            low, high = Fraction(o * size, n), Fraction((o + 1) * size, n)
+            for i in range(int(low), min(size, int(np.ceil(high)))):
+                table[o, i] = (min(high, i + 1) - max(low, Fraction(i))) / (high - low)
+        return table
+
+    rows, columns = weights(height, out_h), weights(width, out_w)
+    average = rows.dot(image.astype(object)).dot(columns.T)
+    return np.vectorize(lambda f: round(f))(average).astype(np.uint8)  # round(): ties to even
+
+
+@pytest.mark.parametrize(
+    ("shape", "out"), [((224, 240), (84, 84)), ((210, 160), (84, 84)), ((30, 20), (12, 8))]
+)
+def test_area_resize_is_the_exact_area_average(shape, out):
+    import cv2
+
+    from arena.observation import AreaResize
+
+    rng = np.random.default_rng(7)
+    # 2x2 blocks of equal pixels, as in pixel art, so that exact .5 ties occur
+    image = np.kron(rng.integers(0, 256, (shape[0] // 2, shape[1] // 2)), np.ones((2, 2)))
+    image = image.astype(np.uint8)
+    assert AreaResize.applies(shape, out)
+    resized = AreaResize(shape, out)(image)
+    assert np.array_equal(resized, exact_area_average(image, out))
+    opencv = cv2.resize(image, out[::-1], interpolation=cv2.INTER_AREA)
+    assert np.abs(resized.astype(int) - opencv).max() <= 1  # only OpenCV's float rounding
+
+
+def test_the_observation_matches_opencv_on_real_mario_frames(make_env):
+    """The documented change from OpenCV's INTER_AREA: a level, on exact .5 ties, rarely."""
+    import cv2
+
+    env = make_env("mario")
+    env.reset(seed=0)
+    rng = np.random.default_rng(0)
+    differing = compared = 0
+    for _ in range(400):
+        env.step(int(rng.integers(env.action_space.n)))
+        pooled = np.maximum(*(env.emulator.screen() for _ in range(2)))
+        gray = cv2.cvtColor(pooled, cv2.COLOR_RGB2GRAY)
+        opencv = cv2.resize(gray, (84, 84), interpolation=cv2.INTER_AREA)
+        ours = env.pipelines[0].frame([pooled])
+        assert np.abs(ours.astype(int) - opencv).max() <= 1
+        differing += int((ours != opencv).sum())
+        compared += opencv.size
+    assert differing / compared < 1e-4
