@@ -64,6 +64,33 @@ class Emulator:
             self.movie.step()
         self.core.step()
 
+    def run(self, masks: np.ndarray, frames: int, screens: int) -> list[np.ndarray]:
+        """Emulate ``frames`` frames holding ``masks``; the screens of the last ``screens``.
+
+        One agent step's frame skip: the same as ``frames`` calls of :meth:`step`, without
+        their per-frame Python work when no movie is recording (the arena's hot loop).
+        """
+        first_screen = frames - screens
+        if self.movie is not None:
+            shots = []
+            for i in range(frames):
+                self.step(masks)
+                if i >= first_screen:
+                    shots.append(self.core.get_screen())
+            return shots
+        core, rows = self.core, list(enumerate(masks))
+        for _ in range(first_screen):
+            for player, row in rows:
+                core.set_button_mask(row, player)
+            core.step()
+        shots = []
+        for _ in range(screens):
+            for player, row in rows:
+                core.set_button_mask(row, player)
+            core.step()
+            shots.append(core.get_screen())
+        return shots
+
     def idle(self) -> None:
         """Emulate one frame with no button pressed by any player."""
         self.step((self._no_buttons,) * self.players)

@@ -173,14 +173,7 @@ class ArenaEnv(gym.Env[Any, Any]):
         return observations[0] if self.players == 1 else tuple(observations)
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
-        actions = (action,) if self.players == 1 else tuple(action)
-        if len(actions) != self.players:
-            raise ValueError(f"expected {self.players} actions (one per player), got {action!r}")
-        n_actions = self.action_space.n
-        for a in actions:
-            if not (isinstance(a, int | np.integer) and 0 <= a < n_actions):
-                raise ValueError(f"action {a!r} is outside Discrete({n_actions})")
-        chosen = [self._masks[player][int(a)] for player, a in enumerate(actions)]
+        chosen = self._chosen_masks(action)
         emulator, skip, sticky = self.emulator, self.profile.frame_skip, self.protocol.sticky
         first_screen = skip - self._screens_needed
         screens = []
@@ -197,10 +190,7 @@ class ArenaEnv(gym.Env[Any, Any]):
                     screens.append(emulator.screen())
         else:
             masks = chosen[0] if self.players == 1 else chosen[0] | chosen[1]
-            for i in range(skip):
-                emulator.step(masks)
-                if i >= first_screen:
-                    screens.append(emulator.screen())
+            screens = emulator.run(masks, skip, self._screens_needed)
             self._held = chosen
         self.frame += skip
         self.steps += 1
@@ -213,6 +203,17 @@ class ArenaEnv(gym.Env[Any, Any]):
         info["rewards"] = outcome.rewards
         observation = self._observe([p.push(screens) for p in self.pipelines])
         return observation, outcome.rewards[0], terminated, truncated, info
+
+    def _chosen_masks(self, action: Any) -> list[np.ndarray]:
+        """Each player's button masks for ``action`` (one index per player), checked."""
+        actions = (action,) if self.players == 1 else tuple(action)
+        if len(actions) != self.players:
+            raise ValueError(f"expected {self.players} actions (one per player), got {action!r}")
+        n_actions = self.action_space.n
+        for a in actions:
+            if not (isinstance(a, int | np.integer) and 0 <= a < n_actions):
+                raise ValueError(f"action {a!r} is outside Discrete({n_actions})")
+        return [self._masks[player][int(a)] for player, a in enumerate(actions)]
 
     def _info(self, done_reason: str | None) -> dict[str, Any]:
         info: dict[str, Any] = dict(self.rules.values)

@@ -101,8 +101,10 @@ def arena_register_trainers(register: RegisterTrainer) -> None:
     ``trainer.options()`` returns to the shared ones (``--game``, ``--out``, ``--resume``...)
     and calls ``trainer.train(run)``, their values in ``run.options``; the trainer calls
     ``run.started()`` before its first step, which saves every parameter for ``--resume``,
-    and ``run.checkpoint_saved()`` after each checkpoint (until then, a failed or interrupted
-    run is removed: nothing that looks resumable is left).
+    and writes checkpoints with ``run.save_resumable()`` (until the first, a failed or
+    interrupted run is removed: nothing that looks resumable is left). ``TrainRun`` also finds
+    the checkpoint to resume from, saves on Ctrl-C and prints the play command; see
+    :mod:`arena.training`.
     Usually a plugin registers a trainer and the agent that plays what it trains under the
     same name.
     """

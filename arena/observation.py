@@ -51,6 +51,7 @@ class AreaResize:
         columns, self.column_block = _area_weights(self.width, self.out_width)
         self.columns_t = np.ascontiguousarray(columns.T)
         self.denominator = self.row_block * self.column_block
+        self._image = np.empty(shape, np.float32)
 
     @classmethod
     def applies(cls, shape: tuple[int, ...], out: tuple[int, int]) -> bool:
@@ -62,8 +63,9 @@ class AreaResize:
         return rows * columns <= cls.MAX_DENOMINATOR
 
     def __call__(self, image: np.ndarray) -> np.ndarray:
-        blocks = image.astype(np.float32).reshape(-1, self.row_block, self.width)
-        rows = (self.rows @ blocks).reshape(self.out_height, -1, self.column_block)
+        np.copyto(self._image, image)  # to float32, into a buffer kept between calls
+        blocks = self._image.reshape(-1, self.row_block, self.width)
+        rows = (self.rows @ blocks).reshape(-1, self.column_block)
         sums = (rows @ self.columns_t).reshape(self.out_height, self.out_width)
         sums /= self.denominator  # exact on the .5 ties, at least 1/denominator off otherwise
         return np.rint(sums, out=sums).astype(np.uint8)
@@ -100,6 +102,7 @@ class FramePipeline:
         self._stack = np.zeros(self.shape, np.uint8)
         self._pooled = np.zeros(screen_shape, np.uint8)
         cropped = (self._rows.stop - top, self._cols.stop - left)
+        self._gray = np.zeros(cropped, np.uint8)
         gray = cropped if spec.grayscale else (*cropped, 3)
         self._resize = (
             AreaResize(cropped, spec.resize)
@@ -108,13 +111,14 @@ class FramePipeline:
         )
 
     def frame(self, screens: list[np.ndarray]) -> np.ndarray:
-        """One processed frame from the screens of one agent step (pooled when there are two)."""
+        """One processed frame from the screens of one agent step (pooled when there are two);
+        it may be a buffer of the pipeline's, overwritten by the next call."""
         screen = screens[-1]
         if self.spec.max_pool and len(screens) > 1:
-            screen = np.maximum(screens[-2], screens[-1], out=self._pooled)
+            screen = cv2.max(screens[-2], screens[-1], dst=self._pooled)
         image = screen[self._rows, self._cols]
         if self.spec.grayscale:
-            image = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+            image = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY, dst=self._gray)
         if self.spec.resize is not None:
             image = self._resize(image)
         return image[:, ::-1] if self.mirror else image

@@ -121,7 +121,7 @@ class RuleEngine:
             scope.previous = scope.current
         scope.frame = frame
         scope.current = {**self.constants, **ram, "frame": frame, "step": step}
-        for name in ram:
+        for name in self._history.intersection(ram):
             self._remember(name, resetting)
         for name, evaluate in self._variables:
             scope.current[name] = checked(

@@ -1,6 +1,7 @@
 """How fast the command line answers: ``arena --help`` and ``arena --version`` against the
 reference ``python -c "import stable_retro"`` (what any stable-retro script pays before its first
-line), each a fresh process, alternated round by round and timed by one clock.
+line), each a fresh process, alternated round by round (the order rotating) and timed by one
+clock, with the CPU seconds of each process beside the wall time.
 
     python benchmarks/cli_startup.py [--rounds 20]
 
@@ -10,17 +11,23 @@ Target (issue #10): ``arena --help`` at most 0.5x the time of ``import stable_re
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import shutil
 import statistics
 import subprocess
 import sys
-import time
+
+from timing import Contender, Span, alternate
 
 
-def seconds(command: list[str]) -> float:
-    started = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - started
+def timed(command: list[str]) -> Contender:
+    def run(_round: int) -> Span:
+        with Span(1) as span:
+            subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+        return span
+
+    return run
 
 
 def main() -> None:
@@ -31,24 +38,26 @@ def main() -> None:
         "the `arena` command is not on PATH: pip install -e ."
     )
     contenders = {
-        "import stable_retro": [sys.executable, "-c", "import stable_retro"],
-        "arena --help": [arena, "--help"],
-        "arena --version": [arena, "--version"],
+        "import stable_retro": timed([sys.executable, "-c", "import stable_retro"]),
+        "arena --help": timed([arena, "--help"]),
+        "arena --version": timed([arena, "--version"]),
     }
-    for command in contenders.values():  # warm the file cache before timing
-        seconds(command)
-    times: dict[str, list[float]] = {name: [] for name in contenders}
-    for _ in range(args.rounds):
-        for name, command in contenders.items():
-            times[name].append(seconds(command))
-    reference = statistics.median(times["import stable_retro"])
+    for run in contenders.values():  # warm the file cache before timing
+        run(0)
+    with contextlib.redirect_stdout(io.StringIO()):  # one line per process is too many
+        spans = alternate(contenders, args.rounds)
+    reference = [s.wall for s in spans["import stable_retro"]]
     print(f"{args.rounds} rounds, each a fresh process; median (min, max) in ms")
-    for name, values in times.items():
-        median = statistics.median(values)
+    for name, values in spans.items():
+        walls = [1000 * s.wall for s in values]
+        ratios = [s.wall / r for s, r in zip(values, reference, strict=True)]
+        cpu = statistics.median(1000 * s.cpu for s in values)
         print(
-            f"{name:<20} {1000 * median:6.1f} ({1000 * min(values):.1f}, {1000 * max(values):.1f})"
-            f"   {median / reference:.2f}x of import stable_retro"
+            f"{name:<20} {statistics.median(walls):6.1f} ({min(walls):.1f}, {max(walls):.1f})"
+            f"  cpu {cpu:5.1f}   {statistics.median(ratios):.2f}x "
+            f"({min(ratios):.2f}, {max(ratios):.2f}) of import stable_retro"
         )
+    print("target: arena --help <= 0.5x of import stable_retro")
 
 
 if __name__ == "__main__":

@@ -1,51 +1,51 @@
 """Emulated frames per second of one NEAT generation: the arena against the tutorials' pattern.
 
 Both evaluate the same first generation (population 50, same neat config and seed, inputs the
-8x-downscaled gray screen) on Super Mario Bros 1-1 with up to 2,000 frames per genome and
-2 worker processes.
+8x-downscaled gray screen) on Super Mario Bros 1-1 with up to 2,000 frames per genome, on
+2 worker processes started before the clock starts:
 
-- tutorial: the pattern of the popular gym-retro NEAT tutorials: a new env per genome, one
-  ``env.step`` and one ``net.activate`` per emulated frame, genomes farmed out to a process
-  pool exactly as ``neat.ParallelEvaluator`` does (``apply_async`` per genome)
-- arena: ``arena train neat-ff`` (persistent workers, one emulator each across genomes, the
-  network activated once per agent step of 4 frames)
+- tutorial: the pattern of the popular gym-retro NEAT tutorials, as they write it: a new env
+  per genome, one ``env.step`` and one ``net.activate`` per emulated frame, genomes farmed out
+  by ``neat.ParallelEvaluator``
+- arena: what ``arena train neat-ff`` runs for a generation: the arena's worker pool, each
+  worker keeping one emulator across genomes, the network activated once per agent step of
+  4 frames
 
-Target (issue #3): arena >= 2x tutorial.
+Both are timed the same way here (wall and CPU clocks around the generation's evaluation) and
+alternate round by round. Target (issue #3): arena >= 2x tutorial.
 
-    python benchmarks/neat_speed.py [--pop 50]
+    python benchmarks/neat_speed.py [--pop 50] [--rounds 3]
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
+import contextlib
+import io
 import multiprocessing
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 
 import cv2
 import neat
 import numpy as np
 import stable_retro
+from timing import Span, alternate, report
 
 from arena import integrations
+from arena.plugin_manager import PluginHost
+from arena.plugins.neat_agents.agent import screen_observation
 from arena.plugins.neat_agents.config import build_config, parse_config_text
+from arena.plugins.neat_agents.evolve import NeatWorker, WorkerSetup
+from arena.protocol import TRAINING
+from arena.workers import WorkerPool
 
 GAME, STATE = "SuperMarioBros-Nes-v0", "Level1-1"
-MAX_FRAMES = 2000
-
-
-FRAMES = multiprocessing.Value("q", 0)  # forked ParallelEvaluator workers inherit it
-TUTORIAL_CONFIG: neat.Config | None = None
+MAX_FRAMES, WORKERS = 2000, 2
+FRAMES = multiprocessing.Value("q", 0)
 
 
 def tutorial_eval_genome(genome: neat.DefaultGenome, config: neat.Config) -> float:
-    """One genome as the tutorials' ``Worker.work()`` plays it: a new env, then one
-    ``env.step`` and one ``net.activate`` per frame, until done, 250 frames without a better
-    fitness, or the frame budget."""
+    """The tutorials' evaluation: a fresh env, a network step per frame, a stall counter."""
     integrations.use_rom_store()
     env = stable_retro.make(
         GAME, state=STATE, render_mode=None, inttype=stable_retro.data.Integrations.ALL
@@ -76,58 +76,52 @@ def tutorial_eval_genome(genome: neat.DefaultGenome, config: neat.Config) -> flo
     return fitness
 
 
-def measure_tutorial(pop: int) -> float:
-    text = build_config("neat-ff", None, {"NEAT.pop_size": str(pop)}, 28 * 30, 9).text
-    config = parse_config_text(text)
-    population = neat.Population(config, seed=0)
-    evaluator = neat.ParallelEvaluator(2, tutorial_eval_genome)
-    evaluator.pool.map(time.sleep, [0.5, 0.5], chunksize=1)  # workers started, as in arena
-    started = time.perf_counter()
-    evaluator.evaluate(list(population.population.items()), config)
-    elapsed = time.perf_counter() - started
-    evaluator.pool.close()
-    return FRAMES.value / elapsed
-
-
-def measure_arena(pop: int) -> float:
-    with tempfile.TemporaryDirectory() as out:
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "arena.cli",
-                "train",
-                "neat-ff",
-                "--game",
-                "mario",
-                "--generations",
-                "1",
-                "--pop",
-                str(pop),
-                "--workers",
-                "2",
-                "--max-frames",
-                str(MAX_FRAMES),
-                "--no-record",
-                "--out",
-                out,
-            ],
-            check=True,
-            capture_output=True,
-        )
-        with (Path(out) / "stats.csv").open() as fh:
-            return float(next(csv.DictReader(fh))["frames_per_second"])
+def generation(agent: str, pop: int, inputs: int, outputs: int) -> tuple[str, neat.Population]:
+    text = build_config(agent, None, {"NEAT.pop_size": str(pop)}, inputs, outputs).text
+    return text, neat.Population(parse_config_text(text), seed=0)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pop", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    tutorial = measure_tutorial(args.pop)
-    arena = measure_arena(args.pop)
-    print(f"tutorial pattern {tutorial:>8,.0f} frames/s")
-    print(f"arena            {arena:>8,.0f} frames/s")
-    print(f"arena / tutorial = {arena / tutorial:.2f}x   (target >= 2x)")
+    profile = PluginHost().profile("mario")
+
+    def tutorial(_round: int) -> Span:
+        _, population = generation("neat-ff", args.pop, 28 * 30, 9)
+        evaluator = neat.ParallelEvaluator(WORKERS, tutorial_eval_genome)
+        evaluator.pool.map(time.sleep, [0.5] * WORKERS, chunksize=1)  # workers started
+        FRAMES.value = 0
+        span = Span(0)
+        with span, contextlib.redirect_stderr(io.StringIO()):  # neat-python's progress bar
+            evaluator.evaluate(list(population.population.items()), population.config)
+        span.work = FRAMES.value
+        evaluator.pool.close()
+        evaluator.pool.join()
+        return span
+
+    def arena(_round: int) -> Span:
+        observation = screen_observation((224, 240, 3), None, 8)
+        text, population = generation("neat-ff", args.pop, 28 * 30, len(profile.actions))
+        setup = WorkerSetup(
+            "neat-ff", False, profile.source, profile.name, STATE, MAX_FRAMES, observation, text,
+            TRAINING,
+        )  # fmt: skip
+        pool = WorkerPool([NeatWorker(setup)] * WORKERS, "NEAT worker")  # returns once ready
+        span = Span(0)
+
+        def count(_task: object, ok: bool, payload: tuple) -> None:
+            assert ok, payload
+            span.work += payload[2]  # the genome's frames
+
+        with span:
+            pool.run(list(population.population.items()), count)
+        pool.close()
+        return span
+
+    spans = alternate({"tutorial": tutorial, "arena": arena}, args.rounds)
+    report(spans, "frames", [("arena", "tutorial", ">= 2x")])
 
 
 if __name__ == "__main__":

@@ -3,12 +3,10 @@
 Identical settings for both: Super Mario Bros 1-1 through the arena's env (frame skip 4 with
 max-pool, 84x84 gray, stack of 4), 2 environments in subprocesses, n_steps 128, 4 epochs,
 minibatch 256 (one per epoch), the Nature CNN actor-critic, CPU. SB3 gets the same Gymnasium
-env in its SubprocVecEnv. Timed: the training loop only (models and processes are built
-first). The arena runs twice: float32, and bfloat16 mixed precision (``--set
-precision=bfloat16``: autocast forward/backward, float32 weights). The machine's speed
-drifts by 10% or so between minutes (shared hosts), so the runs alternate, SB3 then the
-arena, for a few rounds: each round's ratio is side by side, and the median is the result.
-Target (issue #4): >= 2x SB3.
+env in its SubprocVecEnv. Both are timed the same way: the wall and CPU clocks around the
+training loop only (SB3's ``model.learn``, the arena's ``PPORun.learn``), the models and
+processes built first. The arena runs twice: float32, and bfloat16 mixed precision (``--set
+precision=bfloat16``). The three alternate round by round. Target (issue #4): >= 2x SB3.
 
     pip install stable-baselines3    # benchmark only; not a dependency of retro-arena
     python benchmarks/ppo_speed.py [--steps 5120] [--rounds 3]
@@ -17,13 +15,12 @@ Target (issue #4): >= 2x SB3.
 from __future__ import annotations
 
 import argparse
-import csv
-import statistics
-import subprocess
-import sys
+import contextlib
+import io
 import tempfile
-import time
 from pathlib import Path
+
+from timing import Span, alternate, report
 
 from arena.env import ArenaEnv
 from arena.plugin_manager import PluginHost
@@ -36,7 +33,7 @@ def make_mario() -> ArenaEnv:
     return ArenaEnv(PluginHost().profile("mario"))
 
 
-def measure_sb3(steps: int) -> float:
+def sb3(steps: int) -> Span:
     from stable_baselines3 import PPO
     from stable_baselines3.common.vec_env import SubprocVecEnv
 
@@ -54,30 +51,38 @@ def measure_sb3(steps: int) -> float:
         seed=0,
         verbose=0,
     )
-    started = time.perf_counter()
-    model.learn(total_timesteps=steps)
-    elapsed = time.perf_counter() - started
+    span = Span(steps)
+    with span:
+        model.learn(total_timesteps=steps)
     envs.close()
-    return steps / elapsed
+    return span
 
 
-def measure_arena(steps: int, precision: str) -> float:
-    settings = [
-        f"num_steps={N_STEPS}",
-        "num_minibatches=1",
-        f"update_epochs={EPOCHS}",
-        f"precision={precision}",
-    ]
+def arena(steps: int, precision: str) -> Span:
+    import torch
+
+    from arena.plugins.ppo_agent.config import build_config
+    from arena.plugins.ppo_agent.train import PPORun
+    from arena.training import TrainRun
+
+    profile = PluginHost().profile("mario")
+    overrides = {
+        "total_steps": steps,
+        "num_envs": N_ENVS,
+        "num_steps": N_STEPS,
+        "num_minibatches": 1,
+        "update_epochs": EPOCHS,
+        "precision": precision,
+    }
     with tempfile.TemporaryDirectory() as out:
-        arguments = f"train ppo --game mario --steps {steps} --envs {N_ENVS} --device cpu"
-        command = [sys.executable, "-m", "arena.cli", *arguments.split(), "--out", out]
-        for setting in settings:
-            command += ["--set", setting]
-        subprocess.run(command, check=True, capture_output=True)
-        with (Path(out) / "train.csv").open() as fh:
-            rows = list(csv.DictReader(fh))
-    seconds = sum(N_ENVS * N_STEPS / float(r["steps_per_second"]) for r in rows)
-    return len(rows) * N_ENVS * N_STEPS / seconds
+        run = TrainRun("ppo", profile, "Level1-1", 0, Path(out) / "run", N_ENVS, resume=False)
+        ppo = PPORun(run, build_config("mario", None, overrides), torch.device("cpu"))
+        with contextlib.redirect_stdout(io.StringIO()):
+            ppo.set_up()  # the model, the optimizer and the env workers
+            span = Span(steps)
+            with span:
+                ppo.learn()
+    return span
 
 
 def main() -> None:
@@ -85,18 +90,13 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=5120)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    ratios: dict[str, list[float]] = {"float32": [], "bfloat16": []}
-    for round_ in range(1, args.rounds + 1):
-        sb3 = measure_sb3(args.steps)
-        line = f"round {round_}: stable-baselines3 {sb3:,.0f} steps/s"
-        for precision, found in ratios.items():
-            arena = measure_arena(args.steps, precision)
-            found.append(arena / sb3)
-            line += f", arena {precision} {arena:,.0f} ({arena / sb3:.2f}x)"
-        print(line, flush=True)
-    for precision, found in ratios.items():
-        print(f"arena ppo ({precision}): median {statistics.median(found):.2f}x SB3")
-    print("target: >= 2x SB3")
+    contenders = {
+        "sb3": lambda _round: sb3(args.steps),
+        "float32": lambda _round: arena(args.steps, "float32"),
+        "bfloat16": lambda _round: arena(args.steps, "bfloat16"),
+    }
+    spans = alternate(contenders, args.rounds)
+    report(spans, "steps", [("float32", "sb3", ">= 2x"), ("bfloat16", "sb3", ">= 2x")])
 
 
 if __name__ == "__main__":

@@ -65,9 +65,7 @@ def main() -> None:
             }
         )
     # Throughput in emulated frames per second: episodes differ in length between protocols.
-    rates = {
-        side: [frames[side] / t for t in times[side]] for side in ("plain", "sticky")
-    }
+    rates = {side: [frames[side] / t for t in times[side]] for side in ("plain", "sticky")}
     ratios = [s / p for s, p in zip(rates["sticky"], rates["plain"], strict=True)]
     for side in ("plain", "sticky"):
         r = rates[side]

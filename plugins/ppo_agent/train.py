@@ -138,8 +138,13 @@ class PPORun:
     # -- the algorithm -------------------------------------------------------------------
 
     def train(self) -> None:
-        config = self.config
         self.set_up()
+        self.learn()
+        self.finish()
+
+    def learn(self) -> None:
+        """The updates, from where :meth:`set_up` left the run."""
+        config = self.config
         try:
             with self.run.saving_on_interrupt(self.save_interrupted):
                 for update in range(self.update + 1, config.num_updates + 1):
@@ -158,6 +163,9 @@ class PPORun:
             self.bar.close()
             if self.board is not None:
                 self.board.close()
+
+    def finish(self) -> None:
+        """The last resumable checkpoint and the model to play."""
         self.save_training_state(self.global_step, self.update)
         model = self.run.out / "model.ckpt"
         manifest = {**self.manifest, "kind": MODEL, "global_step": self.global_step}
