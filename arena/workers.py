@@ -127,6 +127,28 @@ class WorkerPool:
         self._await_ready(index)
         return f"{self.what} {old.pid} died (exit code {old.exitcode})"
 
+    def _wait(self, indices: Iterable[int]) -> list[tuple[int, tuple[str, Any]]]:
+        """Wait until some of these (busy) workers reply or die. Each event is ``(index,
+        (status, payload))``: a reply ("done" or "error", as the worker sent it), or
+        ``("died", why)`` once the dead worker has been replaced by a fresh one."""
+        waitables: dict[Any, tuple[bool, int]] = {}
+        for index in indices:
+            waitables[self.pipes[index]] = (True, index)
+            waitables[self.processes[index].sentinel] = (False, index)
+        events: dict[int, tuple[str, Any]] = {}
+        for ready in wait(list(waitables)):
+            is_message, index = waitables[ready]
+            if index in events:
+                continue
+            if not is_message:
+                events[index] = ("died", self._replace(index))
+                continue
+            try:
+                events[index] = self.pipes[index].recv()
+            except (EOFError, OSError):
+                continue  # its death is handled through the sentinel
+        return list(events.items())
+
     def run(
         self,
         tasks: Iterable[Task],
@@ -147,30 +169,18 @@ class WorkerPool:
                     # If it died just now, its sentinel reports it below and the task is retried.
                     with contextlib.suppress(BrokenPipeError, OSError):
                         self.pipes[index].send(task)
-            waitables: dict[Any, tuple[bool, int]] = {}
-            for index in busy:
-                waitables[self.pipes[index]] = (True, index)
-                waitables[self.processes[index].sentinel] = (False, index)
-            for ready in wait(list(waitables)):
-                is_message, index = waitables[ready]
-                if index not in busy:
-                    continue
-                if is_message:
-                    try:
-                        status, payload = self.pipes[index].recv()
-                    except (EOFError, OSError):
-                        continue  # its death is handled through the sentinel
-                    on_result(busy.pop(index), status == "done", payload)
-                    continue
+            for index, (status, payload) in self._wait(busy):
                 task = busy.pop(index)
-                reason = self._replace(index)
+                if status != "died":
+                    on_result(task, status == "done", payload)
+                    continue
                 attempts[id(task)] = attempts.get(id(task), 0) + 1
                 if attempts[id(task)] < max_attempts:
                     if on_retry is not None:
-                        on_retry(task, reason)
+                        on_retry(task, payload)
                     pending.appendleft(task)
                 else:
-                    on_result(task, False, f"{reason}, {max_attempts} times")
+                    on_result(task, False, f"{payload}, {max_attempts} times")
 
     def broadcast(self, task: Any, max_attempts: int = MAX_ATTEMPTS) -> list[Any]:
         """Give every worker the same task at once; their results, by worker."""
@@ -191,27 +201,16 @@ class WorkerPool:
             with contextlib.suppress(BrokenPipeError, OSError):
                 self.pipes[index].send(task)
         while len(results) < len(indices):
-            waiting = [i for i in indices if i not in results]
-            waitables: dict[Any, tuple[bool, int]] = {self.pipes[i]: (True, i) for i in waiting}
-            waitables |= {self.processes[i].sentinel: (False, i) for i in waiting}
-            for ready in wait(list(waitables)):
-                is_message, index = waitables[ready]
-                if index in results:
-                    continue
-                if is_message:
-                    try:
-                        status, payload = self.pipes[index].recv()
-                    except (EOFError, OSError):
-                        continue  # its death is handled through the sentinel
-                    if status != "done":
-                        raise ArenaError(payload)
+            for index, (status, payload) in self._wait(i for i in indices if i not in results):
+                if status == "done":
                     results[index] = payload
-                    continue
-                reason = self._replace(index)
-                deaths[index] = deaths.get(index, 0) + 1
-                if deaths[index] >= max_attempts:
-                    raise ArenaError(f"{reason}, {max_attempts} times")
-                self.pipes[index].send(task)
+                elif status == "error":
+                    raise ArenaError(payload)
+                else:
+                    deaths[index] = deaths.get(index, 0) + 1
+                    if deaths[index] >= max_attempts:
+                        raise ArenaError(f"{payload}, {max_attempts} times")
+                    self.pipes[index].send(task)
         return [results[i] for i in indices]
 
     def close(self) -> None:

@@ -83,7 +83,7 @@ def alternate(contenders: dict[str, Contender], rounds: int) -> dict[str, list[S
             span = contenders[name](round_)
             spans[name].append(span)
             print(
-                f"  round {round_ + 1}: {name:<10} {span.rate:>10,.0f}/s  "
+                f"  round {round_ + 1}: {name:<10} {span.rate:>10,.2f}/s  "
                 f"(wall {span.wall:.2f} s, cpu {span.cpu:.2f} s)",
                 flush=True,
             )
@@ -103,7 +103,8 @@ def report(
     round by round; return the median ratios by ``"top/bottom"``."""
     print(f"\n{'contender':<10} {unit + '/s, median (min, max)':>40}   cpu/wall")
     for name, values in spans.items():
-        rates = _spread([s.rate for s in values], ",.0f")
+        fmt = ",.0f" if min(s.rate for s in values) >= 100 else ",.2f"
+        rates = _spread([s.rate for s in values], fmt)
         load = statistics.median(s.cpu / s.wall for s in values)
         print(f"{name:<10} {rates:>40}   {load:.2f}")
     medians = {}
