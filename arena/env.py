@@ -21,9 +21,10 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from arena import integrations
+from arena import inputs, integrations
 from arena.emulator import Emulator, check_layout, ram_layout
-from arena.errors import ProfileError
+from arena.errors import ArenaError, ProfileError
+from arena.inputs import GameView, Observer
 from arena.observation import FramePipeline
 from arena.profiles import ObservationSpec, Profile
 from arena.protocol import Protocol, episode_rng
@@ -42,6 +43,8 @@ class GameSpec:
     observation_shape: tuple[int, ...]
     action_names: tuple[str, ...]
     frame_skip: int
+    observation_range: tuple[float, float] = (0, 255)
+    """The lowest and highest value an observation can hold (the screen's are 0 and 255)."""
 
     @property
     def n_actions(self) -> int:
@@ -105,20 +108,20 @@ class ArenaEnv(gym.Env[Any, Any]):
         screen_shape = self.emulator.screen().shape
         try:
             self.pipelines = [
-                FramePipeline(
-                    replace(base, **dict(o)),
-                    screen_shape,
-                    mirror=player == 1 and profile.mirror_p2,
-                )
+                self._observer(replace(base, **dict(o)), screen_shape, player)
                 for player, o in enumerate(overrides)
             ]
         except ValueError as exc:
             self.emulator.close()
             raise ProfileError(profile.source, "observation", str(exc)) from None
+        except ArenaError:
+            self.emulator.close()
+            raise
+        self._input_names = [replace(base, **dict(o)).inputs for o in overrides]
         self.pipeline = self.pipelines[0]
         self._screens_needed = max(p.screens_needed for p in self.pipelines)
         self.action_space = gym.spaces.Discrete(len(profile.actions))
-        spaces = [gym.spaces.Box(0, 255, p.shape, np.uint8) for p in self.pipelines]
+        spaces = [gym.spaces.Box(p.low, p.high, p.shape, p.dtype.type) for p in self.pipelines]
         self.observation_space = spaces[0] if self.players == 1 else gym.spaces.Tuple(spaces)
         self.render_mode = "rgb_array"
         # One render per agent step; the consoles run at about 60 frames a second.
@@ -130,6 +133,26 @@ class ArenaEnv(gym.Env[Any, Any]):
         self._rng: np.random.Generator | None = None
         self._held = [self._no_masks] * self.players  # what each player pressed last frame
 
+    def _observer(
+        self, spec: ObservationSpec, screen_shape: tuple[int, ...], player: int
+    ) -> Observer:
+        """The screen pipeline, or the observer a plugin's builder makes for other inputs."""
+        if spec.inputs == inputs.SCREEN:
+            return FramePipeline(spec, screen_shape, mirror=player == 1 and self.profile.mirror_p2)
+        return inputs.build(self.profile, spec.inputs, player)
+
+    def _view(self, screens: list[np.ndarray]) -> GameView:
+        return GameView(inputs.Memory(lambda: self.emulator.memory.blocks), screens)
+
+    def _observations(self, view: GameView, first: bool) -> Any:
+        found = []
+        for pipeline, name in zip(self.pipelines, self._input_names, strict=True):
+            observation = pipeline.reset(view) if first else pipeline.step(view)
+            if not isinstance(pipeline, FramePipeline):  # a plugin's: held to what it declared
+                observation = inputs.check_observation(pipeline, observation, name)
+            found.append(observation)
+        return found[0] if self.players == 1 else tuple(found)
+
     def spec_for(self, player: int) -> GameSpec:
         """What the agent playing ``player`` (0 or 1) is told about the game."""
         return GameSpec(
@@ -138,6 +161,7 @@ class ArenaEnv(gym.Env[Any, Any]):
             state=self.state.name,
             players=self.players,
             observation_shape=self.pipelines[player].shape,
+            observation_range=(self.pipelines[player].low, self.pipelines[player].high),
             action_names=tuple(self.profile.actions),
             frame_skip=self.profile.frame_skip,
         )
@@ -166,11 +190,8 @@ class ArenaEnv(gym.Env[Any, Any]):
         self.frame, self.steps = 1 + self.noops, 0
         self.returns = [0.0] * self.players
         self.rules.reset(self.emulator.read_ram(self._layout))
-        screen = self.emulator.screen()
-        return self._observe([p.reset(screen) for p in self.pipelines]), self._info(None)
-
-    def _observe(self, observations: list[np.ndarray]) -> Any:
-        return observations[0] if self.players == 1 else tuple(observations)
+        view = self._view([self.emulator.screen()] if self._screens_needed else [])
+        return self._observations(view, first=True), self._info(None)
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         chosen = self._chosen_masks(action)
@@ -201,7 +222,7 @@ class ArenaEnv(gym.Env[Any, Any]):
         terminated = outcome.done_reason is not None and not truncated
         info = self._info(outcome.done_reason)
         info["rewards"] = outcome.rewards
-        observation = self._observe([p.push(screens) for p in self.pipelines])
+        observation = self._observations(self._view(screens), first=False)
         return observation, outcome.rewards[0], terminated, truncated, info
 
     def _chosen_masks(self, action: Any) -> list[np.ndarray]:

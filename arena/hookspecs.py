@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     import click
 
     from arena.agents import AgentFactory, ObservationFor
+    from arena.inputs import Builder
     from arena.training import Trainer
 
 PROJECT = "retro_arena"
@@ -56,6 +57,12 @@ class RegisterTrainer(Protocol):
     """``register(name, trainer)`` with an :class:`arena.training.Trainer`."""
 
     def __call__(self, name: str, trainer: Trainer) -> None: ...
+
+
+class RegisterObservation(Protocol):
+    """``register(name, builder, description="")`` with an :data:`arena.inputs.Builder`."""
+
+    def __call__(self, name: str, builder: Builder, description: str = "") -> None: ...
 
 
 class RegisterCommand(Protocol):
@@ -142,3 +149,21 @@ __all__ = [
     "hookimpl",
     "hookspec",
 ]
+
+
+@hookspec
+def arena_register_observations(register: RegisterObservation) -> None:
+    """Register observation builders: ``register(name, builder, description="")``.
+
+    Called once, when the plugin manager starts. A profile offers inputs beyond the screen
+    under ``inputs:``, each naming a builder and its parameters (``tiles: {builder: smb_tiles,
+    size: 13}``); an agent picks them with ``--inputs tiles``. When an env is built with those
+    inputs, ``builder(game, **parameters)`` is called once per player and returns an
+    :class:`arena.inputs.Observer`: its ``shape``, ``dtype``, ``low`` and ``high`` declare the
+    arrays it returns, ``screens_needed`` how many of a step's last screens it reads (0: RAM
+    only), and ``reset(view)`` / ``step(view)`` turn an :class:`arena.inputs.GameView` (the
+    RAM through ``view.memory.read(address, length)``, and the screens) into an observation.
+    A ``ValueError`` or ``TypeError`` from the builder is reported as a bad profile parameter;
+    an array of another shape or dtype than declared ends the episode with an error naming
+    the builder. Names are unique across all plugins.
+    """

@@ -141,6 +141,8 @@ def plugin_listing(host: PluginHost, builtin_commands: set[str]) -> Iterator[str
             yield f"    agent {name}: {host.agents[name].description}"
         for name in record.trainers:
             yield f"    trainer {name}: {host.trainers[name].trainer.description}"
+        for name in record.observations:
+            yield f"    observation builder {name}: {host.observations[name].description}"
         for name in record.commands:
             yield f"    command {name}: {host.commands[name].get_short_help_str(80)}"
             if name in builtin_commands:

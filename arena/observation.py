@@ -7,6 +7,7 @@ from math import gcd
 import cv2
 import numpy as np
 
+from arena.inputs import GameView, Observer
 from arena.profiles import ObservationSpec
 
 MAX_OBSERVATION_BYTES = 64 * 2**20
@@ -71,8 +72,9 @@ class AreaResize:
         return np.rint(sums, out=sums).astype(np.uint8)
 
 
-class FramePipeline:
-    """Turns raw RGB screens into stacked observations as the profile's spec says.
+class FramePipeline(Observer):
+    """The ``screen`` inputs: raw RGB screens into stacked observations as the profile's
+    ``observation`` spec says.
 
     Gray observations are (stack, height, width), channels first as PyTorch wants them;
     color ones are (stack, height, width, 3). ``mirror`` flips every frame left to right
@@ -84,6 +86,7 @@ class FramePipeline:
     ) -> None:
         self.spec = spec
         self.mirror = mirror
+        self.screens_needed = 2 if spec.max_pool else 1  # the max-pool reads the last two
         height, width = screen_shape[:2]
         top, bottom, left, right = spec.crop or (0, 0, 0, 0)
         if top + bottom >= height or left + right >= width:
@@ -128,18 +131,13 @@ class FramePipeline:
         height, width = self.spec.resize
         return cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
 
-    def reset(self, screen: np.ndarray) -> np.ndarray:
+    def reset(self, view: GameView) -> np.ndarray:
         """Fill the stack with the first frame and return the first observation."""
-        self._stack[:] = self.frame([screen])
+        self._stack[:] = self.frame(view.screens[-1:])
         return self._stack.copy()
 
-    def push(self, screens: list[np.ndarray]) -> np.ndarray:
+    def step(self, view: GameView) -> np.ndarray:
         """Add the frame of one agent step and return the new observation."""
         self._stack[:-1] = self._stack[1:]
-        self._stack[-1] = self.frame(screens)
+        self._stack[-1] = self.frame(view.screens)
         return self._stack.copy()
-
-    @property
-    def screens_needed(self) -> int:
-        """How many of an agent step's last frames need their screen read."""
-        return 2 if self.spec.max_pool else 1

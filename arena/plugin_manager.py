@@ -17,10 +17,11 @@ from typing import Any
 import click
 import pluggy
 
-from arena import hookspecs
+from arena import hookspecs, inputs
 from arena.agents import Agent, AgentContext, AgentFactory, ObservationFor
 from arena.entries import AgentSpec
 from arena.errors import AgentError, ArenaError, PluginError, UnknownNameError, UsageError
+from arena.inputs import BuilderEntry
 from arena.profiles import Profile, load_profile
 from arena.training import Trainer
 
@@ -36,6 +37,7 @@ class PluginRecord:
     suites: list[str] = field(default_factory=list)
     trainers: list[str] = field(default_factory=list)
     commands: list[str] = field(default_factory=list)
+    observations: list[str] = field(default_factory=list)
     error: str | None = None
 
 
@@ -83,6 +85,7 @@ class PluginHost:
         self.suites: dict[str, GameEntry] = {}
         self.commands: dict[str, click.Command] = {}
         self.command_plugins: dict[str, str] = {}
+        self.observations: dict[str, BuilderEntry] = {}
         self.conflicts: list[str] = []
         self._profiles: dict[str, Profile] = {}
         if entry_points:
@@ -123,6 +126,7 @@ class PluginHost:
             (self.pm.hook.arena_register_trainers, self._trainer_registrar),
             (self.pm.hook.arena_register_suites, self._suite_registrar),
             (self.pm.hook.arena_register_commands, self._command_registrar),
+            (self.pm.hook.arena_register_observations, self._observation_registrar),
         )
         for hook, registrar in hooks:
             # Each implementation is called on its own (not through the combined hook call)
@@ -133,6 +137,7 @@ class PluginHost:
                     impl.function(register=registrar(record))
                 except Exception as exc:
                     record.error = _describe(exc, hook.name)
+        inputs.use_builders(self.observations)  # the envs of this process build with these
 
     def _agent_registrar(self, record: PluginRecord) -> hookspecs.RegisterAgent:
         def register(
@@ -197,6 +202,21 @@ class PluginHost:
             self.commands[command.name] = command
             self.command_plugins[command.name] = record.name
             record.commands.append(command.name)
+
+        return register
+
+    def _observation_registrar(self, record: PluginRecord) -> hookspecs.RegisterObservation:
+        def register(name: str, builder: inputs.Builder, description: str = "") -> None:
+            if not isinstance(name, str) or not name or not callable(builder):
+                raise PluginError(
+                    f"plugin {record.name!r} registered a malformed observation builder {name!r}"
+                )
+            if name in self.observations:
+                first = self.observations[name].plugin
+                self._conflict("observation builder", name, first, record.name)
+                return
+            self.observations[name] = BuilderEntry(name, builder, description, record.name)
+            record.observations.append(name)
 
         return register
 

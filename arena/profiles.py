@@ -56,6 +56,8 @@ class ObservationSpec:
     frame_stack: int = 4
     max_pool: bool = True
     """Max over the last two emulated frames of each agent step (removes sprite flicker)."""
+    inputs: str = "screen"
+    """``screen`` (the pipeline above), or inputs the profile offers (see arena.inputs)."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,8 @@ class Profile:
     frame_skip: int
     max_frames: int | None
     observation: ObservationSpec
+    inputs: Mapping[str, Mapping[str, Any]]
+    """Inputs beyond the screen, by name: each its builder and parameters (arena.inputs)."""
     ram: Mapping[str, RamVariable]
     constants: Mapping[str, float]
     variables: Mapping[str, Expression]
@@ -292,7 +296,12 @@ class _Checker:
                 resize=None if observation.resize is None else tuple(observation.resize),  # type: ignore[arg-type]
                 frame_stack=observation.frame_stack,
                 max_pool=observation.max_pool,
+                inputs=observation.inputs,
             ),
+            inputs={
+                name: {"builder": spec.builder, **(spec.model_extra or {})}
+                for name, spec in raw.inputs.items()
+            },
             ram=ram,
             constants=constants,
             variables=variables,

@@ -159,6 +159,18 @@ class ObservationModel(Model):
     """How many of the latest frames an observation holds."""
     max_pool: Flag = True
     """Max over the last two emulated frames of each agent step (removes sprite flicker)."""
+    inputs: Text = "screen"
+    """Which inputs: ``screen`` (this pipeline), or one the profile offers under ``inputs``."""
+
+
+class InputsModel(BaseModel):
+    """Inputs a profile offers: the observation builder a plugin registered, and its
+    parameters (checked by the builder)."""
+
+    model_config = ConfigDict(extra="allow", use_attribute_docstrings=True, frozen=True)
+
+    builder: Text
+    """The name the builder's plugin registered it under (``arena plugins`` lists them)."""
 
 
 class RamModel(Model):
@@ -271,6 +283,8 @@ class ProfileModel(Model):
     max_frames: Frames | None = None
     """The time limit in emulated frames."""
     observation: ObservationModel = ObservationModel()
+    inputs: dict[str, InputsModel] = {}
+    """Inputs beyond the screen that agents may choose (``--inputs NAME``), by name."""
     ram: dict[str, RamModel] = {}
     """RAM variables beyond those of the integration's data.json."""
     constants: dict[str, Number] = {}

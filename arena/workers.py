@@ -292,5 +292,16 @@ class RayPool:
                 ok, payload = False, f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
             on_result(task, ok, payload)
 
+    def call(self, task: Any) -> Any:
+        """Run one task; its result (``ArenaError`` if it fails)."""
+        outcome: list[tuple[bool, Any]] = []
+        self.run([task], lambda _task, ok, payload: outcome.append((ok, payload)))
+        [(ok, payload)] = outcome
+        if not ok:
+            raise ArenaError(payload)
+        return payload
+
     def close(self) -> None:
         self.ray.shutdown()
+
+    terminate = close

@@ -47,10 +47,18 @@ def screen_observation(
 class NeatAgent(Agent):
     """Plays one genome. ``recurrent`` networks keep their state across an episode's steps."""
 
-    def __init__(self, genome: neat.DefaultGenome, config: neat.Config, recurrent: bool) -> None:
+    def __init__(
+        self,
+        genome: neat.DefaultGenome,
+        config: neat.Config,
+        recurrent: bool,
+        observation_range: tuple[float, float] = (0, 255),
+    ) -> None:
         self.genome = genome
         self.config = config
         self.network_type = Recurrent if recurrent else FeedForward
+        # Inputs scaled into [-1, 1]: pixels by 1/255, MarI/O's tiles (-1..1) as they are.
+        self.scale = 1 / max(abs(observation_range[0]), abs(observation_range[1]), 1e-9)
 
     def reset(self, seed: int) -> Network:
         return self.network_type(self.genome, self.config)
@@ -58,7 +66,7 @@ class NeatAgent(Agent):
     def act(
         self, observation: np.ndarray, info: Mapping[str, Any], state: Network
     ) -> tuple[int, Network]:
-        outputs = state.activate(observation.ravel() * (1 / 255))
+        outputs = state.activate(observation.ravel() * self.scale)
         return int(np.argmax(outputs)), state
 
 
@@ -118,6 +126,7 @@ def build_factory(agent: str, recurrent: bool) -> AgentFactory:
                 f"{context.spec.n_actions} actions"
             )
         config = parse_config_text(manifest["config"], str(context.checkpoint))
-        return NeatAgent(codec.loads_genome(payload, config), config, recurrent)
+        genome = codec.loads_genome(payload, config)
+        return NeatAgent(genome, config, recurrent, context.spec.observation_range)
 
     return build

@@ -24,8 +24,11 @@ HERE = Path(__file__).parent
 GAME_KEYS = {"num_inputs", "num_outputs"}  # set from the game, not by the user
 
 
-def default_config_path(agent: str) -> Path:
-    return HERE / f"{agent}.ini"
+def default_config_path(agent: str, inputs: str = "screen") -> Path:
+    """``neat-ff.ini``, or the config tuned for other inputs when there is one
+    (``neat-ff-tiles.ini``)."""
+    tuned = HERE / f"{agent}-{inputs}.ini"
+    return tuned if inputs != "screen" and tuned.exists() else HERE / f"{agent}.ini"
 
 
 @dataclass(frozen=True)
@@ -127,10 +130,11 @@ def build_config(
     overrides: Mapping[str, str],
     num_inputs: int,
     num_outputs: int,
+    inputs: str = "screen",
 ) -> NeatConfig:
     """The effective config of a training run."""
-    defaults = _read(default_config_path(agent))
-    defaults.source = str(default_config_path(agent))  # type: ignore[attr-defined]
+    defaults = _read(default_config_path(agent, inputs))
+    defaults.source = str(default_config_path(agent, inputs))  # type: ignore[attr-defined]
     parser = defaults
     if user_file is not None:
         parser = _read(user_file)
@@ -145,7 +149,7 @@ def build_config(
         lines += [f"{key} = {value}" for key, value in parser.items(section)]
         lines.append("")
     text = "\n".join(lines)
-    source = str(user_file or default_config_path(agent))
+    source = str(user_file or default_config_path(agent, inputs))
     if overrides:
         source += " with --set " + ", ".join(f"{k}={v}" for k, v in overrides.items())
     config = parse_config_text(text, source)

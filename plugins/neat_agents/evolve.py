@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import neat
+import numpy as np
 from tqdm import tqdm
 
-from arena import integrations
+from arena import inputs, integrations
 from arena.emulator import Emulator
 from arena.env import ArenaEnv
 from arena.errors import AgentError
@@ -30,7 +31,7 @@ from arena.profiles import load_profile
 from arena.protocol import TRAINING, Protocol
 from arena.runner import RunConfig, play_episode, run_episodes
 from arena.training import CsvLog, TrainRun, reseed
-from arena.workers import Worker, WorkerPool
+from arena.workers import RayPool, Worker, WorkerPool
 
 if TYPE_CHECKING:
     from arena.plugins.neat_agents.trainer import NeatTrainer
@@ -44,6 +45,7 @@ STATS_FIELDS = [
     "species",
     "species_sizes",
     "best_progress",
+    "best_done",
     "frames",
     "seconds",
     "frames_per_second",
@@ -83,6 +85,7 @@ class NeatWorker(Worker):
             load_profile(setup.profile_source, setup.profile_name), max_frames=setup.max_frames
         )
         self.env = ArenaEnv(profile, setup.state, protocol=setup.protocol, **setup.observation)
+        self.observation_range = self.env.spec_for(0).observation_range
         self.config = parse_config_text(setup.config_text)
 
     def handle(self, task: tuple[int, neat.DefaultGenome] | Recording) -> Any:
@@ -90,10 +93,11 @@ class NeatWorker(Worker):
             return self.record(task)
         genome_id, genome = task
         result = play_episode(self.env, [self.agent(genome)], EPISODE_SEED)
-        return genome_id, result.episode_return, result.frames, result.progress
+        outcome = (result.progress, result.done_reason)
+        return genome_id, result.episode_return, result.frames, outcome
 
     def agent(self, genome: neat.DefaultGenome) -> NeatAgent:
-        return NeatAgent(genome, self.config, self.setup.recurrent)
+        return NeatAgent(genome, self.config, self.setup.recurrent, self.observation_range)
 
     def record(self, task: Recording) -> tuple[float, str]:
         config = RunConfig(
@@ -131,15 +135,20 @@ class Evolution:
         self.out = run.out
         self.checkpoints = run.out / "checkpoints"
         self.best = run.out / "best"
-        self.observation = screen_observation(
-            _screen_shape(run), run.profile.observation.crop, run.options["downscale"]
-        )
-        height, width = self.observation["resize"]
+        chosen = run.options.get("inputs", inputs.SCREEN)
+        if chosen == inputs.SCREEN:
+            self.observation = screen_observation(
+                _screen_shape(run), run.profile.observation.crop, run.options["downscale"]
+            )
+            num_inputs = int(np.prod(self.observation["resize"]))
+        else:
+            self.observation = {"inputs": chosen}
+            num_inputs = int(np.prod(inputs.build(run.profile, chosen).shape))
         overrides = dict(run.overrides)
         if run.options["pop"] is not None:
             overrides["NEAT.pop_size"] = str(run.options["pop"])
         self.neat = build_config(
-            self.agent, run.config, overrides, height * width, len(run.profile.actions)
+            self.agent, run.config, overrides, num_inputs, len(run.profile.actions), chosen
         )
         self.manifest = {
             "agent": self.agent,
@@ -148,7 +157,7 @@ class Evolution:
             "config_hash": self.neat.digest,
             "observation": self.observation,
             "training_protocol": run.protocol.as_dict(),
-            "num_inputs": height * width,
+            "num_inputs": num_inputs,
             "num_outputs": len(run.profile.actions),
         }
 
@@ -215,10 +224,19 @@ class Evolution:
             f"{run.workers} worker(s), generations {start}..{options['generations'] - 1}{resumed}",
             flush=True,
         )
-        pool = WorkerPool([NeatWorker(setup)] * run.workers, "NEAT worker")
+        worker = NeatWorker(setup)
+        pool: WorkerPool | RayPool
+        if options.get("backend") == "ray":
+            pool = RayPool(worker, run.workers)
+            # Movies are written where the recording runs: here, not on a cluster's node.
+            recorder = None if options["no_record"] else WorkerPool([worker], "NEAT recorder")
+        else:
+            pool = recorder = WorkerPool([worker] * run.workers, "NEAT worker")
 
         def save_on_interrupt() -> str | None:
             pool.terminate()
+            if recorder is not None:
+                recorder.terminate()
             winner = self._save_winner(population)
             return f"the last finished generation is saved in {run.checkpoints}" + (
                 f", the best genome so far in {winner}" if winner else ""
@@ -232,8 +250,8 @@ class Evolution:
                     stats = self._generation(population, pool)
                     solved = population.generation == generation  # neat stops before reproducing
                     best = stats.pop("best_genome")
-                    if not options["no_record"]:
-                        stats["best_movie"] = self._record_best(pool, best, generation)
+                    if recorder is not None:
+                        stats["best_movie"] = self._record_best(recorder, best, generation)
                     log.append(stats)
                     if not solved:
                         self._save_population(population)
@@ -247,13 +265,17 @@ class Evolution:
                         break
         finally:
             pool.close()
+            if recorder is not None and recorder is not pool:
+                recorder.close()
         summary = f"winner (fitness {population.best_genome.fitness:g})"
         run.finished(self.out / "winner.ckpt", self.agent, summary)
 
-    def _generation(self, population: neat.Population, pool: WorkerPool) -> dict[str, Any]:
+    def _generation(
+        self, population: neat.Population, pool: WorkerPool | RayPool
+    ) -> dict[str, Any]:
         """Evaluate one generation (neat-python then reproduces); return its statistics."""
         generation, started = population.generation, time.perf_counter()
-        frames, progress = 0, {}
+        frames, outcomes = 0, {}  # genome key -> (progress, done reason)
         bar = tqdm(
             total=len(population.population),
             desc=f"generation {generation}",
@@ -271,9 +293,9 @@ class Evolution:
                 nonlocal frames
                 if not ok:
                     raise AgentError(f"genome {task[0]}: {payload}")
-                key, fitness, genome_frames, genome_progress = payload
+                key, fitness, genome_frames, genome_outcome = payload
                 by_key[key].fitness = fitness
-                progress[key] = genome_progress
+                outcomes[key] = genome_outcome
                 frames += genome_frames
                 bar.update()
 
@@ -293,7 +315,8 @@ class Evolution:
             "stdev_fitness": statistics.pstdev(fitnesses),
             "species": len(species_sizes),
             "species_sizes": ";".join(map(str, species_sizes)),
-            "best_progress": progress.get(best.key),
+            "best_progress": outcomes[best.key][0],
+            "best_done": outcomes[best.key][1],
             "frames": frames,
             "seconds": round(seconds, 2),
             "frames_per_second": round(frames / seconds),
@@ -304,7 +327,7 @@ class Evolution:
         print(
             f"generation {generation}  best {best.fitness:.1f}  mean {stats['mean_fitness']:.1f} "
             f"± {stats['stdev_fitness']:.1f}  species {len(species_sizes)}  "
-            f"{label} {stats['best_progress']}  "
+            f"{label} {stats['best_progress']} ({stats['best_done']})  "
             f"frames {frames:,}  ({seconds:.1f} s, {stats['frames_per_second']:,} frames/s)",
             flush=True,
         )

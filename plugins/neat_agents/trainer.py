@@ -16,7 +16,9 @@ class NeatTrainer(Trainer):
         self.agent = agent
         self.recurrent = recurrent
         kind = "recurrent" if recurrent else "feed-forward"
-        self.description = f"evolve {kind} NEAT networks (neat-python) on the downscaled screen"
+        self.description = (
+            f"evolve {kind} NEAT networks (neat-python) on the downscaled screen or --inputs"
+        )
 
     def options(self) -> list[click.Parameter]:
         return [
@@ -36,6 +38,19 @@ class NeatTrainer(Trainer):
                 help="shrink the screen N times",
             ),
             click.Option(["--no-record"], is_flag=True, help="skip each generation's best .bk2"),
+            click.Option(
+                ["--inputs"],
+                default="screen",
+                show_default=True,
+                help="what the networks see: screen, or inputs the profile offers (tiles)",
+            ),
+            click.Option(
+                ["--backend"],
+                type=click.Choice(["local", "ray"]),
+                default="local",
+                show_default=True,
+                help="evaluate genomes in local processes, or as Ray tasks (RAY_ADDRESS)",
+            ),
         ]
 
     def train(self, run: TrainRun) -> None:

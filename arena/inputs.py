@@ -1,0 +1,170 @@
+"""What an agent sees: named observation builders that plugins register.
+
+The profile's screen pipeline (``inputs: screen``, the default) is built in. A plugin registers
+more with ``arena_register_observations``: a *builder* is called once per env and player with
+the game's name and the parameters its profile gives, and returns an :class:`Observer` that
+declares its shape and range and turns each agent step's RAM and screens into an array. A
+profile lists the inputs it supports under ``inputs:``, each naming its builder::
+
+    inputs:
+      tiles: {builder: smb_tiles, size: 13}
+
+and an agent picks one by name (``--inputs tiles``), saved in its checkpoint's manifest
+(``observation.inputs``) so that playback and benchmarks build the same inputs.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from arena.errors import ArenaError, ProfileError, did_you_mean
+
+SCREEN = "screen"
+"""The built-in inputs: the profile's ``observation`` pipeline over the screen."""
+
+
+class Memory:
+    """The console's RAM after an agent step, read lazily (a builder may need none of it)."""
+
+    def __init__(self, blocks: Callable[[], Mapping[int, bytes]]) -> None:
+        self._read_blocks = blocks
+        self._blocks: Mapping[int, bytes] | None = None
+
+    def read(self, address: int, length: int) -> np.ndarray:
+        """``length`` bytes from ``address`` (uint8), inside one stretch of mapped RAM."""
+        if self._blocks is None:
+            self._blocks = _contiguous(self._read_blocks())
+        for start, data in self._blocks.items():
+            if start <= address and address + length <= start + len(data):
+                offset = address - start
+                return np.frombuffer(data, np.uint8, length, offset)
+        raise ArenaError(f"RAM {address:#x}..{address + length - 1:#x} is not all mapped")
+
+
+def _contiguous(blocks: Mapping[int, bytes]) -> dict[int, bytes]:
+    """stable-retro's RAM blocks (1 KiB each on the NES), adjacent ones joined."""
+    joined: dict[int, bytes] = {}
+    end, current = None, None
+    for start in sorted(blocks):
+        if start == end and current is not None:
+            joined[current] += blocks[start]
+        else:
+            current = start
+            joined[start] = blocks[start]
+        end = start + len(blocks[start])
+    return joined
+
+
+@dataclass(frozen=True)
+class GameView:
+    """What an observer reads after an agent step: the RAM, and the screens of the step's
+    last ``screens_needed`` frames (oldest first; empty for a RAM-only observer)."""
+
+    memory: Memory
+    screens: list[np.ndarray]
+
+
+class Observer(abc.ABC):
+    """One player's inputs in one env. ``shape``, ``dtype``, ``low`` and ``high`` declare the
+    arrays it returns; the env checks every one against them."""
+
+    shape: tuple[int, ...]
+    dtype: np.dtype[Any] = np.dtype(np.uint8)
+    low: float = 0
+    high: float = 255
+    screens_needed: int = 0
+    """How many of an agent step's last frames it needs the screen of (0: RAM only)."""
+
+    @abc.abstractmethod
+    def reset(self, view: GameView) -> np.ndarray:
+        """The first observation of an episode."""
+
+    @abc.abstractmethod
+    def step(self, view: GameView) -> np.ndarray:
+        """The observation after an agent step."""
+
+
+Builder = Callable[..., Observer]
+"""``builder(game, **parameters) -> Observer``: ``game`` is the stable-retro game id; the
+parameters are those the profile gives the inputs (``size: 13``). A bad parameter is a
+``ValueError`` or ``TypeError`` whose message says what is wrong."""
+
+
+@dataclass(frozen=True)
+class BuilderEntry:
+    name: str
+    builder: Builder
+    description: str
+    plugin: str
+
+
+_registry: dict[str, BuilderEntry] | None = None
+
+
+def use_builders(builders: Mapping[str, BuilderEntry]) -> None:
+    """Make these the builders envs of this process use (the plugin host calls this)."""
+    global _registry
+    _registry = dict(builders)
+
+
+def builders() -> dict[str, BuilderEntry]:
+    """The registered builders: those of the last plugin host, else of the installed plugins."""
+    if _registry is None:
+        from arena.plugin_manager import PluginHost
+
+        PluginHost()  # registers its builders through use_builders
+    assert _registry is not None
+    return _registry
+
+
+def build(profile: Any, inputs: str, player: int = 0) -> Observer:
+    """The observer for ``inputs`` of ``profile`` (not the screen: the env builds that)."""
+    offered = profile.inputs
+    if inputs not in offered:
+        names = [SCREEN, *offered]
+        raise ProfileError(
+            profile.source,
+            "inputs",
+            f"profile {profile.name!r} has no inputs {inputs!r}{did_you_mean(inputs, names)}; "
+            f"it offers: {', '.join(names)}",
+        )
+    parameters = dict(offered[inputs])
+    name = parameters.pop("builder")
+    known = builders()
+    if name not in known:
+        raise ProfileError(
+            profile.source,
+            f"inputs.{inputs}.builder",
+            f"no plugin registers the observation builder {name!r}{did_you_mean(name, known)}",
+        )
+    try:
+        observer = known[name].builder(profile.game, **parameters)
+    except (TypeError, ValueError) as exc:
+        raise ProfileError(profile.source, f"inputs.{inputs}", f"{name}: {exc}") from None
+    if not isinstance(observer, Observer):
+        raise ArenaError(f"observation builder {name!r} returned {observer!r:.60}, not an Observer")
+    return observer
+
+
+def check_observation(observer: Observer, array: Any, name: str) -> np.ndarray:
+    """``array`` if it is what ``observer`` declared; else one line naming the builder."""
+    if (
+        not isinstance(array, np.ndarray)
+        or array.shape != tuple(observer.shape)
+        or array.dtype != observer.dtype
+    ):
+        got = (
+            f"{array.shape} {array.dtype}"
+            if isinstance(array, np.ndarray)
+            else type(array).__name__
+        )
+        raise ArenaError(
+            f"observation builder {name!r} returned {got}; it declared "
+            f"{tuple(observer.shape)} {observer.dtype}"
+        )
+    return array
