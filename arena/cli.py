@@ -152,6 +152,11 @@ def progress_label(profile: Profile) -> str:
 @click.option("--option", multiple=True, metavar="KEY=VALUE", help="agent option (repeatable)")
 @use(params.max_frames())
 @click.option("--sample", is_flag=True, help="sample stochastic policies (default: greedy)")
+@click.option(
+    "--inputs",
+    metavar="NAME",
+    help="what the agent sees: screen or inputs the profile offers (default: the checkpoint's)",
+)
 @use(*params.protocol(EVALUATION_STICKY))
 @click.option("--quiet", is_flag=True, help="no progress bar")
 def run(
@@ -166,6 +171,7 @@ def run(
     option: tuple[str, ...],
     max_frames: int | None,
     sample: bool,
+    inputs: str | None,
     sticky: float | None,
     noop_max: int | None,
     quiet: bool,
@@ -189,6 +195,15 @@ def run(
         raise UsageError(f"--checkpoint {checkpoint}: no such file")
     protocol = protocol_from(sticky, noop_max, EVALUATION)
     observation = entry.observation_overrides(checkpoint, options)
+    if inputs is not None:
+        trained = observation.get("inputs", inputs)
+        if trained != inputs:
+            raise UsageError(
+                f"{checkpoint} was trained on inputs {trained!r}; "
+                f"--inputs {inputs} asks for others",
+                f"drop --inputs, or give a checkpoint trained on {inputs}",
+            )
+        observation = {**observation, "inputs": inputs}
     env = ArenaEnv(profile, start.name, protocol=protocol, **observation)
     try:
         context = AgentContext(env.spec_for_agents, seed, checkpoint, options, greedy=not sample)
