@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -252,6 +252,26 @@ def run(
 # -- play and verify -----------------------------------------------------------------------
 
 
+def inputs_view(profile: Profile, name: str) -> Callable[[Any], Any]:
+    """For ``arena play --inputs NAME``: each replayed frame's inputs, drawn as a grid."""
+    from arena import inputs
+    from arena.video import inputs_image
+
+    if name == inputs.SCREEN:
+        raise UsageError("--inputs screen: the screen is already what the video shows")
+    observer = inputs.build(profile, name)
+    if observer.screens_needed:
+        raise UsageError(f"--inputs {name}: only inputs read from RAM alone can be drawn")
+
+    def draw(replayed: Any) -> Any:
+        emulator = replayed.emulator
+        view = inputs.GameView(inputs.Memory(lambda: emulator.memory.blocks), [])
+        values = inputs.check_observation(observer, observer.step(view), name)
+        return inputs_image(values, observer.low, observer.high, emulator.screen().shape[0])
+
+    return draw
+
+
 @cli.command()
 @click.argument("movie", type=PATH)
 @click.option("--video", type=PATH, metavar="OUT.mp4", help="write an H.264 video (.mp4 or .webm)")
@@ -260,7 +280,20 @@ def run(
 @click.option(
     "--scale", type=click.IntRange(1, 8), default=2, show_default=True, help="pixel scale (1-8)"
 )
-def play(movie: Path, video: Path | None, gif: Path | None, window: bool, scale: int) -> None:
+@click.option(
+    "--inputs",
+    "inputs_name",
+    metavar="NAME",
+    help="draw what an agent on these inputs sees (e.g. tiles) beside the screen",
+)
+def play(
+    movie: Path,
+    video: Path | None,
+    gif: Path | None,
+    window: bool,
+    scale: int,
+    inputs_name: str | None,
+) -> None:
     """Replay a .bk2 into a video (mp4/webm/gif) or a window."""
     from arena.movies import check_movie, read_sidecar, replay, sidecar_path
     from arena.video import VideoSink, Window, render
@@ -277,10 +310,15 @@ def play(movie: Path, video: Path | None, gif: Path | None, window: bool, scale:
     if sidecar_path(movie).exists():  # without one, the overlay shows no return
         sidecar = read_sidecar(movie)
         profile = host().profile_for_movie(sidecar)
+    beside = None
+    if inputs_name is not None:
+        if profile is None:
+            raise UsageError(f"--inputs needs the movie's sidecar, {sidecar_path(movie)}")
+        beside = inputs_view(profile, inputs_name)
     sinks: list[VideoSink | Window] = [VideoSink(p) for p in (video, gif) if p]
     if window:
         sinks.append(Window())
-    frames = render(replay(movie, profile, sidecar), sinks, scale)
+    frames = render(replay(movie, profile, sidecar), sinks, scale, beside)
     for path in (video, gif):
         if path:
             echo(f"wrote {path} ({frames} frames)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -144,12 +144,44 @@ class Window:
     discard = close
 
 
-def render(frames: Iterable[ReplayFrame], sinks: list[VideoSink | Window], scale: int = 2) -> int:
-    """Draw every replayed frame into each sink; return the number of frames."""
+def inputs_image(values: np.ndarray, low: float, high: float, height: int) -> np.ndarray:
+    """A 2-D observation drawn as a grid of cells ``height`` pixels tall (RGB): positive
+    values white, negative ones red (MarI/O's enemies), zero black; the centre cell (the
+    player's, in a view centred on them) outlined in green."""
+    if values.ndim != 2:
+        raise UsageError(f"--inputs: only 2-D inputs can be drawn, these are {values.shape}")
+    extent = max(abs(low), abs(high), 1e-9)
+    level = np.clip(values.astype(np.float32) / extent, -1, 1)
+    cells = np.zeros((*values.shape, 3), np.uint8)
+    cells[level > 0] = (255 * level[level > 0, None]).astype(np.uint8)
+    cells[level < 0, 0] = (-255 * level[level < 0]).astype(np.uint8)
+    side = max(1, height // values.shape[0])
+    image = np.repeat(np.repeat(cells, side, axis=0), side, axis=1)
+    image[::side, :] = image[:, ::side] = 64  # grid lines
+    row, column = values.shape[0] // 2, values.shape[1] // 2  # the player's cell: outlined
+    cv2.rectangle(
+        image, (column * side, row * side), ((column + 1) * side, (row + 1) * side), (0, 200, 0)
+    )
+    padded = np.zeros((height, image.shape[1] + 1, 3), np.uint8)
+    padded[: image.shape[0], 1:] = image
+    return padded
+
+
+def render(
+    frames: Iterable[ReplayFrame],
+    sinks: list[VideoSink | Window],
+    scale: int = 2,
+    beside: Callable[[ReplayFrame], np.ndarray] | None = None,
+) -> int:
+    """Draw every replayed frame into each sink, with ``beside(frame)`` (an RGB image as tall
+    as the screen) to its right when given; return the number of frames."""
     count = 0
     try:
         for replayed in frames:
-            image = overlay(replayed.screen(), replayed.frame, replayed.returns, scale)
+            screen = replayed.screen()
+            if beside is not None:
+                screen = np.hstack([screen, beside(replayed)])
+            image = overlay(screen, replayed.frame, replayed.returns, scale)
             for sink in sinks:
                 sink.write(image)
             count = replayed.frame

@@ -171,3 +171,17 @@ def test_ray_backend_evolves_the_same_fitnesses_as_local_processes(tiles_run, tm
             return [(r["best_fitness"], r["mean_fitness"], r["frames"]) for r in csv.DictReader(fh)]
 
     assert fitnesses(out) == fitnesses(tiles_run)
+
+
+def test_play_draws_the_tile_view_beside_the_screen(tiles_run, tmp_path):
+    import av
+
+    movie = sorted((tiles_run / "best").glob("*.bk2"))[-1]
+    video = tmp_path / "tiles.mp4"
+    played = arena("play", str(movie), "--video", str(video), "--inputs", "tiles", "--scale", "1")
+    assert played.returncode == 0, played.stderr
+    with av.open(str(video)) as container:
+        frame = next(container.decode(video=0)).to_ndarray(format="rgb24")
+    assert frame.shape[:2] == (224, 240 + 222)  # the screen, then 13 cells of 17 pixels
+    grid = frame[:, 240:]
+    assert grid.reshape(-1, 3).max(axis=1).max() > 200  # blocks drawn white
