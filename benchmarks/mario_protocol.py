@@ -40,24 +40,19 @@ def arena(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "arena.cli", *args], text=True)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--ppo", default="runs/ppo-mario/model.ckpt")
-    parser.add_argument("--neat", default="runs/neat-ff-mario/winner.ckpt")
-    parser.add_argument("--out", type=Path, default=Path("runs/bench-mario-1-1"))
-    parser.add_argument("--workers", default="2")
-    args = parser.parse_args()
-    entries = ["random", f"ppo=ppo:{args.ppo}", f"neat=neat-ff:{args.neat}"]
-    command = ["bench", *entries, "--suite", "mario-1-1", "--workers", args.workers]
-    command += ["--out", str(args.out)] + (["--resume"] if args.out.exists() else [])
+def bench_table(entries: list[str], out: Path, workers: str = "2") -> None:
+    """One ``arena bench`` of ``entries`` (LABEL=AGENT:CHECKPOINT or an agent name) on the
+    mario-1-1 suite (resumed when ``out`` exists), every movie verified; prints the table."""
+    command = ["bench", *entries, "--suite", "mario-1-1", "--workers", workers]
+    command += ["--out", str(out)] + (["--resume"] if out.exists() else [])
     if arena(*command).returncode != 0:
         raise SystemExit("the bench failed")
-    verified = arena("verify", str(args.out / "movies"))
-    lines = [json.loads(x) for x in (args.out / "results.jsonl").read_text().splitlines()]
-    print(f"\nMario 1-1, protocol {lines[0]['protocol']}, {args.out}")
-    header = f"{'entry':<8} {'episodes':>8} {'distinct':>8}  {'clear rate (95% CI)':<24}"
+    verified = arena("verify", str(out / "movies"))
+    lines = [json.loads(x) for x in (out / "results.jsonl").read_text().splitlines()]
+    print(f"\nMario 1-1, protocol {lines[0]['protocol']}, {out}")
+    header = f"{'entry':<12} {'episodes':>8} {'distinct':>8}  {'clear rate (95% CI)':<24}"
     print(f"{header} mean x (95% CI)")
-    for label in ("random", "ppo", "neat"):
+    for label in (entry.split("=")[0] for entry in entries):
         mine = [r for r in lines if r["agent"] == label]
         played = [r for r in mine if "error" not in r]
         cleared = sum(r["done_reason"] == "level_cleared" for r in played)
@@ -66,10 +61,21 @@ def main() -> None:
         x_low, x_high = bootstrap_ci({"1-1": x}, statistic=np.mean) if len(x) > 1 else (x[0], x[0])
         rate = f"{cleared}/{len(mine)} [{low:.2f}, {high:.2f}]"
         print(
-            f"{label:<8} {len(mine):>8} {len({r.get('digest') for r in played}):>8}  {rate:<24} "
-            f"{np.mean(x):,.0f} [{x_low:,.0f}, {x_high:,.0f}]"
+            f"{label:<12} {len(mine):>8} {len({r.get('digest') for r in played}):>8}  "
+            f"{rate:<24} {np.mean(x):,.0f} [{x_low:,.0f}, {x_high:,.0f}]"
         )
     print(f"arena verify: {'every movie exact' if verified.returncode == 0 else 'FAILED'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ppo", default="runs/ppo-mario/model.ckpt")
+    parser.add_argument("--neat", default="runs/neat-ff-mario/winner.ckpt")
+    parser.add_argument("--out", type=Path, default=Path("runs/bench-mario-1-1"))
+    parser.add_argument("--workers", default="2")
+    args = parser.parse_args()
+    entries = ["random", f"ppo=ppo:{args.ppo}", f"neat=neat-ff:{args.neat}"]
+    bench_table(entries, args.out, args.workers)
 
 
 if __name__ == "__main__":

@@ -1,12 +1,16 @@
 """Learning: how far right NEAT gets on Super Mario Bros 1-1 in 100 generations of 50.
 
-Runs (or resumes) ``arena train neat-ff --game mario --generations 100 --pop 50`` into
-``runs/neat-mario-learning`` and reports the best genome's x per generation as a plot and as
-numbers. Mario reaches the flagpole of 1-1 at x of about 2,950-3,030 (xscrollHi * 256 +
-xscrollLo; the profile's level_cleared rule fires there); the gym-retro tutorials' recurrent
-pixel NEAT never cleared 1-1 in 777 generations.
+Runs (or resumes) ``arena train neat-ff --game mario --inputs INPUTS --generations 100 --pop
+50`` into ``runs/neat-mario-INPUTS`` and reports the best genome's x per generation as a plot
+and as numbers, and the first generation whose best genome reached the flag (its episode
+ended as the profile's ``level_cleared``; the flagpole is at x of about 2,950-3,030). Then the
+winner plays the mario-1-1 suite under the evaluation protocol (32 seeds, sticky actions
+p = 0.25) in one ``arena bench`` beside random and, with ``--compare``, another checkpoint
+(pixel NEAT): clear rate with its Wilson interval, mean x with a bootstrap interval.
+The gym-retro tutorials' recurrent pixel NEAT never cleared 1-1 in 777 generations.
 
-    python benchmarks/neat_mario.py [--generations 100] [--pop 50] [--workers 2] [--agent neat-ff]
+    python benchmarks/neat_mario.py [--inputs tiles] [--generations 100] [--pop 50]
+        [--workers 2] [--agent neat-ff] [--compare runs/neat-mario-screen/winner.ckpt]
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from mario_protocol import bench_table
 
 FLAG_X = 2950  # the lowest x at which PPO episodes ended as level_cleared
 
@@ -31,11 +36,15 @@ def main() -> None:
     parser.add_argument("--pop", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--agent", default="neat-ff", choices=["neat-ff", "neat-rnn"])
-    parser.add_argument("--out", type=Path, default=Path("runs/neat-mario-learning"))
+    parser.add_argument("--inputs", default="screen", help="screen or tiles")
+    parser.add_argument("--out", type=Path, help="default: runs/neat-mario-INPUTS")
+    parser.add_argument("--compare", type=Path, help="another neat-ff checkpoint to bench")
     args = parser.parse_args()
+    args.out = args.out or Path(f"runs/neat-mario-{args.inputs}")
     command = [sys.executable, "-m", "arena.cli", "train", args.agent, "--game", "mario",
-               "--generations", str(args.generations), "--pop", str(args.pop),
-               "--workers", str(args.workers), "--out", str(args.out)]  # fmt: skip
+               "--inputs", args.inputs, "--generations", str(args.generations),
+               "--pop", str(args.pop), "--workers", str(args.workers),
+               "--out", str(args.out)]  # fmt: skip
     if (args.out / "checkpoints").is_dir():
         command.append("--resume")
     subprocess.run(command, check=True)
@@ -50,18 +59,23 @@ def main() -> None:
     axes.axhline(FLAG_X, color="tab:green", linestyle="--", label="flag")
     axes.set_xlabel("generation")
     axes.set_ylabel("x reached on 1-1")
-    axes.set_title(f"{args.agent} on Super Mario Bros 1-1, population {args.pop}")
+    axes.set_title(f"{args.agent} on {args.inputs}, Super Mario Bros 1-1, population {args.pop}")
     axes.legend(loc="lower right")
     axes.grid(alpha=0.3)
     figure.tight_layout()
     figure.savefig(args.out / "x_per_generation.png", dpi=100)
-    first_flag = next((g for g, x in zip(generations, best_x, strict=True) if x >= FLAG_X), None)
+    cleared = [int(r["generation"]) for r in rows if r.get("best_done") == "level_cleared"]
+    first_flag = cleared[0] if cleared else None
     print(
         f"generations: {len(rows)}; best x: {max(best_x):.0f} (flag at about {FLAG_X}); "
         f"flag reached: {'generation ' + str(first_flag) if first_flag is not None else 'no'}"
     )
     print(f"x per generation: {', '.join(f'{x:.0f}' for x in best_x)}")
     print(f"plot: {args.out / 'x_per_generation.png'}")
+    entries = ["random", f"neat-{args.inputs}={args.agent}:{args.out / 'winner.ckpt'}"]
+    if args.compare is not None:
+        entries.append(f"compared={args.agent}:{args.compare}")
+    bench_table(entries, args.out / "bench-mario-1-1", str(args.workers))
 
 
 if __name__ == "__main__":

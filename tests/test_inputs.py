@@ -185,3 +185,29 @@ def test_play_draws_the_tile_view_beside_the_screen(tiles_run, tmp_path):
     assert frame.shape[:2] == (224, 240 + 222)  # the screen, then 13 cells of 17 pixels
     grid = frame[:, 240:]
     assert grid.reshape(-1, 3).max(axis=1).max() > 200  # blocks drawn white
+
+
+def test_the_readme_observation_builder_runs_as_written(tmp_path):
+    import re
+    import types
+
+    from conftest import ROOT
+
+    section = (ROOT / "README.md").read_text().split("## Writing a plugin", 1)[1]
+    [block] = [b for b in re.findall(r"```python\n(.+?)\n```", section, re.S) if "RamBytes" in b]
+    module = types.ModuleType("ram_bytes_plugin")
+    exec(compile(block, "README.md", "exec"), module.__dict__)
+    host = PluginHost(extra_plugins=[("ram-bytes", module)])
+    try:
+        path = profile_with(tmp_path, host, "ram", ram={"builder": "ram_bytes", "count": 128})
+        env = ArenaEnv(host.profile(str(path)), inputs="ram")
+        observation, _ = env.reset(seed=0)
+        assert observation.shape == (128,) and observation.dtype == np.uint8
+        observation, *_ = env.step(1)
+        assert env.observation_space.contains(observation)
+        env.close()
+        bad = profile_with(tmp_path, host, "bad", ram={"builder": "ram_bytes", "count": 0})
+        with pytest.raises(ProfileError, match="count must be a whole number from 1 to 2048"):
+            ArenaEnv(host.profile(str(bad)), inputs="ram")
+    finally:
+        PluginHost()

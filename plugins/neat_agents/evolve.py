@@ -303,7 +303,14 @@ class Evolution:
 
         evaluated = dict(population.population)
         species_sizes = [len(s.members) for s in population.species.species.values()]
-        population.run(eval_genomes, 1)
+        try:
+            population.run(eval_genomes, 1)
+        except RuntimeError as exc:  # neat-python's own config conflicts, e.g. too many species
+            raise AgentError(
+                f"neat-python stopped in generation {generation}: {exc}",
+                "adjust the config: a higher DefaultSpeciesSet.compatibility_threshold makes "
+                "fewer species, a larger NEAT.pop_size gives each more members",
+            ) from None
         bar.close()
         seconds = time.perf_counter() - started
         fitnesses = [g.fitness for g in evaluated.values()]
