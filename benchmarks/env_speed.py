@@ -11,13 +11,15 @@ finds them; how fast a console emulates a frame depends on what is on screen):
              can cost; nothing can beat it.
 - arena:     ArenaEnv (frame skip 4 with max-pool, 84x84 gray, stack of 4, the profile's
              rules, resets when an episode ends)
+- tiles:     ArenaEnv with ``inputs="tiles"`` (MarI/O's 13x13 grid read from RAM, no screen)
 - wrappers:  the usual Python stack on stable-retro's RetroEnv with the same settings: a
              Discretizer, Gymnasium's MaxAndSkipObservation, SB3's WarpFrame (OpenCV gray,
              INTER_AREA resize) and Gymnasium's FrameStackObservation
 
 stable-retro allows one emulator per process, so each contender builds its env, plays a short
 warm-up, times the same number of frames, and closes; the order rotates round by round.
-Targets (issue #13): arena >= 0.9x emulator and >= 1.5x wrappers.
+Targets: arena >= 0.9x emulator and >= 1.5x wrappers (issue #13); the tile view costs at most
+10% of the screen pipeline's frames/s, tiles >= 0.9x arena (issue #12).
 
     python benchmarks/env_speed.py [--frames 20000] [--rounds 5]
 """
@@ -148,6 +150,9 @@ def main() -> None:
     def arena(round_: int) -> Span:
         return play(ArenaEnv(profile, STATE), rounds[round_], ends[round_])
 
+    def tiles(round_: int) -> Span:
+        return play(ArenaEnv(profile, STATE, inputs="tiles"), rounds[round_], ends[round_])
+
     def wrappers(round_: int) -> Span:
         env: gym.Env = Discretizer(retro_env(profile.game), combos)
         env = gym.wrappers.MaxAndSkipObservation(env, skip=FRAME_SKIP)
@@ -155,11 +160,16 @@ def main() -> None:
         env = gym.wrappers.FrameStackObservation(env, 4)
         return play(env, rounds[round_], ends[round_])
 
-    spans = alternate({"emulator": emulator, "arena": arena, "wrappers": wrappers}, args.rounds)
+    contenders = {"emulator": emulator, "arena": arena, "tiles": tiles, "wrappers": wrappers}
+    spans = alternate(contenders, args.rounds)
     report(
         spans,
         "frames",
-        [("arena", "emulator", ">= 0.9x"), ("arena", "wrappers", ">= 1.5x")],
+        [
+            ("arena", "emulator", ">= 0.9x"),
+            ("arena", "wrappers", ">= 1.5x"),
+            ("tiles", "arena", ">= 0.9x"),
+        ],
     )
 
 

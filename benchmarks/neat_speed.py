@@ -11,8 +11,12 @@ Both evaluate the same first generation (population 50, same neat config and see
   worker keeping one emulator across genomes, the network activated once per agent step of
   4 frames
 
-Both are timed the same way here (wall and CPU clocks around the generation's evaluation) and
-alternate round by round. Target (issue #3): arena >= 2x tutorial.
+- ray: the same arena workers' tasks on a local Ray instance with 2 CPUs (``arena train
+  neat-ff --backend ray``), Ray started before the clock starts
+
+All are timed the same way here (wall and CPU clocks around the generation's evaluation) and
+alternate round by round. Targets: arena >= 2x tutorial (issue #3); ray >= 0.8x arena
+(issue #12).
 
     python benchmarks/neat_speed.py [--pop 50] [--rounds 3]
 """
@@ -37,7 +41,7 @@ from arena.plugins.neat_agents.agent import screen_observation
 from arena.plugins.neat_agents.config import build_config, parse_config_text
 from arena.plugins.neat_agents.evolve import NeatWorker, WorkerSetup
 from arena.protocol import TRAINING
-from arena.workers import WorkerPool
+from arena.workers import RayPool, WorkerPool
 
 GAME, STATE = "SuperMarioBros-Nes-v0", "Level1-1"
 MAX_FRAMES, WORKERS = 2000, 2
@@ -101,14 +105,29 @@ def main() -> None:
         evaluator.pool.join()
         return span
 
-    def arena(_round: int) -> Span:
+    def arena_generation() -> tuple[NeatWorker, neat.Population]:
+        """The arena's worker and the first generation, as ``arena train neat-ff`` makes them."""
         observation = screen_observation((224, 240, 3), None, 8)
         text, population = generation("neat-ff", args.pop, 28 * 30, len(profile.actions))
         setup = WorkerSetup(
             "neat-ff", False, profile.source, profile.name, STATE, MAX_FRAMES, observation, text,
             TRAINING,
         )  # fmt: skip
-        pool = WorkerPool([NeatWorker(setup)] * WORKERS, "NEAT worker")  # returns once ready
+        return NeatWorker(setup), population
+
+    def arena(_round: int) -> Span:
+        worker, population = arena_generation()
+        pool = WorkerPool([worker] * WORKERS, "NEAT worker")  # returns once ready
+        return evaluate(pool, population)
+
+    def ray(_round: int) -> Span:
+        worker, population = arena_generation()
+        pool = RayPool(worker, WORKERS)
+        warm = list(population.population.items())[:WORKERS]  # Ray's workers and emulators up
+        pool.run(warm, lambda *_: None)
+        return evaluate(pool, population)
+
+    def evaluate(pool: WorkerPool | RayPool, population: neat.Population) -> Span:
         span = Span(0)
 
         def count(_task: object, ok: bool, payload: tuple) -> None:
@@ -120,8 +139,8 @@ def main() -> None:
         pool.close()
         return span
 
-    spans = alternate({"tutorial": tutorial, "arena": arena}, args.rounds)
-    report(spans, "frames", [("arena", "tutorial", ">= 2x")])
+    spans = alternate({"tutorial": tutorial, "arena": arena, "ray": ray}, args.rounds)
+    report(spans, "frames", [("arena", "tutorial", ">= 2x"), ("ray", "arena", ">= 0.8x")])
 
 
 if __name__ == "__main__":
