@@ -139,7 +139,7 @@ class ArenaEnv(gym.Env[Any, Any]):
         """The screen pipeline, or the observer a plugin's builder makes for other inputs."""
         if spec.inputs == inputs.SCREEN:
             return FramePipeline(spec, screen_shape, mirror=player == 1 and self.profile.mirror_p2)
-        return inputs.build(self.profile, spec.inputs, player)
+        return inputs.build(self.profile, spec.inputs)
 
     def _view(self, screens: list[np.ndarray]) -> GameView:
         return GameView(inputs.Memory(lambda: self.emulator.memory.blocks), screens)

@@ -92,6 +92,12 @@ def describe(host: PluginHost, game: str, state: str | None) -> Iterator[str]:
         f"stack of {obs.frame_stack}, {'max over 2 frames' if obs.max_pool else 'no max-pool'}; "
         f"frame skip {profile.frame_skip}"
     )
+    for name, offered in profile.inputs.items():
+        parameters = ", ".join(f"{k} {v}" for k, v in offered.items() if k != "builder")
+        yield (
+            f"inputs {name} (--inputs {name}): builder {offered['builder']}"
+            + (f", {parameters}" if parameters else "")
+        )
     if profile.probes:
         names = ", ".join(p.name for p in profile.probes)
         yield f"probes: {names} (run them: arena probe {profile.name})"

@@ -18,11 +18,14 @@ from __future__ import annotations
 import abc
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from arena.errors import ArenaError, ProfileError, did_you_mean
+
+if TYPE_CHECKING:
+    from arena.profiles import Profile
 
 SCREEN = "screen"
 """The built-in inputs: the profile's ``observation`` pipeline over the screen."""
@@ -122,7 +125,7 @@ def builders() -> dict[str, BuilderEntry]:
     return _registry
 
 
-def build(profile: Any, inputs: str, player: int = 0) -> Observer:
+def build(profile: Profile, inputs: str) -> Observer:
     """The observer for ``inputs`` of ``profile`` (not the screen: the env builds that)."""
     offered = profile.inputs
     if inputs not in offered:
