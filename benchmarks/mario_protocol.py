@@ -47,7 +47,9 @@ def bench_table(entries: list[str], out: Path, workers: str = "2") -> None:
     command += ["--out", str(out)] + (["--resume"] if out.exists() else [])
     if arena(*command).returncode != 0:
         raise SystemExit("the bench failed")
-    verified = arena("verify", str(out / "movies"))
+    verified = subprocess.run(
+        [sys.executable, "-m", "arena.cli", "verify", str(out / "movies")], capture_output=True
+    )
     lines = [json.loads(x) for x in (out / "results.jsonl").read_text().splitlines()]
     print(f"\nMario 1-1, protocol {lines[0]['protocol']}, {out}")
     header = f"{'entry':<12} {'episodes':>8} {'distinct':>8}  {'clear rate (95% CI)':<24}"
