@@ -36,31 +36,21 @@ class Memory:
 
     def __init__(self, blocks: Callable[[], Mapping[int, bytes]]) -> None:
         self._read_blocks = blocks
-        self._blocks: Mapping[int, bytes] | None = None
+        self._blocks: dict[int, bytes] | None = None
 
     def read(self, address: int, length: int) -> np.ndarray:
-        """``length`` bytes from ``address`` (uint8), inside one stretch of mapped RAM."""
+        """``length`` bytes from ``address`` (uint8), across adjacent RAM blocks if need be
+        (stable-retro hands the NES's 2 KiB of RAM over as two blocks of 1 KiB)."""
         if self._blocks is None:
-            self._blocks = _contiguous(self._read_blocks())
+            self._blocks = dict(sorted(self._read_blocks().items()))
+        parts, at, end = [], address, address + length
         for start, data in self._blocks.items():
-            if start <= address and address + length <= start + len(data):
-                offset = address - start
-                return np.frombuffer(data, np.uint8, length, offset)
-        raise ArenaError(f"RAM {address:#x}..{address + length - 1:#x} is not all mapped")
-
-
-def _contiguous(blocks: Mapping[int, bytes]) -> dict[int, bytes]:
-    """stable-retro's RAM blocks (1 KiB each on the NES), adjacent ones joined."""
-    joined: dict[int, bytes] = {}
-    end, current = None, None
-    for start in sorted(blocks):
-        if start == end and current is not None:
-            joined[current] += blocks[start]
-        else:
-            current = start
-            joined[start] = blocks[start]
-        end = start + len(blocks[start])
-    return joined
+            if start <= at < start + len(data):
+                parts.append(data[at - start : min(end, start + len(data)) - start])
+                at = start + len(data)
+                if at >= end:
+                    return np.frombuffer(parts[0] if len(parts) == 1 else b"".join(parts), np.uint8)
+        raise ArenaError(f"RAM {address:#x}..{end - 1:#x} is not all mapped")
 
 
 @dataclass(frozen=True)
