@@ -98,6 +98,12 @@ class ArenaEnv(gym.Env[Any, Any]):
             for player in range(self.players)
         ]
         self._no_masks = np.zeros_like(self._masks[0][0])
+        self._auto_masks = {  # auto press -> its buttons' masks (bare names: controller 1)
+            press.name: self.emulator.button_masks(
+                tuple(b if ":" in b else f"P1:{b}" for b in press.buttons)
+            )
+            for press in profile.auto_press
+        }
         self.rules = RuleEngine(profile, self.state)
         self.emulator.load_state(self._state_bytes)
         self.emulator.idle()
@@ -198,6 +204,7 @@ class ArenaEnv(gym.Env[Any, Any]):
         emulator, skip, sticky = self.emulator, self.profile.frame_skip, self.protocol.sticky
         first_screen = skip - self._screens_needed
         screens = []
+        auto = self._auto_pressed()  # the profile's own presses: not the agents', never sticky
         if sticky:  # per frame and player: keep last frame's buttons with probability `sticky`
             assert self._rng is not None
             keep = self._rng.random((skip, self.players)) < sticky
@@ -206,11 +213,14 @@ class ArenaEnv(gym.Env[Any, Any]):
                 for player in range(self.players):
                     if not keep[i, player]:
                         held[player] = chosen[player]
-                emulator.step(held[0] if self.players == 1 else held[0] | held[1])
+                pressed = held[0] if self.players == 1 else held[0] | held[1]
+                emulator.step(pressed if auto is None else pressed | auto)
                 if i >= first_screen:
                     screens.append(emulator.screen())
         else:
             masks = chosen[0] if self.players == 1 else chosen[0] | chosen[1]
+            if auto is not None:
+                masks = masks | auto
             screens = emulator.run(masks, skip, self._screens_needed)
             self._held = chosen
         self.frame += skip
@@ -225,6 +235,13 @@ class ArenaEnv(gym.Env[Any, Any]):
         observation = self._observations(self._view(screens), first=False)
         return observation, outcome.rewards[0], terminated, truncated, info
 
+    def _auto_pressed(self) -> np.ndarray | None:
+        """The buttons of the auto presses whose condition held after the last step."""
+        if not self.rules.pressing:
+            return None
+        masks = [self._auto_masks[name] for name in self.rules.pressing]
+        return np.bitwise_or.reduce(masks) if len(masks) > 1 else masks[0]
+
     def _chosen_masks(self, action: Any) -> list[np.ndarray]:
         """Each player's button masks for ``action`` (one index per player), checked."""
         actions = (action,) if self.players == 1 else tuple(action)
@@ -238,6 +255,8 @@ class ArenaEnv(gym.Env[Any, Any]):
 
     def _info(self, done_reason: str | None) -> dict[str, Any]:
         info: dict[str, Any] = dict(self.rules.values)
+        if self.profile.auto_press:
+            info["auto_press"] = list(self.rules.pressing)
         info["returns"] = list(self.returns)
         info["progress"] = self.rules.best_progress
         info["done_reason"] = done_reason

@@ -26,7 +26,8 @@ def info_keys(profile: Profile, state: str | None = None) -> list[str]:
         *BUILTIN_NAMES,
         *profile.variables,
     ]
-    return list(dict.fromkeys([*values, *EPISODE_KEYS]))
+    presses = ["auto_press"] if profile.auto_press else []
+    return list(dict.fromkeys([*values, *presses, *EPISODE_KEYS]))
 
 
 def describe(host: PluginHost, game: str, state: str | None) -> Iterator[str]:

@@ -21,7 +21,14 @@ import yaml
 from arena import integrations, schema
 from arena.errors import ProfileError, UnknownNameError, did_you_mean
 from arena.expressions import Expression, compile_expression
-from arena.schema import COMPARISON, ExpectModel, ProbeModel, ProfileModel, StateModel
+from arena.schema import (
+    COMPARISON,
+    AutoPressModel,
+    ExpectModel,
+    ProbeModel,
+    ProfileModel,
+    StateModel,
+)
 
 BUILTIN_NAMES = ("frame", "step")  # always defined: emulated frames and agent steps since reset
 Comparison = tuple[str, float]
@@ -66,6 +73,15 @@ class RamVariable:
 
     address: int
     type: str
+
+
+@dataclass(frozen=True)
+class AutoPress:
+    """Buttons the arena presses through the next agent step whenever ``when`` holds."""
+
+    name: str
+    when: Expression
+    buttons: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -118,6 +134,8 @@ class Profile:
     """A strong episode return (best known or human) that normalized scores map to 1."""
     mirror_p2: bool = False
     """Show player 2 its screen flipped left to right, so both players see themselves alike."""
+    auto_press: tuple[AutoPress, ...] = ()
+    """Presses the arena makes itself (Pong's serve), in the order the profile lists them."""
     probes: tuple[Probe, ...] = ()
     """Scripted checks of the rules on the real game (``arena probe``)."""
 
@@ -307,6 +325,7 @@ class _Checker:
             variables=variables,
             rewards=tuple(rewards),
             done=done,
+            auto_press=self.auto_press(game, raw.auto_press, known, states),
             probes=self.probes(raw.probes, states, default_state, actions, rewards, done),
             progress=None
             if raw.progress is None
@@ -357,6 +376,35 @@ class _Checker:
                     )
             actions[name] = tuple(combo or ())
         return actions
+
+    def auto_press(
+        self,
+        game: str,
+        raw: Mapping[str, AutoPressModel],
+        known: set[str],
+        states: Mapping[str, StateSpec],
+    ) -> tuple[AutoPress, ...]:
+        """Checked presses; a button without ``P1:``/``P2:`` is on controller 1."""
+        valid = [b for b in integrations.buttons(game) if b and b != "RESET"]
+        controllers = max(s.players for s in states.values())
+        presses = []
+        for name, press in raw.items():
+            path = f"auto_press.{name}"
+            for entry in press.buttons:
+                controller, button = split_button(entry)
+                if button not in valid:
+                    raise self.fail(
+                        f"{path}.buttons",
+                        f"unknown button {button!r}{did_you_mean(button, valid)}",
+                        f"buttons of {integrations.system_of(game)}: {', '.join(valid)}",
+                    )
+                if controller is not None and controller >= controllers:
+                    raise self.fail(
+                        f"{path}.buttons", f"{entry!r}: the states have {controllers} controller(s)"
+                    )
+            when = self.expression(press.when, known, f"{path}.when")
+            presses.append(AutoPress(name, when, tuple(press.buttons)))
+        return tuple(presses)
 
     def known_names(
         self,

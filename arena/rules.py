@@ -52,6 +52,10 @@ class RuleEngine:
         self._variables = [(n, e.evaluate) for n, e in profile.variables.items()]
         self._rewards = [[(n, e.evaluate) for n, e in terms.items()] for terms in profile.rewards]
         self._done = [(n, e.evaluate) for n, e in profile.done.items()]
+        self._presses = [(p.name, p.when.evaluate) for p in profile.auto_press]
+        self.pressing: tuple[str, ...] = ()
+        """The auto presses (by name) whose condition held after the last step or reset: the
+        env presses their buttons through the next agent step."""
         self.term_totals: list[dict[str, float]] = []
         self.best_progress: float | None = None
 
@@ -60,6 +64,7 @@ class RuleEngine:
         for terms in self.profile.rewards:
             yield from terms.values()
         yield from self.profile.done.values()
+        yield from (p.when for p in self.profile.auto_press)
         if self.profile.progress is not None:
             yield self.profile.progress
 
@@ -76,6 +81,7 @@ class RuleEngine:
         ]
         self._update(ram, frame=0, step=0, resetting=True)
         self.best_progress = self._progress()
+        self.pressing = self._pressing()
 
     def step(self, ram: Mapping[str, float], frame: int, step: int) -> StepOutcome:
         """Advance to the RAM values after an agent step; ``frame`` counts emulated frames."""
@@ -96,6 +102,7 @@ class RuleEngine:
         if progress is not None and (self.best_progress is None or progress > self.best_progress):
             self.best_progress = progress
         reason = next((name for name, rule in self._done if rule(scope)), None)
+        self.pressing = self._pressing()
         if (
             reason is None
             and self.profile.max_frames is not None
@@ -103,6 +110,9 @@ class RuleEngine:
         ):
             reason = TIME_LIMIT
         return StepOutcome(rewards, reason)
+
+    def _pressing(self) -> tuple[str, ...]:
+        return tuple(name for name, when in self._presses if when(self.scope))
 
     def _progress(self) -> float | None:
         if self.profile.progress is None:

@@ -203,6 +203,19 @@ class ExpectModel(Model):
     """What the profile's progress measure must satisfy at the end."""
 
 
+class AutoPressModel(Model):
+    """Buttons the arena presses itself while a condition holds: a press the game needs to
+    go on that no seat can give, or that should not be a skill (Pong's serve)."""
+
+    when: Expression
+    """A condition over the profile's variables, checked after every agent step."""
+    buttons: Annotated[
+        list[Text],
+        _expect(lambda v: isinstance(v, list) and len(v) > 0, "a list of at least one button"),
+    ]
+    """The buttons pressed through the next agent step; ``P1:BUTTON`` names a controller."""
+
+
 class ProbeModel(Model):
     """A scripted input sequence and what must follow on the real game (``arena probe``)."""
 
@@ -299,6 +312,8 @@ class ProfileModel(Model):
     """A strong episode return (best known or human) that normalized scores map to 1."""
     mirror_p2: Flag = False
     """Show player 2 its screen flipped left to right."""
+    auto_press: dict[str, AutoPressModel] = {}
+    """Presses the arena makes itself, by name (recorded in the movies like any input)."""
     probes: dict[str, ProbeModel] = {}
     """Scripted checks of the rules on the real game (``arena probe``)."""
 
