@@ -676,7 +676,15 @@ def play_matches(
     noop_max: int | None,
 ) -> None:
     from arena.entries import legend, parse_entries
-    from arena.match import format_standings, play_games, rate, two_player_state, write_tournament
+    from arena.match import (
+        format_standings,
+        pairs_of,
+        play_games,
+        rate,
+        seat_advantage,
+        two_player_state,
+        write_tournament,
+    )
     from arena.protocol import EVALUATION
 
     plugins = host()
@@ -707,10 +715,14 @@ def play_matches(
         echo(f"{players}  seed {game.seed}  returns {returns}  {outcome}")
 
     games = play_games(plugins, entries, profile, start, seeds, record, report, protocol)
-    standings = rate([a.label for a in entries], games)
+    pairs = pairs_of(games)
+    standings = rate([a.label for a in entries], pairs)
+    advantage = seat_advantage(games)
     echo(format_standings(standings))
+    echo(f"{profile.name} {start}: {advantage.describe()}")
     if record:
-        echo(f"games and ratings in {write_tournament(record, games, standings, protocol)}")
+        path = write_tournament(record, games, standings, protocol, pairs, advantage)
+        echo(f"games, pairs and ratings in {path}")
 
 
 # -- probes and info -----------------------------------------------------------------------

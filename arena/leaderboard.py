@@ -65,6 +65,19 @@ def bootstrap_ci(
     return float(low), float(high)
 
 
+Z95 = 1.959964
+
+
+def wilson_interval(successes: int, n: int) -> tuple[float, float]:
+    """The Wilson score 95% interval of a proportion (nan, nan when n is 0)."""
+    if n == 0:
+        return math.nan, math.nan
+    p = successes / n
+    centre = (p + Z95**2 / (2 * n)) / (1 + Z95**2 / n)
+    half = Z95 * math.sqrt(p * (1 - p) / n + Z95**2 / (4 * n * n)) / (1 + Z95**2 / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
 @dataclass
 class Row:
     scope: str

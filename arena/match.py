@@ -1,11 +1,15 @@
 """Two-player matches in one emulator, side-swapped, and round-robin tournaments with ratings.
 
-Each pairing is played twice per seed, once from each side. Every player sees the shared
-screen through its own observation pipeline (its checkpoint's, or the profile's), so agents of
-any kind meet; a profile with ``mirror_p2`` shows player 2 its screen flipped left to right, so
-every agent sees itself on the same side. The ratings are OpenSkill's Plackett-Luce (a mean
-and an uncertainty per agent, ranked by the conservative ``mu - 3 sigma``), with Elo alongside
-for display.
+Each pairing is played twice per seed, once from each side: the two games are a *pair*, and a
+pair, not a game, is what is scored and rated. Its winner is the agent with the larger return
+summed over both seats (Pong: the point differential), so a game whose seat 1 has an edge
+decides nothing by itself; that edge is measured instead (the seat-1 share of decided games,
+with its interval). Every player sees the shared screen through its own observation pipeline
+(its checkpoint's, or the profile's), so agents of any kind meet; a profile with ``mirror_p2``
+shows player 2 its screen flipped left to right, so every agent sees itself on the same side.
+The ratings are OpenSkill's Plackett-Luce (a mean and an uncertainty per agent, ranked by the
+conservative ``mu - 3 sigma``, shown with its 95% interval ``mu +- 2 sigma``), with Elo
+alongside for display.
 """
 
 from __future__ import annotations
@@ -144,6 +148,60 @@ def play_games(
 
 
 @dataclass
+class Pair:
+    """One seed of a pairing from both seats: ``first`` sat in seat 1 of the first game."""
+
+    first: str
+    second: str
+    seed: int
+    totals: dict[str, float]
+    """Each agent's return summed over its two games, one from each seat."""
+    winner: str | None
+
+
+def pairs_of(games: Sequence[Game]) -> list[Pair]:
+    """The pairs of :func:`play_games`' games (each seed's two games follow each other)."""
+    pairs = []
+    for one, two in zip(games[0::2], games[1::2], strict=True):
+        a, b = one.player1, one.player2
+        if (two.player1, two.player2, two.seed) != (b, a, one.seed):
+            raise ValueError(f"games of seed {one.seed} are not a side-swapped pair")
+        totals = {a: one.returns[0] + two.returns[1], b: one.returns[1] + two.returns[0]}
+        winner = a if totals[a] > totals[b] else b if totals[b] > totals[a] else None
+        pairs.append(Pair(a, b, one.seed, totals, winner))
+    return pairs
+
+
+@dataclass
+class SeatAdvantage:
+    """How often seat 1 won the games that had a winner, with its Wilson 95% interval."""
+
+    decided: int
+    seat1_wins: int
+    share: float
+    low: float
+    high: float
+
+    def describe(self) -> str:
+        if not self.decided:
+            return "seat advantage: no game had a winner"
+        return (
+            f"seat advantage: seat 1 won {self.seat1_wins} of {self.decided} decided games, "
+            f"{self.share:.2f} [{self.low:.2f}, {self.high:.2f}] (0.50 is no advantage)"
+        )
+
+
+def seat_advantage(games: Sequence[Game]) -> SeatAdvantage:
+    from arena.leaderboard import wilson_interval
+
+    decided = [g for g in games if g.winner is not None]
+    wins = sum(g.winner == g.player1 for g in decided)
+    low, high = wilson_interval(wins, len(decided))
+    share = wins / len(decided) if decided else float("nan")
+    return SeatAdvantage(len(decided), wins, share, low, high)
+
+
+@dataclass
 class Standing:
     agent: str
     mu: float
@@ -153,20 +211,25 @@ class Standing:
     wins: int = 0
     draws: int = 0
     losses: int = 0
-    games: int = 0
+    pairs: int = 0
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        """The rating's 95% interval, mu +- 2 sigma."""
+        return self.mu - 2 * self.sigma, self.mu + 2 * self.sigma
 
 
-def rate(agents: Sequence[str], games: Sequence[Game]) -> list[Standing]:
-    """OpenSkill (Plackett-Luce) and Elo ratings, updated game by game, best first."""
+def rate(agents: Sequence[str], pairs: Sequence[Pair]) -> list[Standing]:
+    """OpenSkill (Plackett-Luce) and Elo ratings, updated pair by pair, best first."""
     from openskill.models import PlackettLuce
 
     model = PlackettLuce()
     skill = {a: model.rating(name=a) for a in agents}
     elo = dict.fromkeys(agents, ELO_START)
     record = {a: [0, 0, 0] for a in agents}  # wins, draws, losses
-    for game in games:
-        one, two = game.player1, game.player2
-        score = 1.0 if game.winner == one else 0.0 if game.winner == two else 0.5
+    for pair in pairs:
+        one, two = pair.first, pair.second
+        score = 1.0 if pair.winner == one else 0.0 if pair.winner == two else 0.5
         ranks = [0.0, 1.0] if score == 1.0 else [1.0, 0.0] if score == 0.0 else [0.0, 0.0]
         [[skill[one]], [skill[two]]] = model.rate([[skill[one]], [skill[two]]], ranks=ranks)
         expected = 1 / (1 + 10 ** ((elo[two] - elo[one]) / 400))
@@ -186,7 +249,7 @@ def rate(agents: Sequence[str], games: Sequence[Game]) -> list[Standing]:
             wins=record[a][0],
             draws=record[a][1],
             losses=record[a][2],
-            games=sum(record[a]),
+            pairs=sum(record[a]),
         )
         for a in agents
     ]
@@ -194,19 +257,34 @@ def rate(agents: Sequence[str], games: Sequence[Game]) -> list[Standing]:
 
 
 def format_standings(standings: Sequence[Standing]) -> str:
+    """The table, then a warning for each two neighbours whose intervals overlap."""
     width = max([len(s.agent) for s in standings] + [5])
-    columns = f"{'rating (mu-3sigma)':>18} {'mu':>7} {'sigma':>6} {'Elo':>7}   W / D / L"
+    columns = (
+        f"{'rating (mu-3sigma)':>18} {'mu':>7} {'95% interval':>16} {'Elo':>7}   pairs: W / D / L"
+    )
     lines = [f"{'agent':<{width}}  {columns}"]
     for s in standings:
+        low, high = s.interval
         lines.append(
-            f"{s.agent:<{width}}  {s.ordinal:>18.2f} {s.mu:>7.2f} {s.sigma:>6.2f} {s.elo:>7.0f}   "
-            f"{s.wins} / {s.draws} / {s.losses}"
+            f"{s.agent:<{width}}  {s.ordinal:>18.2f} {s.mu:>7.2f} {f'[{low:.1f}, {high:.1f}]':>16} "
+            f"{s.elo:>7.0f}   {s.pairs}: {s.wins} / {s.draws} / {s.losses}"
         )
+    for better, worse in itertools.pairwise(standings):
+        if better.interval[0] <= worse.interval[1]:
+            lines.append(
+                f"not settled: {better.agent} and {worse.agent} (their 95% intervals overlap; "
+                "play more seeds)"
+            )
     return "\n".join(lines)
 
 
 def write_tournament(
-    out: Path, games: Sequence[Game], standings: Sequence[Standing], protocol: Protocol
+    out: Path,
+    games: Sequence[Game],
+    standings: Sequence[Standing],
+    protocol: Protocol,
+    pairs: Sequence[Pair] = (),
+    advantage: SeatAdvantage | None = None,
 ) -> Path:
     output_folder(out, "--record")
     path = out / "tournament.json"
@@ -216,7 +294,9 @@ def write_tournament(
             {
                 "protocol": {**protocol.as_dict(), "description": protocol.describe()},
                 "games": [asdict(g) for g in games],
-                "standings": [asdict(s) for s in standings],
+                "pairs": [asdict(p) for p in pairs],
+                "seat_advantage": asdict(advantage) if advantage else None,
+                "standings": [{**asdict(s), "interval": list(s.interval)} for s in standings],
             },
             indent=2,
         ),

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import subprocess
 import sys
 from pathlib import Path
@@ -22,18 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from arena.leaderboard import bootstrap_ci
-
-Z95 = 1.959964
-
-
-def wilson(successes: int, n: int) -> tuple[float, float]:
-    """The Wilson score 95% interval of a proportion."""
-    if n == 0:
-        return math.nan, math.nan
-    p = successes / n
-    centre = (p + Z95**2 / (2 * n)) / (1 + Z95**2 / n)
-    half = Z95 * math.sqrt(p * (1 - p) / n + Z95**2 / (4 * n * n)) / (1 + Z95**2 / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
+from arena.leaderboard import wilson_interval as wilson
 
 
 def arena(*args: str) -> subprocess.CompletedProcess:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from arena.match import Game, rate
+from arena.match import Game, format_standings, pairs_of, rate, seat_advantage
 from conftest import ROOT, arena, pip_install_into
 
 
@@ -70,18 +70,44 @@ def test_tournament_plays_every_pairing_and_rates_every_agent(tmp_path, hold_env
     assert "rating (mu-3sigma)" in result.stdout and "Elo" in result.stdout
 
 
-def test_ratings_follow_results():
-    games = [Game("a", "b", s, [1, -1], "a", None, None) for s in range(5)]
-    games += [Game("b", "a", s, [-1, 1], "a", None, None) for s in range(5)]
-    standings = rate(["a", "b"], games)
+def test_ratings_follow_pairs_not_seats():
+    games = []
+    for seed in range(20):  # seat 1 always wins its game, by 3 for a and by 1 for b
+        games += [Game("a", "b", seed, [3, -3], "a", None, None)]
+        games += [Game("b", "a", seed, [1, -1], "b", None, None)]
+    pairs = pairs_of(games)
+    assert [(p.winner, p.totals) for p in pairs[:1]] == [("a", {"a": 2, "b": -2})]
+    standings = rate(["a", "b"], pairs)
     assert [s.agent for s in standings] == ["a", "b"]
-    assert (
-        standings[0].elo > 1500 > standings[1].elo
-        and standings[0].wins == 10
-        and standings[1].losses == 10
-    )
-    draws = rate(["a", "b"], [Game("a", "b", 0, [0, 0], None, None, None)])
-    assert all(s.draws == 1 for s in draws)
+    assert standings[0].elo > 1500 > standings[1].elo
+    assert (standings[0].pairs, standings[0].wins, standings[1].losses) == (20, 20, 20)
+    advantage = seat_advantage(games)
+    assert (advantage.seat1_wins, advantage.decided) == (40, 40) and advantage.low > 0.9
+    table = format_standings(standings)
+    assert "95% interval" in table and "pairs: W / D / L" in table and "not settled" not in table
+    even = rate(["a", "b"], pairs_of([Game("a", "b", 0, [1, -1], "a", None, None),
+                                      Game("b", "a", 0, [1, -1], "b", None, None)]))  # fmt: skip
+    assert all(s.draws == 1 for s in even)
+    assert "not settled: " in format_standings(even)
+
+
+def test_one_agent_against_itself_comes_out_even_over_side_swapped_pairs(tmp_path):
+    result = arena(
+        "tournament", "random", "random", "--game", "pong", "--episodes", "8",
+        "--max-frames", "3000", "--record", str(tmp_path),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    data = json.loads((tmp_path / "tournament.json").read_text())
+    pairs = data["pairs"]
+    assert len(pairs) == 8 and len(data["games"]) == 16
+    # The two games of a pair share the seed, so the protocol's draws and each copy's own
+    # draws repeat with the seats swapped: a copy's edge in one game is the other's in the
+    # next, and every pair ends even, whatever the seat is worth.
+    assert all(p["winner"] is None for p in pairs), pairs
+    assert all(p["totals"]["random-1"] == p["totals"]["random-2"] for p in pairs)
+    # The games themselves are not even: the seat's worth is measured and reported.
+    advantage = data["seat_advantage"]
+    assert advantage["decided"] > 0 and "seat advantage: seat 1 won" in result.stdout
 
 
 @pytest.mark.parametrize(
