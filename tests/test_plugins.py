@@ -57,6 +57,7 @@ def test_builtins_load_like_third_party_plugins():
     assert host.records["random"].agents == ["random"]
     assert set(host.records["builtin-games"].games) == {
         "boxing",
+        "fishing_derby",
         "mario",
         "sonic2",
         "sf2",

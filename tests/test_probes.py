@@ -7,7 +7,7 @@ from arena.errors import ProfileError
 from arena.probes import coverage, run_probes
 from conftest import arena
 
-FETCHABLE = ["airstriker", "boxing", "mario", "pong"]
+FETCHABLE = ["airstriker", "boxing", "fishing_derby", "mario", "pong"]
 
 
 @pytest.mark.parametrize("game", FETCHABLE)
