@@ -107,9 +107,13 @@ def test_pong_two_players_get_opposite_rewards():
     assert [r[0] for r in steps] == [[1, -1], [-1, 1], [-1, 1]]
 
 
-def test_pong_game_over_and_stall():
+def test_pong_game_over_and_the_arena_serves_while_the_ball_is_out():
     _, engine, base = engine_for("pong")
     assert play(engine, base, [{"score1": 20}, {"score1": 21}])[-1][1] == "game_over"
     _, engine, base = engine_for("pong")
-    steps = play(engine, base, [{"score1": 0}] + [{}] * 900)
-    assert steps[-1][1] == "stalled" and len(steps) == 900  # 3600 frames without a point
+    engine.reset({**base, "ball_y": 0})  # out of play at the start: the serve is pressed
+    pressing = [engine.pressing]
+    for step, ball_y in enumerate([120, 0, 7], start=1):
+        engine.step({**base, "ball_y": ball_y}, frame=1 + 4 * step, step=step)
+        pressing.append(engine.pressing)
+    assert pressing == [("serve",), (), ("serve",), ()]
