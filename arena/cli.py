@@ -264,10 +264,10 @@ def inputs_view(profile: Profile, name: str) -> Callable[[Any], Any]:
         raise UsageError(f"--inputs {name}: only inputs read from RAM alone can be drawn")
 
     def draw(replayed: Any) -> Any:
-        emulator = replayed.emulator
-        view = inputs.GameView(inputs.Memory(lambda: emulator.memory.blocks), [])
+        view = inputs.GameView.of(replayed.emulator, [])
         values = inputs.check_observation(observer, observer.step(view), name)
-        return inputs_image(values, observer.low, observer.high, emulator.screen().shape[0])
+        height = replayed.emulator.screen().shape[0]
+        return inputs_image(values, observer.low, observer.high, height)
 
     return draw
 

@@ -112,10 +112,10 @@ class ArenaEnv(gym.Env[Any, Any]):
         if len(overrides) != self.players:
             raise ValueError(f"{len(overrides)} player observations for {self.players} players")
         screen_shape = self.emulator.screen().shape
+        specs = [replace(base, **dict(o)) for o in overrides]  # each player's
         try:
             self.pipelines = [
-                self._observer(replace(base, **dict(o)), screen_shape, player)
-                for player, o in enumerate(overrides)
+                self._observer(spec, screen_shape, player) for player, spec in enumerate(specs)
             ]
         except ValueError as exc:
             self.emulator.close()
@@ -123,7 +123,7 @@ class ArenaEnv(gym.Env[Any, Any]):
         except ArenaError:
             self.emulator.close()
             raise
-        self._input_names = [replace(base, **dict(o)).inputs for o in overrides]
+        self._input_names = [spec.inputs for spec in specs]
         self.pipeline = self.pipelines[0]
         self._screens_needed = max(p.screens_needed for p in self.pipelines)
         self.action_space = gym.spaces.Discrete(len(profile.actions))
@@ -146,9 +146,6 @@ class ArenaEnv(gym.Env[Any, Any]):
         if spec.inputs == inputs.SCREEN:
             return FramePipeline(spec, screen_shape, mirror=player == 1 and self.profile.mirror_p2)
         return inputs.build(self.profile, spec.inputs)
-
-    def _view(self, screens: list[np.ndarray]) -> GameView:
-        return GameView(inputs.Memory(lambda: self.emulator.memory.blocks), screens)
 
     def _observations(self, view: GameView, first: bool) -> Any:
         found = []
@@ -196,7 +193,7 @@ class ArenaEnv(gym.Env[Any, Any]):
         self.frame, self.steps = 1 + self.noops, 0
         self.returns = [0.0] * self.players
         self.rules.reset(self.emulator.read_ram(self._layout))
-        view = self._view([self.emulator.screen()] if self._screens_needed else [])
+        view = GameView.of(self.emulator, [self.emulator.screen()] if self._screens_needed else [])
         return self._observations(view, first=True), self._info(None)
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
@@ -232,7 +229,7 @@ class ArenaEnv(gym.Env[Any, Any]):
         terminated = outcome.done_reason is not None and not truncated
         info = self._info(outcome.done_reason)
         info["rewards"] = outcome.rewards
-        observation = self._observations(self._view(screens), first=False)
+        observation = self._observations(GameView.of(self.emulator, screens), first=False)
         return observation, outcome.rewards[0], terminated, truncated, info
 
     def _auto_pressed(self) -> np.ndarray | None:

@@ -25,6 +25,7 @@ import numpy as np
 from arena.errors import ArenaError, ProfileError, did_you_mean
 
 if TYPE_CHECKING:
+    from arena.emulator import Emulator
     from arena.profiles import Profile
 
 SCREEN = "screen"
@@ -60,6 +61,11 @@ class GameView:
 
     memory: Memory
     screens: list[np.ndarray]
+
+    @classmethod
+    def of(cls, emulator: Emulator, screens: list[np.ndarray]) -> GameView:
+        """The view of ``emulator`` as it is now, its RAM read only if an observer asks."""
+        return cls(Memory(lambda: emulator.memory.blocks), screens)
 
 
 class Observer(abc.ABC):

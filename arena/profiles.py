@@ -358,22 +358,13 @@ class _Checker:
     def actions(
         self, game: str, raw: Mapping[str, list[str] | None], key: str
     ) -> dict[str, tuple[str, ...]]:
-        # Buttons a .bk2 cannot store (unnamed slots, the Atari console's RESET) would break
-        # exact replays, so actions may not press them.
-        valid = [b for b in integrations.buttons(game) if b and b != "RESET"]
         actions: dict[str, tuple[str, ...]] = {}
         for name, combo in raw.items():
             path = f"{key}.{name}"
             for entry in combo or []:
-                controller, button = split_button(entry)
+                controller, _ = self.button(game, entry, path)
                 if controller is not None and key == "actions":
                     raise self.fail(path, f"{entry!r}: only actions_p2 may name a controller")
-                if button not in valid:
-                    raise self.fail(
-                        path,
-                        f"unknown button {button!r}{did_you_mean(button, valid)}",
-                        f"buttons of {integrations.system_of(game)}: {', '.join(valid)}",
-                    )
             actions[name] = tuple(combo or ())
         return actions
 
@@ -385,19 +376,12 @@ class _Checker:
         states: Mapping[str, StateSpec],
     ) -> tuple[AutoPress, ...]:
         """Checked presses; a button without ``P1:``/``P2:`` is on controller 1."""
-        valid = [b for b in integrations.buttons(game) if b and b != "RESET"]
         controllers = max(s.players for s in states.values())
         presses = []
         for name, press in raw.items():
             path = f"auto_press.{name}"
             for entry in press.buttons:
-                controller, button = split_button(entry)
-                if button not in valid:
-                    raise self.fail(
-                        f"{path}.buttons",
-                        f"unknown button {button!r}{did_you_mean(button, valid)}",
-                        f"buttons of {integrations.system_of(game)}: {', '.join(valid)}",
-                    )
+                controller, _ = self.button(game, entry, f"{path}.buttons")
                 if controller is not None and controller >= controllers:
                     raise self.fail(
                         f"{path}.buttons", f"{entry!r}: the states have {controllers} controller(s)"
@@ -405,6 +389,21 @@ class _Checker:
             when = self.expression(press.when, known, f"{path}.when")
             presses.append(AutoPress(name, when, tuple(press.buttons)))
         return tuple(presses)
+
+    def button(self, game: str, entry: str, path: str) -> tuple[int | None, str]:
+        """``entry`` split into (controller, button), the button checked against the game's.
+
+        Buttons a .bk2 cannot store (unnamed slots, the Atari console's RESET) would break
+        exact replays, so no action or auto press may press them."""
+        controller, button = split_button(entry)
+        valid = [b for b in integrations.buttons(game) if b and b != "RESET"]
+        if button not in valid:
+            raise self.fail(
+                path,
+                f"unknown button {button!r}{did_you_mean(button, valid)}",
+                f"buttons of {integrations.system_of(game)}: {', '.join(valid)}",
+            )
+        return controller, button
 
     def known_names(
         self,

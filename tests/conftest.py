@@ -129,3 +129,14 @@ def worker_pids(parent: int) -> list[int]:
         ["ps", "-ww", "-o", "pid=,args=", "--ppid", str(parent)], capture_output=True, text=True
     ).stdout
     return [int(line.split()[0]) for line in listing.splitlines() if "spawn" in line]
+
+
+def profile_copy(tmp_path: Path, game: str, name: str, **changes: object) -> Path:
+    """``name``.yaml in ``tmp_path``: the built-in profile of ``game`` with top-level keys
+    replaced by ``changes`` (each copy its own name: the plugin host caches by path)."""
+    import yaml
+
+    data = yaml.safe_load((ROOT / "games" / f"{game}.yaml").read_text())
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump({**data, **changes}))
+    return path

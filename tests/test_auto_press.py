@@ -1,14 +1,11 @@
 """A profile's auto_press: the arena serves Pong for either seat (part of issue #14), the
 presses are recorded like any input, and a bad block is one clear line."""
 
-from pathlib import Path
-
 import pytest
-import yaml
 
 from arena.env import ArenaEnv
 from arena.errors import ArenaError, ProfileError
-from conftest import arena
+from conftest import arena, profile_copy
 
 
 def test_pong_serves_itself_so_an_idle_two_player_game_plays_to_the_end(make_env):
@@ -37,14 +34,6 @@ def test_the_presses_are_in_the_movie_and_replay_exactly(tmp_path):
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
-def pong_with(tmp_path, host, name, auto_press):
-    data = yaml.safe_load(Path(host.profile("pong").source).read_text())
-    data["auto_press"] = auto_press
-    path = tmp_path / f"{name}.yaml"
-    path.write_text(yaml.safe_dump(data))
-    return str(path)
-
-
 BAD = [
     ({"serve": {"when": "ball_y == 0", "buttons": ["P1:BUTON"]}},
      r"auto_press.serve.buttons: unknown button 'BUTON' \(did you mean 'BUTTON'\?\)"),
@@ -57,17 +46,15 @@ BAD = [
 
 @pytest.mark.parametrize(("block", "message"), BAD)
 def test_a_bad_auto_press_is_one_line_naming_the_key(tmp_path, host, block, message):
-    path = pong_with(tmp_path, host, f"bad{BAD.index((block, message))}", block)
+    path = profile_copy(tmp_path, "pong", f"bad{BAD.index((block, message))}", auto_press=block)
     with pytest.raises(ArenaError, match=message):
-        ArenaEnv(host.profile(path), "Start.2P")
-    checked = arena("info", path)
+        ArenaEnv(host.profile(str(path)), "Start.2P")
+    checked = arena("info", str(path))
     assert checked.returncode == 2 and len(checked.stderr.strip().splitlines()) == 1
 
 
 def test_a_controller_the_game_lacks_is_refused(tmp_path, host):
-    data = yaml.safe_load(Path(host.profile("airstriker").source).read_text())
-    data["auto_press"] = {"fire": {"when": "frame > 0", "buttons": ["P2:B"]}}
-    path = tmp_path / "air.yaml"
-    path.write_text(yaml.safe_dump(data))
+    press = {"fire": {"when": "frame > 0", "buttons": ["P2:B"]}}
+    path = profile_copy(tmp_path, "airstriker", "air", auto_press=press)
     with pytest.raises(ProfileError, match=r"'P2:B': the states have 1 controller\(s\)"):
         host.profile(str(path))

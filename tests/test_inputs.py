@@ -3,18 +3,16 @@
 import csv
 import json
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
 
 from arena import hookimpl
 from arena.env import ArenaEnv
 from arena.errors import ArenaError, ProfileError
 from arena.inputs import Observer
 from arena.plugin_manager import PluginHost
-from conftest import arena
+from conftest import arena, profile_copy
 
 SKY = (88, 148, 248)  # 1-1's sky blue: open space on screen
 CENTRE = 6  # the 13x13 grid's centre: Mario's lower half
@@ -78,20 +76,13 @@ def test_unknown_inputs_are_one_line_with_a_suggestion(tmp_path):
     assert other.returncode == 2 and "profile 'airstriker' has no inputs 'tiles'" in other.stderr
 
 
-def profile_with(tmp_path, host, name, **inputs):
-    """A copy of the Mario profile, ``name``.yaml, whose inputs are ``inputs``."""
-    data = yaml.safe_load(Path(host.profile("mario").source).read_text())
-    data["inputs"] = inputs
-    path = tmp_path / f"{name}.yaml"
-    path.write_text(yaml.safe_dump(data))
-    return path
-
-
 def test_a_bad_builder_parameter_names_the_profile_key(tmp_path, host):
-    path = profile_with(tmp_path, host, "even", tiles={"builder": "smb_tiles", "size": 12})
+    path = profile_copy(
+        tmp_path, "mario", "even", inputs={"tiles": {"builder": "smb_tiles", "size": 12}}
+    )
     with pytest.raises(ProfileError, match=r"inputs.tiles: smb_tiles: size must be odd"):
         ArenaEnv(host.profile(str(path)), inputs="tiles")
-    path = profile_with(tmp_path, host, "typo", tiles={"builder": "smb_tile"})
+    path = profile_copy(tmp_path, "mario", "typo", inputs={"tiles": {"builder": "smb_tile"}})
     with pytest.raises(ProfileError, match=r"builder 'smb_tile' \(did you mean 'smb_tiles'\?\)"):
         ArenaEnv(host.profile(str(path)), inputs="tiles")
 
@@ -114,7 +105,7 @@ class Plugin:
 def test_a_builder_that_breaks_its_declaration_is_one_clear_error(tmp_path):
     host = PluginHost(extra_plugins=[("wrong-shape", Plugin())])
     try:
-        path = profile_with(tmp_path, host, "wrong", bad={"builder": "wrong_shape"})
+        path = profile_copy(tmp_path, "mario", "wrong", inputs={"bad": {"builder": "wrong_shape"}})
         env = ArenaEnv(host.profile(str(path)), inputs="bad")
         with pytest.raises(ArenaError) as error:
             env.reset(seed=0)
@@ -199,14 +190,18 @@ def test_the_readme_observation_builder_runs_as_written(tmp_path):
     exec(compile(block, "README.md", "exec"), module.__dict__)
     host = PluginHost(extra_plugins=[("ram-bytes", module)])
     try:
-        path = profile_with(tmp_path, host, "ram", ram={"builder": "ram_bytes", "count": 128})
+        path = profile_copy(
+            tmp_path, "mario", "ram", inputs={"ram": {"builder": "ram_bytes", "count": 128}}
+        )
         env = ArenaEnv(host.profile(str(path)), inputs="ram")
         observation, _ = env.reset(seed=0)
         assert observation.shape == (128,) and observation.dtype == np.uint8
         observation, *_ = env.step(1)
         assert env.observation_space.contains(observation)
         env.close()
-        bad = profile_with(tmp_path, host, "bad", ram={"builder": "ram_bytes", "count": 0})
+        bad = profile_copy(
+            tmp_path, "mario", "bad", inputs={"ram": {"builder": "ram_bytes", "count": 0}}
+        )
         with pytest.raises(ProfileError, match="count must be a whole number from 1 to 2048"):
             ArenaEnv(host.profile(str(bad)), inputs="ram")
     finally:
