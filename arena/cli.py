@@ -581,7 +581,7 @@ def bench_cells(results: Path) -> list[dict[str, Any]]:
     if not results.is_file():
         raise UsageError(
             f"{results.parent}: no benchmark results ({results.name}) there",
-            "give an `arena bench --out` folder",
+            "give an `arena bench --out` or `arena tournament --record` folder",
         )
     cells, damaged = read_results(results)
     for problem in damaged if cells else []:  # no cell at all: not a benchmark (below)
@@ -617,10 +617,18 @@ def leaderboard(path: Path) -> None:
     help="an `arena train --out` folder whose curve to include (repeatable)",
 )
 def report(path: Path, training: tuple[Path, ...]) -> None:
-    """Write a static HTML page of a benchmark (DIR/report/index.html)."""
+    """Write a static HTML page of a benchmark or a tournament (DIR/report/index.html)."""
     from arena.bench import RESULTS
-    from arena.report import write_report
+    from arena.match import TOURNAMENT
+    from arena.report import write_report, write_tournament_report
 
+    if (path / TOURNAMENT).is_file() and not (path / RESULTS).exists():
+        if training:
+            raise UsageError(
+                "--training adds learning curves to a benchmark's page, not a tournament's"
+            )
+        echo(f"wrote {write_tournament_report(path, host())}")
+        return
     bench_cells(path / RESULTS)
     for folder in training:
         if not folder.is_dir():
@@ -677,11 +685,9 @@ def play_matches(
 ) -> None:
     from arena.entries import legend, parse_entries
     from arena.match import (
+        Tournament,
         format_standings,
-        pairs_of,
         play_games,
-        rate,
-        seat_advantage,
         two_player_state,
         write_tournament,
     )
@@ -715,14 +721,12 @@ def play_matches(
         echo(f"{players}  seed {game.seed}  returns {returns}  {outcome}")
 
     games = play_games(plugins, entries, profile, start, seeds, record, report, protocol)
-    pairs = pairs_of(games)
-    standings = rate([a.label for a in entries], pairs)
-    advantage = seat_advantage(games)
-    echo(format_standings(standings))
-    echo(f"{profile.name} {start}: {advantage.describe()}")
+    played = Tournament(profile.name, start, protocol, [a.label for a in entries], games)
+    echo(format_standings(played.standings))
+    echo(f"{profile.name} {start}: {played.advantage.describe()}")
     if record:
-        path = write_tournament(record, games, standings, protocol, pairs, advantage)
-        echo(f"games, pairs and ratings in {path}")
+        path = write_tournament(record, played)
+        echo(f"games, pairs and ratings in {path} (a page of them: arena report {record})")
 
 
 # -- probes and info -----------------------------------------------------------------------

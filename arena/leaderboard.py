@@ -65,6 +65,21 @@ def bootstrap_ci(
     return float(low), float(high)
 
 
+def ratio_interval(
+    numerators: Sequence[float], denominators: Sequence[float], seed: int = 0
+) -> tuple[float, float]:
+    """A 95% percentile interval of ``sum(numerators) / sum(denominators)``, resampling the
+    (numerator, denominator) units together (nan, nan when nothing was counted)."""
+    top, bottom = np.asarray(numerators, dtype=float), np.asarray(denominators, dtype=float)
+    if not bottom.sum():
+        return math.nan, math.nan
+    picks = np.random.default_rng(seed).integers(0, len(top), (BOOTSTRAP_SAMPLES, len(top)))
+    totals = bottom[picks].sum(axis=1)
+    ratios = top[picks].sum(axis=1)[totals > 0] / totals[totals > 0]
+    low, high = np.percentile(ratios, [2.5, 97.5])
+    return float(low), float(high)
+
+
 Z95 = 1.959964
 
 

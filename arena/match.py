@@ -16,20 +16,25 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
 
 from arena.agents import Agent, AgentContext
 from arena.entries import AgentSpec
 from arena.env import ArenaEnv
 from arena.errors import UsageError
 from arena.files import output_folder, write_atomic
+from arena.movies import ProtocolRecord
 from arena.plugin_manager import PluginHost
 from arena.profiles import Profile
 from arena.protocol import EVALUATION, Protocol
 from arena.runner import RunConfig, record_episode
+from arena.schema import first_error
 
 ELO_START, ELO_K = 1500.0, 32.0
 
@@ -45,6 +50,8 @@ class Game:
     winner: str | None
     forfeit: str | None
     movie: str | None
+    gains: list[float]
+    """Each seat's positive rewards summed: its points, where rewards are a score differential."""
 
 
 def two_player_state(profile: Profile, state: str | None) -> str:
@@ -129,16 +136,15 @@ def play_games(
                     folder = record / label if record else None
                     config = RunConfig(label, episodes=1, seed=seed, record=folder)
                     result = record_episode(env, players, config, 0)
-                    p1, p2 = result.returns
-                    winner = first.label if p1 > p2 else second.label if p2 > p1 else None
                     game = Game(
                         first.label,
                         second.label,
                         seed,
                         result.returns,
-                        winner,
+                        _winner(first.label, second.label, result.returns),
                         result.forfeit,
                         result.movie,
+                        result.gains,
                     )
                     games.append(game)
                     on_game(game)
@@ -161,6 +167,8 @@ class Pair:
 
 def pairs_of(games: Sequence[Game]) -> list[Pair]:
     """The pairs of :func:`play_games`' games (each seed's two games follow each other)."""
+    if len(games) % 2:
+        raise ValueError(f"{len(games)} games, an odd number: pairs are two games each")
     pairs = []
     for one, two in zip(games[0::2], games[1::2], strict=True):
         a, b = one.player1, one.player2
@@ -174,31 +182,57 @@ def pairs_of(games: Sequence[Game]) -> list[Pair]:
 
 @dataclass
 class SeatAdvantage:
-    """How often seat 1 won the games that had a winner, with its Wilson 95% interval."""
+    """How much seat 1 is favoured: its share of the decided games (Wilson 95% interval) and
+    its share of the points scored (95% bootstrap interval over the pairs, whose games share a
+    seed and are not independent). 0.5 is no advantage."""
 
     decided: int
     seat1_wins: int
     share: float
     low: float
     high: float
+    points: float = 0.0
+    seat1_points: float = 0.0
+    point_share: float = math.nan
+    point_low: float = math.nan
+    point_high: float = math.nan
 
     def describe(self) -> str:
-        if not self.decided:
-            return "seat advantage: no game had a winner"
-        return (
-            f"seat advantage: seat 1 won {self.seat1_wins} of {self.decided} decided games, "
-            f"{self.share:.2f} [{self.low:.2f}, {self.high:.2f}] (0.50 is no advantage)"
-        )
+        if self.points:
+            points = (
+                f"seat 1 scored {self.seat1_points:g} of {self.points:g} points, "
+                f"{self.point_share:.2f} [{self.point_low:.2f}, {self.point_high:.2f}]"
+            )
+        else:
+            points = "no points scored"
+        if self.decided:
+            games = (
+                f"won {self.seat1_wins} of {self.decided} decided games, "
+                f"{self.share:.2f} [{self.low:.2f}, {self.high:.2f}]"
+            )
+        else:
+            games = "no game had a winner"
+        return f"seat advantage: {points}; {games} (0.50 is no advantage)"
 
 
 def seat_advantage(games: Sequence[Game]) -> SeatAdvantage:
-    from arena.leaderboard import wilson_interval
+    """Seat 1's share of decided games and of points, over side-swapped pairs of ``games``."""
+    from arena.leaderboard import ratio_interval, wilson_interval
 
     decided = [g for g in games if g.winner is not None]
     wins = sum(g.winner == g.player1 for g in decided)
     low, high = wilson_interval(wins, len(decided))
-    share = wins / len(decided) if decided else float("nan")
-    return SeatAdvantage(len(decided), wins, share, low, high)
+    share = wins / len(decided) if decided else math.nan
+    pairs = list(zip(games[0::2], games[1::2], strict=True))
+    seat1 = [one.gains[0] + two.gains[0] for one, two in pairs]
+    scored = [sum(one.gains) + sum(two.gains) for one, two in pairs]
+    points = sum(scored)
+    point_share = sum(seat1) / points if points else math.nan
+    point_low, point_high = ratio_interval(seat1, scored)
+    return SeatAdvantage(
+        len(decided), wins, share, low, high,
+        points, sum(seat1), point_share, point_low, point_high,
+    )  # fmt: skip
 
 
 @dataclass
@@ -278,27 +312,107 @@ def format_standings(standings: Sequence[Standing]) -> str:
     return "\n".join(lines)
 
 
-def write_tournament(
-    out: Path,
-    games: Sequence[Game],
-    standings: Sequence[Standing],
-    protocol: Protocol,
-    pairs: Sequence[Pair] = (),
-    advantage: SeatAdvantage | None = None,
-) -> Path:
+TOURNAMENT = "tournament.json"
+MAX_TOURNAMENT_BYTES = 64 * 2**20
+"""A tournament file's size limit: about 200,000 games, far more than a tournament plays."""
+
+
+def write_tournament(out: Path, tournament: Tournament) -> Path:
+    """``out/tournament.json``: the games (the record), and what was derived from them."""
     output_folder(out, "--record")
-    path = out / "tournament.json"
+    path = out / TOURNAMENT
+    protocol = tournament.protocol
     write_atomic(
         path,
         json.dumps(
             {
+                "game": tournament.game,
+                "state": tournament.state,
                 "protocol": {**protocol.as_dict(), "description": protocol.describe()},
-                "games": [asdict(g) for g in games],
-                "pairs": [asdict(p) for p in pairs],
-                "seat_advantage": asdict(advantage) if advantage else None,
-                "standings": [{**asdict(s), "interval": list(s.interval)} for s in standings],
+                "games": [asdict(g) for g in tournament.games],
+                "pairs": [asdict(p) for p in tournament.pairs],
+                "seat_advantage": asdict(tournament.advantage),
+                "standings": [
+                    {**asdict(s), "interval": list(s.interval)} for s in tournament.standings
+                ],
             },
             indent=2,
         ),
     )
     return path
+
+
+@dataclass
+class Tournament:
+    """Played games and what they give: pairs, ratings and the seat advantage."""
+
+    game: str
+    state: str
+    protocol: Protocol
+    agents: list[str]
+    games: list[Game]
+
+    def __post_init__(self) -> None:
+        self.pairs = pairs_of(self.games)
+        self.standings = rate(self.agents, self.pairs)
+        self.advantage = seat_advantage(self.games)
+
+
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+
+
+class _GameRecord(BaseModel):
+    player1: Name
+    player2: Name
+    seed: Annotated[int, Strict()]
+    returns: Annotated[list[Finite], Field(min_length=2, max_length=2)]
+    forfeit: str | None = None
+    movie: str | None = None
+    gains: Annotated[list[Annotated[float, Field(ge=0, allow_inf_nan=False)]], Field(
+        min_length=2, max_length=2
+    )] = [0.0, 0.0]  # fmt: skip
+
+
+class _TournamentRecord(BaseModel):
+    model_config = ConfigDict(extra="allow")  # pairs, standings...: derived, recomputed here
+
+    game: Name = "2-player game"
+    state: Name = "?"
+    protocol: ProtocolRecord
+    games: Annotated[list[_GameRecord], Field(min_length=2)]
+
+
+def read_tournament(path: Path) -> Tournament:
+    """A ``tournament.json`` as :func:`write_tournament` wrote it. Only the games are read:
+    the winners, pairs, ratings and seat advantage are derived from them again, so a file
+    edited by hand cannot show a table its games do not give."""
+    try:
+        if path.stat().st_size > MAX_TOURNAMENT_BYTES:
+            raise UsageError(f"{path}: over {MAX_TOURNAMENT_BYTES >> 20} MiB, not a tournament")
+        raw = json.loads(path.read_text())
+        record = _TournamentRecord.model_validate(raw)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    except ValidationError as exc:
+        where, problem, _ = first_error(exc)
+        raise UsageError(f"{path}: not a tournament ({where}: {problem})") from None
+    except ValueError as exc:  # not JSON
+        raise UsageError(f"{path}: not a tournament (not JSON: {exc})") from None
+    games = [
+        Game(
+            g.player1, g.player2, g.seed, g.returns,
+            _winner(g.player1, g.player2, g.returns), g.forfeit, g.movie, g.gains,
+        )
+        for g in record.games
+    ]  # fmt: skip
+    agents = list(dict.fromkeys(name for g in games for name in (g.player1, g.player2)))
+    protocol = Protocol(record.protocol.sticky, record.protocol.noop_max)
+    try:
+        return Tournament(record.game, record.state, protocol, agents, games)
+    except ValueError as exc:  # games that are not side-swapped pairs
+        raise UsageError(f"{path}: not a tournament ({exc})") from None
+
+
+def _winner(first: str, second: str, returns: Sequence[float]) -> str | None:
+    return first if returns[0] > returns[1] else second if returns[1] > returns[0] else None

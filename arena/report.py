@@ -1,10 +1,13 @@
-"""``arena report DIR``: a static HTML page of a benchmark (Jinja2): the leaderboards, a bar
-chart per game with 95% confidence intervals, the win-rate matrix, training curves when given,
-and the best episode of each agent on each game, rendered from its .bk2, linked to the movie."""
+"""``arena report DIR``: a static HTML page (Jinja2) of a benchmark or of a tournament.
+
+A benchmark's page: the leaderboards, a bar chart per game with 95% confidence intervals, the
+win-rate matrix, training curves when given, and the best episode of each agent on each game,
+rendered from its .bk2, linked to the movie. A tournament's page (``arena tournament
+--record DIR``): the ratings with their intervals, the game's seat advantage, every pair with
+its movies, and the first pair of each pairing as videos."""
 
 from __future__ import annotations
 
-import html
 import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -17,7 +20,7 @@ from arena.plugin_manager import PluginHost
 
 CLIP_FRAMES = 1800  # the first 30 s of play, every frame (H.264 keeps it to a few hundred kB)
 
-TEMPLATE = "templates/report.html.j2"  # beside this module
+TEMPLATES = Path(__file__).parent  # templates/*.html.j2 beside this module
 
 
 def _bar_chart(rows: Sequence[Mapping[str, Any]], title: str, path: Path) -> None:
@@ -125,12 +128,10 @@ def write_report(bench: Path, host: PluginHost, training: Sequence[Path] = ()) -
                 target = media / f"training-{index}-{name}"
                 shutil.copy(folder / name, target)
                 curves.append({"name": f"{folder.name}: {name}", "image": f"media/{target.name}"})
-    loader = jinja2.FileSystemLoader(Path(__file__).parent)
-    environment = jinja2.Environment(
-        loader=loader, autoescape=True, undefined=jinja2.StrictUndefined
-    )
-    page = environment.get_template(TEMPLATE).render(
-        title=f"retro-arena benchmark: {html.escape(bench.name)}",
+    return _write_page(
+        out,
+        "report.html.j2",
+        title=f"retro-arena benchmark: {bench.name}",
         cells=len(results),
         protocols=board["protocols"],
         failures=board["failures"],
@@ -142,6 +143,69 @@ def write_report(bench: Path, host: PluginHost, training: Sequence[Path] = ()) -
         curves=curves,
         notes=board["notes"],
     )
+
+
+def write_tournament_report(folder: Path, host: PluginHost) -> Path:
+    """``folder/report/index.html`` from a tournament's ``--record`` folder; returns its path."""
+    from arena.match import TOURNAMENT, format_standings, read_tournament
+
+    played = read_tournament(folder / TOURNAMENT)
+    out = folder / "report"
+    media = out / "media"
+    media.mkdir(parents=True, exist_ok=True)
+    movies = [_inside(g.movie, folder) for g in played.games]
+    pairs, replays, pairings = [], [], set()
+    for index, pair in enumerate(played.pairs):
+        games = movies[2 * index : 2 * index + 2]
+        pairs.append({**vars(pair), "movies": [_relative(m, folder) for m in games if m]})
+        if frozenset((pair.first, pair.second)) in pairings:
+            continue  # videos of the first pair of each pairing only
+        pairings.add(frozenset((pair.first, pair.second)))
+        for seat, (one, two) in enumerate(((pair.first, pair.second), (pair.second, pair.first))):
+            movie = games[seat]
+            clip = media / f"pair-{index}-game-{seat + 1}.mp4"
+            if movie and _render_clip(movie, host, clip):
+                replays.append(
+                    {
+                        "video": f"media/{clip.name}",
+                        "movie": _relative(movie, folder),
+                        "caption": f"seed {pair.seed}: {one} (seat 1) vs {two} (seat 2)",
+                    }
+                )
+    unsettled = format_standings(played.standings).splitlines()
+    return _write_page(
+        out,
+        "tournament.html.j2",
+        title=f"retro-arena tournament: {played.game}",
+        state=played.state,
+        games=len(played.games),
+        protocol=played.protocol.describe(),
+        standings=played.standings,
+        unsettled=[line for line in unsettled if line.startswith("not settled:")],
+        seat_advantage=played.advantage.describe(),
+        pairs=pairs,
+        replays=replays,
+    )
+
+
+def _inside(movie: str | None, folder: Path) -> Path | None:
+    """The .bk2 that ``movie`` names, in its pairing's folder under ``folder`` (where
+    ``arena tournament --record`` wrote it, whatever the folder is called now); nothing
+    outside ``folder``, which a shared file could name, is read or linked."""
+    if not movie:
+        return None
+    name = Path(movie)
+    path = folder / name.parent.name / name.name
+    inside = path.resolve().is_relative_to(folder.resolve())
+    return path if inside and path.suffix == ".bk2" and path.is_file() else None
+
+
+def _write_page(out: Path, template: str, **values: Any) -> Path:
+    loader = jinja2.FileSystemLoader(TEMPLATES)
+    environment = jinja2.Environment(
+        loader=loader, autoescape=True, undefined=jinja2.StrictUndefined
+    )
+    page = environment.get_template(f"templates/{template}").render(**values)
     index_html = out / "index.html"
     index_html.write_text(page)
     return index_html

@@ -51,6 +51,9 @@ class EpisodeResult:
     digest: str = ""
     """A fingerprint of the played episode (frames, returns, the game's RAM at the end): equal
     digests are the same episode, whatever the seed."""
+    gains: list[float] = field(default_factory=list)
+    """Each player's positive rewards summed: the points it scored, where its reward is a score
+    differential (Pong, Fishing Derby)."""
 
     @property
     def episode_return(self) -> float:
@@ -77,6 +80,7 @@ def play_episode(
     observation, info = env.reset(seed=seed, options={"movie": movie} if movie else None)
     states: list[AgentState] = [agent.reset(seed + 10_007 * p) for p, agent in enumerate(agents)]
     n_actions = len(env.profile.actions)
+    gains = [0.0] * env.players
     forfeit, trace = None, None
     while True:
         views = (observation,) if env.players == 1 else observation  # one per player
@@ -99,6 +103,8 @@ def play_episode(
         observation, _, terminated, truncated, info = env.step(
             actions[0] if len(agents) == 1 else actions
         )
+        for player, reward in enumerate(info["rewards"]):
+            gains[player] += max(reward, 0.0)
         if terminated or truncated:
             break
     env.emulator.stop_movie()
@@ -123,6 +129,7 @@ def play_episode(
         protocol=env.protocol.as_dict(),
         noops=env.noops,
         digest=fingerprint.hexdigest(),
+        gains=gains,
     )
 
 

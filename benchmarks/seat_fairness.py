@@ -3,8 +3,8 @@
 For each 2-player game, one ``arena tournament A A`` (two copies of one agent, 20 seeds, each
 seed a pair of games with the seats swapped, under the evaluation protocol) and from its
 ``tournament.json``: the first copy's pair-level score share (a won pair 1, a drawn one 1/2)
-with its Wilson 95% interval, and the game's seat advantage (the share of decided games seat 1
-won, with its interval). Target (issue #14): the pair-level share's interval holds 0.5.
+with its Wilson 95% interval, and the game's seat advantage (seat 1's share of the points
+scored, with its interval over pairs, and of the decided games). Target (issue #14): the pair-level share's interval holds 0.5.
 
     python benchmarks/seat_fairness.py [--pairs 20] [--agent random]
 """
@@ -49,7 +49,9 @@ def main() -> None:
             f"({held} 0.5)"
         )
         print(
-            f"{game}: seat 1 won {seat['seat1_wins']} of {seat['decided']} decided games, "
+            f"{game}: seat 1 scored {seat['seat1_points']:g} of {seat['points']:g} points, "
+            f"{seat['point_share']:.2f} [{seat['point_low']:.2f}, {seat['point_high']:.2f}]; "
+            f"won {seat['seat1_wins']} of {seat['decided']} decided games, "
             f"{seat['share']:.2f} [{seat['low']:.2f}, {seat['high']:.2f}]"
         )
 

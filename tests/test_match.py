@@ -73,8 +73,8 @@ def test_tournament_plays_every_pairing_and_rates_every_agent(tmp_path, hold_env
 def test_ratings_follow_pairs_not_seats():
     games = []
     for seed in range(20):  # seat 1 always wins its game, by 3 for a and by 1 for b
-        games += [Game("a", "b", seed, [3, -3], "a", None, None)]
-        games += [Game("b", "a", seed, [1, -1], "b", None, None)]
+        games += [Game("a", "b", seed, [3, -3], "a", None, None, [3, 0])]
+        games += [Game("b", "a", seed, [1, -1], "b", None, None, [2, 1])]
     pairs = pairs_of(games)
     assert [(p.winner, p.totals) for p in pairs[:1]] == [("a", {"a": 2, "b": -2})]
     standings = rate(["a", "b"], pairs)
@@ -83,12 +83,30 @@ def test_ratings_follow_pairs_not_seats():
     assert (standings[0].pairs, standings[0].wins, standings[1].losses) == (20, 20, 20)
     advantage = seat_advantage(games)
     assert (advantage.seat1_wins, advantage.decided) == (40, 40) and advantage.low > 0.9
+    # Points: seat 1 scored 3 + 2 of each pair's 6, every pair alike: no spread to resample.
+    assert (advantage.seat1_points, advantage.points) == (100, 120)
+    assert advantage.point_share == advantage.point_low == advantage.point_high == 5 / 6
     table = format_standings(standings)
     assert "95% interval" in table and "pairs: W / D / L" in table and "not settled" not in table
-    even = rate(["a", "b"], pairs_of([Game("a", "b", 0, [1, -1], "a", None, None),
-                                      Game("b", "a", 0, [1, -1], "b", None, None)]))  # fmt: skip
+    even = rate(["a", "b"], pairs_of([Game("a", "b", 0, [1, -1], "a", None, None, [1, 0]),
+                                      Game("b", "a", 0, [1, -1], "b", None, None, [1, 0])]))  # fmt: skip
     assert all(s.draws == 1 for s in even)
     assert "not settled: " in format_standings(even)
+
+
+def test_the_point_share_interval_resamples_pairs():
+    # Seat 1 scores 21 of 30 points in half the pairs and 9 of 30 in the other half: the share
+    # is 0.5, and pairs, not points, are the units drawn, so the interval is wide.
+    games = []
+    for seed in range(10):
+        seat1 = 21 if seed % 2 else 9
+        games += [Game("a", "b", seed, [0, 0], None, None, None, [seat1 / 2, (30 - seat1) / 2])]
+        games += [Game("b", "a", seed, [0, 0], None, None, None, [seat1 / 2, (30 - seat1) / 2])]
+    advantage = seat_advantage(games)
+    assert advantage.point_share == 0.5 and advantage.decided == 0
+    assert 0.3 < advantage.point_low < 0.45 and 0.55 < advantage.point_high < 0.7
+    assert "seat 1 scored 150 of 300 points, 0.50 [" in advantage.describe()
+    assert "no game had a winner" in advantage.describe()
 
 
 def test_one_agent_against_itself_comes_out_even_over_side_swapped_pairs(tmp_path):
@@ -107,7 +125,10 @@ def test_one_agent_against_itself_comes_out_even_over_side_swapped_pairs(tmp_pat
     assert all(p["totals"]["random-1"] == p["totals"]["random-2"] for p in pairs)
     # The games themselves are not even: the seat's worth is measured and reported.
     advantage = data["seat_advantage"]
-    assert advantage["decided"] > 0 and "seat advantage: seat 1 won" in result.stdout
+    assert advantage["decided"] > 0 and "seat advantage: seat 1 scored" in result.stdout
+    # Pong's reward is the point differential: the gains are the points each seat scored.
+    assert all(g["gains"][0] - g["gains"][1] == g["returns"][0] for g in data["games"])
+    assert advantage["points"] == sum(sum(g["gains"]) for g in data["games"]) > 0
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,6 @@
 """`arena report`: a static HTML page whose tables, charts and replays are all there."""
 
+import json
 import re
 import shutil
 import subprocess
@@ -7,6 +8,7 @@ import subprocess
 import av
 import cv2
 import numpy as np
+import pytest
 
 from conftest import arena
 
@@ -126,3 +128,86 @@ def test_leaderboard_and_report_on_a_run_folder_say_what_it_is(tmp_path):
         assert "holds no benchmark cells (`arena run` writes episodes, not cells)" in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "report").exists()
+
+
+def tournament(tmp_path):
+    """A recorded 2-pair tournament of random against itself on Pong, for the tests below."""
+    folder = tmp_path / "recorded"
+    played = arena(
+        "tournament", "random", "random", "--game", "pong", "--episodes", "2",
+        "--max-frames", "1200", "--record", str(folder),
+    )  # fmt: skip
+    assert played.returncode == 0, played.stderr
+    assert f"a page of them: arena report {folder}" in played.stdout
+    return folder
+
+
+def test_report_of_a_tournament_shows_ratings_seat_advantage_pairs_and_replays(tmp_path):
+    folder = tournament(tmp_path).rename(tmp_path / "moved")  # the movies are found there too
+    result = arena("report", str(folder))
+    assert result.returncode == 0, result.stderr
+    page = (folder / "report" / "index.html").read_text()
+    data = json.loads((folder / "tournament.json").read_text())
+    advantage = data["seat_advantage"]
+    assert f"seat 1 scored {advantage['seat1_points']:g} of {advantage['points']:g} points" in page
+    assert page.count("<tr><td>random-") == 2  # the ratings
+    assert "not settled: random-1 and random-2" in page
+    assert len(re.findall(r"<tr><td>\d+</td><td>random-1 / random-2</td>", page)) == 2  # pairs
+    links = re.findall(r'<a href="([^"]+\.bk2)"', page)
+    assert len(links) == 6  # two per pair, and one under each replay
+    for link in links:
+        assert (folder / "report" / link).resolve().is_file()
+    videos = re.findall(r'<video src="([^"]+)"', page)
+    assert len(videos) == 2  # both games of the first pair
+    for source in videos:
+        with av.open(str(folder / "report" / source)) as clip:
+            assert clip.streams.video[0].frames > 1
+
+
+def test_a_shared_tournament_file_is_read_for_its_games_only(tmp_path):
+    folder = tournament(tmp_path)
+    path = folder / "tournament.json"
+    data = json.loads(path.read_text())
+    # Forged results: the derived tables are recomputed from the games, and a movie outside
+    # the folder is neither linked nor read.
+    data["standings"][0]["mu"] = 99.0
+    data["games"][0]["winner"] = "somebody"
+    data["games"][0]["movie"] = "/etc/passwd.bk2"
+    data["games"][1]["movie"] = "../../../outside.bk2"
+    path.write_text(json.dumps(data))
+    (tmp_path / "outside.bk2").write_text("not a movie")
+    assert arena("report", str(folder)).returncode == 0
+    page = (folder / "report" / "index.html").read_text()
+    assert "99.00" not in page and "somebody" not in page
+    assert "passwd" not in page and "outside" not in page
+    assert len(re.findall(r'<a href="([^"]+\.bk2)"', page)) == 2  # the second pair's games
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda d: "{not json", "not a tournament (not JSON"),
+        (lambda d: {**d, "games": d["games"][:3]}, "not a tournament (3 games, an odd number"),
+        (lambda d: {**d, "games": d["games"][1:3]}, "not a side-swapped pair"),
+        (lambda d: {**d, "games": [{**d["games"][0], "returns": [1]}, *d["games"][1:]]},
+         "games.0.returns: list should have at least 2 items"),
+        (lambda d: {**d, "protocol": {"sticky": 2, "noop_max": 0}}, "protocol.sticky"),
+    ],
+)  # fmt: skip
+def test_a_damaged_tournament_file_is_one_line(tmp_path, damage, message):
+    folder = tournament(tmp_path)
+    path = folder / "tournament.json"
+    damaged = damage(json.loads(path.read_text()))
+    path.write_text(damaged if isinstance(damaged, str) else json.dumps(damaged))
+    result = arena("report", str(folder))
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (folder / "report").exists()
+
+
+def test_an_absurdly_large_tournament_file_is_refused_unread(tmp_path):
+    (tmp_path / "tournament.json").write_bytes(b" " * (64 * 2**20 + 1))
+    result = arena("report", str(tmp_path))
+    assert result.returncode == 2 and "over 64 MiB, not a tournament" in result.stderr
+    result = arena("report", str(tmp_path), "--training", str(tmp_path))
+    assert result.returncode == 2 and "not a tournament's" in result.stderr
