@@ -25,17 +25,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from learning import latest_model, train_ppo
 
 FLAG_X = 2950  # the lowest x at which episodes ended as level_cleared
 WINDOW = 100_000
-
-
-def train(out: Path, steps: int, envs: int) -> None:
-    arguments = f"train ppo --game mario --steps {steps} --envs {envs} --device auto"
-    command = [sys.executable, "-m", "arena.cli", *arguments.split(), "--out", str(out)]
-    if (out / "checkpoints").is_dir():
-        command.append("--resume")
-    subprocess.run(command, check=True)
 
 
 def report(out: Path) -> None:
@@ -86,8 +79,7 @@ def report(out: Path) -> None:
 
 def evaluate(out: Path, episodes: int) -> None:
     """Play the final model (or, mid-run, the latest checkpoint) greedily and sampling."""
-    saved = sorted((out / "checkpoints").glob("step-*.ckpt"))
-    model = out / "model.ckpt" if (out / "model.ckpt").is_file() else saved[-1]
+    model = latest_model(out)
     for mode in ("greedy", "sample"):
         results = out / f"eval-{mode}.jsonl"
         results.unlink(missing_ok=True)
@@ -112,7 +104,7 @@ def main() -> None:
     parser.add_argument("--episodes", type=int, default=10, help="evaluation episodes per mode")
     args = parser.parse_args()
     if not args.report_only:
-        train(args.out, args.steps, args.envs)
+        train_ppo("mario", args.out, args.steps, args.envs)
     report(args.out)
     if args.episodes:
         evaluate(args.out, args.episodes)

@@ -26,18 +26,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from learning import latest_model, train_ppo
 
 from arena.leaderboard import wilson_interval
 
 WINDOW = 100_000
-
-
-def train(out: Path, steps: int, envs: int) -> None:
-    arguments = f"train ppo --game pong --steps {steps} --envs {envs} --device auto"
-    command = [sys.executable, "-m", "arena.cli", *arguments.split(), "--out", str(out)]
-    if (out / "checkpoints").is_dir():
-        command.append("--resume")
-    subprocess.run(command, check=True)
 
 
 def report(out: Path) -> None:
@@ -74,8 +67,7 @@ def report(out: Path) -> None:
 
 def against_random(out: Path, pairs: int) -> None:
     """PPO against random over ``pairs`` side-swapped pairs of Pong Start.2P."""
-    saved = sorted((out / "checkpoints").glob("step-*.ckpt"))
-    model = out / "model.ckpt" if (out / "model.ckpt").is_file() else saved[-1]
+    model = latest_model(out)
     with tempfile.TemporaryDirectory() as record:
         command = [sys.executable, "-m", "arena.cli", "tournament", "random", f"ppo:{model}",
                    "--game", "pong", "--episodes", str(pairs), "--record", record]  # fmt: skip
@@ -110,7 +102,7 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=20, help="pairs against random (0: none)")
     args = parser.parse_args()
     if not args.report_only:
-        train(args.out, args.steps, args.envs)
+        train_ppo("pong", args.out, args.steps, args.envs)
     report(args.out)
     if args.pairs:
         against_random(args.out, args.pairs)

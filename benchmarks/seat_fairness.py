@@ -4,7 +4,8 @@ For each 2-player game, one ``arena tournament A A`` (two copies of one agent, 2
 seed a pair of games with the seats swapped, under the evaluation protocol) and from its
 ``tournament.json``: the first copy's pair-level score share (a won pair 1, a drawn one 1/2)
 with its Wilson 95% interval, and the game's seat advantage (seat 1's share of the points
-scored, with its interval over pairs, and of the decided games). Target (issue #14): the pair-level share's interval holds 0.5.
+scored, with its interval over pairs, and of the decided games). Target (issue #14): the
+pair-level share's interval holds 0.5.
 
     python benchmarks/seat_fairness.py [--pairs 20] [--agent random]
 """

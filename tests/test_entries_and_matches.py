@@ -55,6 +55,11 @@ def test_readme_match_between_neat_and_ppo_plays_and_verifies(runs):
     assert sides == {("neat-rnn", "ppo"), ("ppo", "neat-rnn")}
     assert arena("verify", "runs/match", cwd=runs).returncode == 0
     assert "protocol: sticky actions p=0.25" in result.stdout
+    [line] = readme_lines("arena report runs/match")
+    result = run_readme_line(line, runs)
+    assert result.returncode == 0, result.stderr
+    page = (runs / "runs" / "match" / "report" / "index.html").read_text()
+    assert "Seat advantage" in page and page.count("<video ") == 2
 
 
 def test_readme_tournament_of_three_pipelines_rates_every_agent(runs):
