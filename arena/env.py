@@ -26,7 +26,7 @@ from arena.emulator import Emulator, check_layout, ram_layout
 from arena.errors import ArenaError, ProfileError
 from arena.inputs import GameView, Observer
 from arena.observation import FramePipeline
-from arena.profiles import ObservationSpec, Profile
+from arena.profiles import ObservationSpec, Profile, split_button
 from arena.protocol import Protocol, episode_rng
 from arena.rules import RuleEngine
 
@@ -98,9 +98,9 @@ class ArenaEnv(gym.Env[Any, Any]):
             for player in range(self.players)
         ]
         self._no_masks = np.zeros_like(self._masks[0][0])
-        self._auto_masks = {  # auto press -> its buttons' masks (bare names: controller 1)
-            press.name: self.emulator.button_masks(
-                tuple(b if ":" in b else f"P1:{b}" for b in press.buttons)
+        self._auto_masks = {  # auto press -> its buttons' masks (bare names: controller 1),
+            press.name: self.emulator.button_masks(  # less those on controllers the state lacks
+                tuple(b for b in press.buttons if (split_button(b)[0] or 0) < self.players)
             )
             for press in profile.auto_press
         }

@@ -213,7 +213,8 @@ class AutoPressModel(Model):
         list[Text],
         _expect(lambda v: isinstance(v, list) and len(v) > 0, "a list of at least one button"),
     ]
-    """The buttons pressed through the next agent step; ``P1:BUTTON`` names a controller."""
+    """The buttons pressed through the next agent step; ``P1:BUTTON`` names a controller. A
+    button on a controller the state lacks (``P2:`` in a 1-player state) is not pressed."""
 
 
 class ProbeModel(Model):

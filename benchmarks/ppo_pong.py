@@ -39,7 +39,7 @@ def report(out: Path) -> None:
     steps = [int(e["global_step"]) for e in episodes]
     returns = [float(e["return"]) for e in episodes]
     print(f"{len(episodes):,} training episodes over {max(steps):,} steps (against the game's AI)")
-    print(f"{'steps':>19}  {'episodes':>8}  {'mean return':>11}  {'best':>5}")
+    print(f"{'steps':>23}  {'episodes':>8}  {'mean return':>11}  {'best':>5}")
     centres, means = [], []
     for start in range(0, max(steps), WINDOW):
         window = [r for s, r in zip(steps, returns, strict=True) if start < s <= start + WINDOW]
@@ -48,7 +48,7 @@ def report(out: Path) -> None:
             centres.append(start + WINDOW / 2)
             means.append(mean)
             print(
-                f"{start:>9,}-{start + WINDOW:<9,}  {len(window):>8}  {mean:>11.1f}  "
+                f"{start:>11,}-{start + WINDOW:<11,}  {len(window):>8}  {mean:>11.1f}  "
                 f"{max(window):>5.0f}"
             )
     figure, axes = plt.subplots(figsize=(9, 4.5))

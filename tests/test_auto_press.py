@@ -23,6 +23,23 @@ def test_pong_serves_itself_so_an_idle_two_player_game_plays_to_the_end(make_env
     assert served > 0 and info["frame"] < 4000
 
 
+def test_pong_serves_after_seat_2_points_too(make_env):
+    # Seat 2 follows the ball; seat 1 stands still. After seat 2's points the ball waits for
+    # controller 2's RIGHT, which no action holds: the profile pressing only controller 1's
+    # button stalled such a game at 1-1 until its time limit.
+    env = make_env("pong", "Start.2P")
+    _, info = env.reset(seed=0)
+    noop, up, down = (env.profile.action_names.index(a) for a in ("noop", "up", "down"))
+    while True:
+        ball, paddle = info["ball_y"], info["p2_pos"]
+        follow = noop if ball == 0 or abs(paddle - ball) <= 8 else up if paddle > ball else down
+        _, _, terminated, truncated, info = env.step((noop, follow))
+        if terminated or truncated:
+            break
+    assert info["done_reason"] == "game_over" and info["frame"] < 12_000
+    assert (info["score1"], info["returns"][1]) == (21, 21 - info["score2"])  # seat 2 won
+
+
 def test_the_presses_are_in_the_movie_and_replay_exactly(tmp_path):
     out = tmp_path / "games"
     played = arena(
