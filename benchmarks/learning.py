@@ -3,6 +3,7 @@ and the model it has so far."""
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 from pathlib import Path
@@ -23,3 +24,14 @@ def latest_model(out: Path) -> Path:
     if (out / "model.ckpt").is_file():
         return out / "model.ckpt"
     return sorted((out / "checkpoints").glob("step-*.ckpt"))[-1]
+
+
+def run_options(description: str, game: str, steps: int) -> argparse.ArgumentParser:
+    """The options every learning benchmark takes: the run's size and folder, and
+    ``--report-only`` to report on the run so far without training."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--steps", type=int, default=steps)
+    parser.add_argument("--envs", type=int, default=8)
+    parser.add_argument("--out", type=Path, default=Path(f"runs/ppo-{game}-learning"))
+    parser.add_argument("--report-only", action="store_true", help="report on the run so far")
+    return parser

@@ -14,7 +14,6 @@ Published PPO runs need about 3.7M-7M steps for the flag.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import subprocess
@@ -25,7 +24,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
-from learning import latest_model, train_ppo
+from learning import latest_model, run_options, train_ppo
 
 FLAG_X = 2950  # the lowest x at which episodes ended as level_cleared
 WINDOW = 100_000
@@ -96,11 +95,7 @@ def evaluate(out: Path, episodes: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=2_000_000)
-    parser.add_argument("--envs", type=int, default=8)
-    parser.add_argument("--out", type=Path, default=Path("runs/ppo-mario-learning"))
-    parser.add_argument("--report-only", action="store_true", help="report on the run so far")
+    parser = run_options(__doc__.splitlines()[0], "mario", 2_000_000)
     parser.add_argument("--episodes", type=int, default=10, help="evaluation episodes per mode")
     args = parser.parse_args()
     if not args.report_only:

@@ -14,7 +14,6 @@ game, is what counts.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import subprocess
@@ -26,7 +25,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
-from learning import latest_model, train_ppo
+from learning import latest_model, run_options, train_ppo
 
 from arena.leaderboard import wilson_interval
 
@@ -94,11 +93,7 @@ def against_random(out: Path, pairs: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=1_500_000)
-    parser.add_argument("--envs", type=int, default=8)
-    parser.add_argument("--out", type=Path, default=Path("runs/ppo-pong-learning"))
-    parser.add_argument("--report-only", action="store_true", help="report on the run so far")
+    parser = run_options(__doc__.splitlines()[0], "pong", 1_500_000)
     parser.add_argument("--pairs", type=int, default=20, help="pairs against random (0: none)")
     args = parser.parse_args()
     if not args.report_only:
