@@ -9,7 +9,7 @@ seats of ``Start.2P``. Target: PPO wins at least 19 of the 20 pairs. The tournam
 advantage is printed beside it: random in seat 1 beats random in seat 2, so a pair, not a
 game, is what counts.
 
-    python benchmarks/ppo_pong.py [--steps 1500000] [--pairs 20] [--report-only]
+    python benchmarks/ppo_pong.py [--steps 1500000] [--pairs 20] [--report-only] [--model CKPT]
 """
 
 from __future__ import annotations
@@ -64,9 +64,8 @@ def report(out: Path) -> None:
     print(f"plot: {out / 'return_vs_steps.png'}")
 
 
-def against_random(out: Path, pairs: int) -> None:
+def against_random(model: Path, pairs: int) -> None:
     """PPO against random over ``pairs`` side-swapped pairs of Pong Start.2P."""
-    model = latest_model(out)
     with tempfile.TemporaryDirectory() as record:
         command = [sys.executable, "-m", "arena.cli", "tournament", "random", f"ppo:{model}",
                    "--game", "pong", "--episodes", str(pairs), "--record", record]  # fmt: skip
@@ -95,12 +94,13 @@ def against_random(out: Path, pairs: int) -> None:
 def main() -> None:
     parser = run_options(__doc__.splitlines()[0], "pong", 1_500_000)
     parser.add_argument("--pairs", type=int, default=20, help="pairs against random (0: none)")
+    parser.add_argument("--model", type=Path, help="the checkpoint to play (default: the run's)")
     args = parser.parse_args()
     if not args.report_only:
         train_ppo("pong", args.out, args.steps, args.envs)
     report(args.out)
     if args.pairs:
-        against_random(args.out, args.pairs)
+        against_random(args.model or latest_model(args.out), args.pairs)
 
 
 if __name__ == "__main__":
