@@ -3,10 +3,11 @@
 Each pairing is played twice per seed, once from each side: the two games are a *pair*, and a
 pair, not a game, is what is scored and rated. Its winner is the agent with the larger return
 summed over both seats (Pong: the point differential), so a game whose seat 1 has an edge
-decides nothing by itself; that edge is measured instead (the seat-1 share of decided games,
-with its interval). Every player sees the shared screen through its own observation pipeline
-(its checkpoint's, or the profile's), so agents of any kind meet; a profile with ``mirror_p2``
-shows player 2 its screen flipped left to right, so every agent sees itself on the same side.
+decides nothing by itself; that edge is measured instead (seat 1's share of the points and of
+the decided games, with their intervals). Every player sees the shared screen through its own
+observation pipeline (its checkpoint's, or the profile's), so agents of any kind meet; a
+profile with ``mirror_p2`` shows player 2 its screen flipped left to right, so every agent
+sees itself on the same side.
 The ratings are OpenSkill's Plackett-Luce (a mean and an uncertainty per agent, ranked by the
 conservative ``mu - 3 sigma``, shown with its 95% interval ``mu +- 2 sigma``), with Elo
 alongside for display.
@@ -29,7 +30,7 @@ from arena.entries import AgentSpec
 from arena.env import ArenaEnv
 from arena.errors import UsageError
 from arena.files import output_folder, write_atomic
-from arena.movies import ProtocolRecord
+from arena.movies import Finite, ProtocolRecord
 from arena.plugin_manager import PluginHost
 from arena.profiles import Profile
 from arena.protocol import EVALUATION, Protocol
@@ -175,8 +176,7 @@ def pairs_of(games: Sequence[Game]) -> list[Pair]:
         if (two.player1, two.player2, two.seed) != (b, a, one.seed):
             raise ValueError(f"games of seed {one.seed} are not a side-swapped pair")
         totals = {a: one.returns[0] + two.returns[1], b: one.returns[1] + two.returns[0]}
-        winner = a if totals[a] > totals[b] else b if totals[b] > totals[a] else None
-        pairs.append(Pair(a, b, one.seed, totals, winner))
+        pairs.append(Pair(a, b, one.seed, totals, _winner(a, b, [totals[a], totals[b]])))
     return pairs
 
 
@@ -290,6 +290,16 @@ def rate(agents: Sequence[str], pairs: Sequence[Pair]) -> list[Standing]:
     return sorted(standings, key=lambda s: -s.ordinal)
 
 
+def unsettled(standings: Sequence[Standing]) -> list[str]:
+    """A warning for each two neighbours whose 95% intervals overlap: their order is open."""
+    return [
+        f"not settled: {better.agent} and {worse.agent} (their 95% intervals overlap; "
+        "play more seeds)"
+        for better, worse in itertools.pairwise(standings)
+        if better.interval[0] <= worse.interval[1]
+    ]
+
+
 def format_standings(standings: Sequence[Standing]) -> str:
     """The table, then a warning for each two neighbours whose intervals overlap."""
     width = max([len(s.agent) for s in standings] + [5])
@@ -303,12 +313,7 @@ def format_standings(standings: Sequence[Standing]) -> str:
             f"{s.agent:<{width}}  {s.ordinal:>18.2f} {s.mu:>7.2f} {f'[{low:.1f}, {high:.1f}]':>16} "
             f"{s.elo:>7.0f}   {s.pairs}: {s.wins} / {s.draws} / {s.losses}"
         )
-    for better, worse in itertools.pairwise(standings):
-        if better.interval[0] <= worse.interval[1]:
-            lines.append(
-                f"not settled: {better.agent} and {worse.agent} (their 95% intervals overlap; "
-                "play more seeds)"
-            )
+    lines += unsettled(standings)
     return "\n".join(lines)
 
 
@@ -359,7 +364,6 @@ class Tournament:
 
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
-Finite = Annotated[float, Field(allow_inf_nan=False)]
 
 
 class _GameRecord(BaseModel):

@@ -147,7 +147,7 @@ def write_report(bench: Path, host: PluginHost, training: Sequence[Path] = ()) -
 
 def write_tournament_report(folder: Path, host: PluginHost) -> Path:
     """``folder/report/index.html`` from a tournament's ``--record`` folder; returns its path."""
-    from arena.match import TOURNAMENT, format_standings, read_tournament
+    from arena.match import TOURNAMENT, read_tournament, unsettled
 
     played = read_tournament(folder / TOURNAMENT)
     out = folder / "report"
@@ -172,7 +172,6 @@ def write_tournament_report(folder: Path, host: PluginHost) -> Path:
                         "caption": f"seed {pair.seed}: {one} (seat 1) vs {two} (seat 2)",
                     }
                 )
-    unsettled = format_standings(played.standings).splitlines()
     return _write_page(
         out,
         "tournament.html.j2",
@@ -181,7 +180,7 @@ def write_tournament_report(folder: Path, host: PluginHost) -> Path:
         games=len(played.games),
         protocol=played.protocol.describe(),
         standings=played.standings,
-        unsettled=[line for line in unsettled if line.startswith("not settled:")],
+        unsettled=unsettled(played.standings),
         seat_advantage=played.advantage.describe(),
         pairs=pairs,
         replays=replays,
