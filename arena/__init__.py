@@ -1,8 +1,18 @@
 """retro-arena: learning agents play classic emulated games (stable-retro) head to head.
 
-The public API: :func:`make` and :func:`parallel_env` (one-line environments), and for
-plugin authors :class:`Agent`, :class:`AgentContext`, :data:`hookimpl`. Names are imported on
-first use, so ``import arena`` (and ``arena --help``) stays fast.
+This module is the arena's public API, and the only one plugins need (with
+:mod:`arena.errors`); everything under the subpackages is the arena's own and may change.
+
+- Environments: :func:`make` and :func:`parallel_env` (one line each), :class:`ArenaEnv`.
+- Agents: :class:`Agent`, :class:`AgentContext` (its :class:`GameSpec`), :data:`hookimpl` and
+  the ``Register*`` callbacks of :mod:`arena.host.hookspecs`.
+- Observation builders: :class:`Observer`, :class:`GameView`.
+- Trainers: :class:`Trainer`, :class:`TrainRun`, :class:`EnvSetup` (a worker's env),
+  :class:`WorkerPool` / :class:`RayPool` / :class:`Worker`, :func:`reseed`, :class:`CsvLog`,
+  checkpoints (:func:`save_checkpoint`, :func:`load_checkpoint`, :func:`read_manifest`),
+  episodes (:class:`RunConfig`, :func:`play_episode`, :func:`run_episodes`).
+
+Names are imported on first use, so ``import arena`` (and ``arena --help``) stays fast.
 """
 
 from __future__ import annotations
@@ -14,25 +24,80 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "Agent": "arena.agents",
-    "AgentContext": "arena.agents",
-    "AgentState": "arena.agents",
-    "ArenaEnv": "arena.env",
-    "GameSpec": "arena.env",
-    "hookimpl": "arena.hookspecs",
-    "make": "arena.envs",
-    "parallel_env": "arena.envs",
+    "Agent": "arena.play.agents",
+    "AgentContext": "arena.play.agents",
+    "AgentFactory": "arena.play.agents",
+    "AgentState": "arena.play.agents",
+    "ArenaEnv": "arena.play.env",
+    "CsvLog": "arena.host.training",
+    "EVALUATION": "arena.core.protocol",
+    "EnvSetup": "arena.host.worker_env",
+    "GameSpec": "arena.play.env",
+    "GameView": "arena.play.observers",
+    "MAX_WORKERS": "arena.host.params",
+    "ObservationFor": "arena.play.agents",
+    "Observer": "arena.play.observers",
+    "POSITIVE": "arena.host.params",
+    "Protocol": "arena.core.protocol",
+    "RayPool": "arena.core.workers",
+    "RegisterAgent": "arena.host.hookspecs",
+    "RegisterCommand": "arena.host.hookspecs",
+    "RegisterGame": "arena.host.hookspecs",
+    "RegisterObservation": "arena.host.hookspecs",
+    "RegisterSuite": "arena.host.hookspecs",
+    "RegisterTrainer": "arena.host.hookspecs",
+    "RunConfig": "arena.play.runner",
+    "SCREEN": "arena.play.observers",
+    "TRAINING": "arena.core.protocol",
+    "TrainRun": "arena.host.training",
+    "Trainer": "arena.host.training",
+    "WORKERS": "arena.host.params",
+    "Worker": "arena.core.workers",
+    "WorkerPool": "arena.core.workers",
+    "first_error": "arena.profiles.schema",
+    "hookimpl": "arena.host.hookspecs",
+    "load_checkpoint": "arena.host.checkpoints",
+    "make": "arena.api",
+    "manifest_observation": "arena.host.checkpoints",
+    "parallel_env": "arena.api",
+    "play_episode": "arena.play.runner",
+    "read_manifest": "arena.host.checkpoints",
+    "reseed": "arena.host.training",
+    "run_episodes": "arena.play.runner",
+    "save_checkpoint": "arena.host.checkpoints",
 }
 
 if TYPE_CHECKING:
-    from arena.agents import Agent, AgentContext, AgentState
-    from arena.env import ArenaEnv, GameSpec
-    from arena.envs import make, parallel_env
-    from arena.hookspecs import hookimpl
+    from arena.api import make, parallel_env
+    from arena.core.protocol import EVALUATION, TRAINING, Protocol
+    from arena.core.workers import RayPool, Worker, WorkerPool
+    from arena.host.checkpoints import (
+        load_checkpoint,
+        manifest_observation,
+        read_manifest,
+        save_checkpoint,
+    )
+    from arena.host.hookspecs import (
+        RegisterAgent,
+        RegisterCommand,
+        RegisterGame,
+        RegisterObservation,
+        RegisterSuite,
+        RegisterTrainer,
+        hookimpl,
+    )
+    from arena.host.params import MAX_WORKERS, POSITIVE, WORKERS
+    from arena.host.training import CsvLog, Trainer, TrainRun, reseed
+    from arena.host.worker_env import EnvSetup
+    from arena.play.agents import Agent, AgentContext, AgentFactory, AgentState, ObservationFor
+    from arena.play.env import ArenaEnv, GameSpec
+    from arena.play.observers import SCREEN, GameView, Observer
+    from arena.play.runner import RunConfig, play_episode, run_episodes
+    from arena.profiles.schema import first_error
 
 
 if "gymnasium" in sys.modules:  # `import gymnasium; import arena` registers retro_arena/*
-    importlib.import_module("arena.envs")
+    importlib.import_module("arena.api")
 
 
 def __getattr__(name: str) -> Any:
@@ -44,13 +109,46 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "EVALUATION",
+    "MAX_WORKERS",
+    "POSITIVE",
+    "SCREEN",
+    "TRAINING",
+    "WORKERS",
     "Agent",
     "AgentContext",
+    "AgentFactory",
     "AgentState",
     "ArenaEnv",
+    "CsvLog",
+    "EnvSetup",
     "GameSpec",
+    "GameView",
+    "ObservationFor",
+    "Observer",
+    "Protocol",
+    "RayPool",
+    "RegisterAgent",
+    "RegisterCommand",
+    "RegisterGame",
+    "RegisterObservation",
+    "RegisterSuite",
+    "RegisterTrainer",
+    "RunConfig",
+    "TrainRun",
+    "Trainer",
+    "Worker",
+    "WorkerPool",
     "__version__",
+    "first_error",
     "hookimpl",
+    "load_checkpoint",
     "make",
+    "manifest_observation",
     "parallel_env",
+    "play_episode",
+    "read_manifest",
+    "reseed",
+    "run_episodes",
+    "save_checkpoint",
 ]

@@ -34,9 +34,9 @@ import numpy as np
 import stable_retro
 from timing import Span, alternate, report
 
-from arena import integrations
-from arena.env import ArenaEnv
-from arena.plugin_manager import PluginHost
+from arena.host.manager import PluginHost
+from arena.play.env import ArenaEnv
+from arena.retro import integrations
 
 STATE, FRAME_SKIP, WARM_UP = "Level1-1", 4, 50
 
@@ -118,7 +118,8 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    profile = PluginHost().profile("mario")
+    host = PluginHost()
+    profile = host.profile("mario")
     combos = list(profile.actions.values())
 
     rounds = [actions_of_round(r, args.frames) for r in range(args.rounds)]
@@ -151,7 +152,8 @@ def main() -> None:
         return play(ArenaEnv(profile, STATE), rounds[round_], ends[round_])
 
     def tiles(round_: int) -> Span:
-        return play(ArenaEnv(profile, STATE, inputs="tiles"), rounds[round_], ends[round_])
+        env = ArenaEnv(profile, STATE, inputs="tiles", builders=host.observations)
+        return play(env, rounds[round_], ends[round_])
 
     def wrappers(round_: int) -> Span:
         env: gym.Env = Discretizer(retro_env(profile.game), combos)

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from arena.leaderboard import bootstrap_ci
-from arena.leaderboard import wilson_interval as wilson
+from arena.core.stats import bootstrap_ci
+from arena.core.stats import wilson_interval as wilson
 
 
 def arena(*args: str) -> subprocess.CompletedProcess:

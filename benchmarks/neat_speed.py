@@ -35,13 +35,14 @@ import numpy as np
 import stable_retro
 from timing import Span, alternate, report
 
-from arena import integrations
-from arena.plugin_manager import PluginHost
+from arena import EnvSetup
+from arena.core.protocol import TRAINING
+from arena.core.workers import RayPool, WorkerPool
+from arena.host.manager import PluginHost
 from arena.plugins.neat_agents.agent import screen_observation
 from arena.plugins.neat_agents.config import build_config, parse_config_text
 from arena.plugins.neat_agents.evolve import NeatWorker, WorkerSetup
-from arena.protocol import TRAINING
-from arena.workers import RayPool, WorkerPool
+from arena.retro import integrations
 
 GAME, STATE = "SuperMarioBros-Nes-v0", "Level1-1"
 MAX_FRAMES, WORKERS = 2000, 2
@@ -109,10 +110,8 @@ def main() -> None:
         """The arena's worker and the first generation, as ``arena train neat-ff`` makes them."""
         observation = screen_observation((224, 240, 3), None, 8)
         text, population = generation("neat-ff", args.pop, 28 * 30, len(profile.actions))
-        setup = WorkerSetup(
-            "neat-ff", False, profile.source, profile.name, STATE, MAX_FRAMES, observation, text,
-            TRAINING,
-        )  # fmt: skip
+        env = EnvSetup(profile.source, profile.name, STATE, MAX_FRAMES, observation, TRAINING)
+        setup = WorkerSetup("neat-ff", False, env, text)
         return NeatWorker(setup), population
 
     def arena(_round: int) -> Span:

@@ -27,7 +27,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from learning import latest_model, run_options, train_ppo
 
-from arena.leaderboard import wilson_interval
+from arena.core.stats import wilson_interval
 
 WINDOW = 100_000
 

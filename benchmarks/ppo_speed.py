@@ -22,8 +22,8 @@ from pathlib import Path
 
 from timing import Span, alternate, report
 
-from arena.env import ArenaEnv
-from arena.plugin_manager import PluginHost
+from arena.host.manager import PluginHost
+from arena.play.env import ArenaEnv
 
 N_ENVS, N_STEPS, EPOCHS, MINIBATCH = 2, 128, 4, 256
 
@@ -61,9 +61,9 @@ def sb3(steps: int) -> Span:
 def arena(steps: int, precision: str) -> Span:
     import torch
 
+    from arena.host.training import TrainRun
     from arena.plugins.ppo_agent.config import build_config
     from arena.plugins.ppo_agent.train import PPORun
-    from arena.training import TrainRun
 
     profile = PluginHost().profile("mario")
     overrides = {

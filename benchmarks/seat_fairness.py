@@ -19,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from arena.leaderboard import wilson_interval
+from arena.core.stats import wilson_interval
 
 GAMES = {"pong": 36000, "fishing_derby": 12000}  # time limits: a random Fishing Derby is slow
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from importlib.resources import files
 from pathlib import Path
 
-from arena import hookimpl
-from arena.hookspecs import RegisterGame, RegisterSuite
+from arena import RegisterGame, RegisterSuite, hookimpl
 
 GAMES = Path(str(files("arena.games")))
 

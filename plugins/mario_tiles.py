@@ -26,9 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from arena import hookimpl
-from arena.hookspecs import RegisterObservation
-from arena.inputs import GameView, Observer
+from arena import GameView, Observer, RegisterObservation, hookimpl
 
 TILE = 16
 BLOCKS, PAGE_ROWS, PAGE_COLUMNS = 0x500, 13, 16

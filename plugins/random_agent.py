@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import click
 import numpy as np
 
-from arena import Agent, AgentContext, hookimpl
+from arena import POSITIVE, Agent, AgentContext, RegisterAgent, hookimpl
 from arena.errors import AgentError
-from arena.hookspecs import RegisterAgent
 
 
 class RandomAgent(Agent):
@@ -35,24 +35,21 @@ class RandomAgent(Agent):
         return action, (self.repeat - 1, action)
 
 
+OPTIONS = [
+    click.Option(
+        ["--repeat"], type=POSITIVE, default=1, help="hold each chosen action for N agent steps"
+    ),
+]
+
+
 def build(context: AgentContext) -> RandomAgent:
     if context.checkpoint is not None:
         raise AgentError("the random agent has no checkpoint to load", "drop --checkpoint")
-    unknown = set(context.options) - {"repeat"}
-    if unknown:
-        raise AgentError(
-            f"unknown option(s) for the random agent: {', '.join(sorted(unknown))}",
-            "valid: repeat=N",
-        )
-    try:
-        repeat = int(context.options.get("repeat", "1"))
-    except ValueError:
-        repeat = 0
-    if repeat < 1:
-        raise AgentError(f"repeat must be a whole number >= 1, got {context.options['repeat']!r}")
-    return RandomAgent(context.spec.n_actions, context.seed, repeat)
+    return RandomAgent(context.spec.n_actions, context.seed, context.options["repeat"])
 
 
 @hookimpl
 def arena_register_agents(register: RegisterAgent) -> None:
-    register("random", build, "uniformly random actions from the profile's action set")
+    register(
+        "random", build, "uniformly random actions from the profile's action set", options=OPTIONS
+    )

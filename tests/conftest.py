@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from arena import roms
-from arena.env import ArenaEnv
-from arena.plugin_manager import PluginHost
+from arena.host.manager import PluginHost
+from arena.play.env import ArenaEnv
+from arena.retro import roms
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,7 +40,7 @@ def make_env(host: PluginHost) -> Iterator:
     def make(game: str, state: str | None = None, **overrides) -> ArenaEnv:
         for env in made:
             env.close()
-        env = ArenaEnv(host.profile(game), state, **overrides)
+        env = ArenaEnv(host.profile(game), state, builders=host.observations, **overrides)
         made.append(env)
         return env
 

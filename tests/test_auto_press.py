@@ -3,8 +3,8 @@ presses are recorded like any input, and a bad block is one clear line."""
 
 import pytest
 
-from arena.env import ArenaEnv
-from arena.errors import ArenaError, ProfileError
+from arena.core.errors import ArenaError, ProfileError
+from arena.play.env import ArenaEnv
 from conftest import arena, profile_copy
 
 

@@ -11,7 +11,7 @@ import time
 import numpy as np
 import pytest
 
-from arena.leaderboard import bootstrap_ci, iqm
+from arena.core.stats import bootstrap_ci, iqm
 from conftest import ROOT, arena, pip_install_into, worker_pids
 
 SUITE = """
@@ -149,7 +149,7 @@ def test_ray_backend_plays_the_same_cells_to_the_same_results(tmp_path, suite):
 
 
 def test_a_checkpoint_of_another_agent_is_refused_before_anything_runs(tmp_path):
-    from arena.checkpoints import save_checkpoint
+    from arena.host.checkpoints import save_checkpoint
 
     foreign = tmp_path / "model.ckpt"
     save_checkpoint(foreign, {"agent": "ppo", "kind": "model"}, b"not read", "torch")

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from arena.entries import AgentSpec, parse_entries
-from arena.errors import UsageError
+from arena.core.errors import UsageError
+from arena.host.entries import AgentSpec, parse_entries
 from conftest import ROOT, arena
 
 PPO_SMALL = ["--envs", "2", "--set", "num_steps=64", "--set", "num_minibatches=2"]

@@ -46,11 +46,10 @@ def test_mario_stall_rule_ends_an_idle_episode(make_env):
 
 
 def test_time_limit_truncates(host):
-    from dataclasses import replace
 
-    from arena.env import ArenaEnv
+    from arena.play.env import ArenaEnv
 
-    env = ArenaEnv(replace(host.profile("airstriker"), max_frames=41))
+    env = ArenaEnv(host.profile("airstriker").with_time_limit(41))
     try:
         env.reset()
         for _ in range(10):
@@ -117,7 +116,7 @@ def exact_area_average(image, out):
 def test_area_resize_is_the_exact_area_average(shape, out):
     import cv2
 
-    from arena.observation import AreaResize
+    from arena.play.screen import AreaResize
 
     rng = np.random.default_rng(7)
     # 2x2 blocks of equal pixels, as in pixel art, so that exact .5 ties occur

@@ -1,7 +1,7 @@
 import pytest
 
-from arena.errors import ExpressionError
-from arena.expressions import Scope, compile_expression
+from arena.core.errors import ExpressionError
+from arena.profiles.expressions import Scope, compile_expression
 
 NAMES = {"x", "lives", "frame", "end_x"}
 

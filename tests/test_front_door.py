@@ -11,7 +11,7 @@ from gymnasium.utils.env_checker import check_env
 from pettingzoo.test import parallel_api_test
 
 import arena
-from arena.info import info_keys
+from arena.cli.listings import info_keys
 from conftest import arena as run_arena
 from conftest import installed_plugin
 
@@ -107,8 +107,10 @@ def test_roms_list_shows_installed_games_without_a_profile():
     assert "Pong-Atari2600-v0  " not in every.stdout.split("installed without a profile")[1]
 
 
-def test_arena_env_from_a_name_in_one_line():
-    env = arena.ArenaEnv("mario", "Level1-1")
+def test_an_env_from_a_name_in_one_line_and_arena_env_takes_only_a_profile():
+    with pytest.raises(TypeError, match=r"use arena.make\('mario'\)"):
+        arena.ArenaEnv("mario", "Level1-1")
+    env = arena.make("mario", "Level1-1")
     try:
         observation, _ = env.reset(seed=0)
         assert observation.shape == (4, 84, 84)

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from arena import hookimpl
-from arena.env import ArenaEnv
-from arena.errors import ArenaError, ProfileError
-from arena.inputs import Observer
-from arena.plugin_manager import PluginHost
+from arena.core.errors import ArenaError, ProfileError
+from arena.host.manager import PluginHost
+from arena.play.env import ArenaEnv
+from arena.play.observers import Observer
 from conftest import arena, profile_copy
 
 SKY = (88, 148, 248)  # 1-1's sky blue: open space on screen
@@ -81,10 +81,10 @@ def test_a_bad_builder_parameter_names_the_profile_key(tmp_path, host):
         tmp_path, "mario", "even", inputs={"tiles": {"builder": "smb_tiles", "size": 12}}
     )
     with pytest.raises(ProfileError, match=r"inputs.tiles: smb_tiles: size must be odd"):
-        ArenaEnv(host.profile(str(path)), inputs="tiles")
+        ArenaEnv(host.profile(str(path)), inputs="tiles", builders=host.observations)
     path = profile_copy(tmp_path, "mario", "typo", inputs={"tiles": {"builder": "smb_tile"}})
     with pytest.raises(ProfileError, match=r"builder 'smb_tile' \(did you mean 'smb_tiles'\?\)"):
-        ArenaEnv(host.profile(str(path)), inputs="tiles")
+        ArenaEnv(host.profile(str(path)), inputs="tiles", builders=host.observations)
 
 
 class WrongShape(Observer):
@@ -104,17 +104,14 @@ class Plugin:
 
 def test_a_builder_that_breaks_its_declaration_is_one_clear_error(tmp_path):
     host = PluginHost(extra_plugins=[("wrong-shape", Plugin())])
-    try:
-        path = profile_copy(tmp_path, "mario", "wrong", inputs={"bad": {"builder": "wrong_shape"}})
-        env = ArenaEnv(host.profile(str(path)), inputs="bad")
-        with pytest.raises(ArenaError) as error:
-            env.reset(seed=0)
-        assert str(error.value) == (
-            "observation builder 'bad' returned (5,) uint8; it declared (4,) uint8"
-        )
-        env.close()
-    finally:
-        PluginHost()  # the installed plugins' builders again, for the tests after this one
+    path = profile_copy(tmp_path, "mario", "wrong", inputs={"bad": {"builder": "wrong_shape"}})
+    env = ArenaEnv(host.profile(str(path)), inputs="bad", builders=host.observations)
+    with pytest.raises(ArenaError) as error:
+        env.reset(seed=0)
+    assert str(error.value) == (
+        "observation builder 'bad' returned (5,) uint8; it declared (4,) uint8"
+    )
+    env.close()
 
 
 @pytest.fixture(scope="module")
@@ -189,20 +186,17 @@ def test_the_readme_observation_builder_runs_as_written(tmp_path):
     module = types.ModuleType("ram_bytes_plugin")
     exec(compile(block, "README.md", "exec"), module.__dict__)
     host = PluginHost(extra_plugins=[("ram-bytes", module)])
-    try:
-        path = profile_copy(
-            tmp_path, "mario", "ram", inputs={"ram": {"builder": "ram_bytes", "count": 128}}
-        )
-        env = ArenaEnv(host.profile(str(path)), inputs="ram")
-        observation, _ = env.reset(seed=0)
-        assert observation.shape == (128,) and observation.dtype == np.uint8
-        observation, *_ = env.step(1)
-        assert env.observation_space.contains(observation)
-        env.close()
-        bad = profile_copy(
-            tmp_path, "mario", "bad", inputs={"ram": {"builder": "ram_bytes", "count": 0}}
-        )
-        with pytest.raises(ProfileError, match="count must be a whole number from 1 to 2048"):
-            ArenaEnv(host.profile(str(bad)), inputs="ram")
-    finally:
-        PluginHost()
+    path = profile_copy(
+        tmp_path, "mario", "ram", inputs={"ram": {"builder": "ram_bytes", "count": 128}}
+    )
+    env = ArenaEnv(host.profile(str(path)), inputs="ram", builders=host.observations)
+    observation, _ = env.reset(seed=0)
+    assert observation.shape == (128,) and observation.dtype == np.uint8
+    observation, *_ = env.step(1)
+    assert env.observation_space.contains(observation)
+    env.close()
+    bad = profile_copy(
+        tmp_path, "mario", "bad", inputs={"ram": {"builder": "ram_bytes", "count": 0}}
+    )
+    with pytest.raises(ProfileError, match="count must be a whole number from 1 to 2048"):
+        ArenaEnv(host.profile(str(bad)), inputs="ram", builders=host.observations)

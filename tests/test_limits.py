@@ -11,12 +11,12 @@ import zipfile
 import pytest
 import yaml
 
-from arena.checkpoints import MAX_PAYLOAD_BYTES
-from arena.expressions import MAX_EXPRESSION_CHARS, MAX_NESTING
-from arena.movies import MAX_INPUT_LOG_BYTES
-from arena.params import MAX_WORKERS
-from arena.profiles import MAX_YAML_BYTES, MAX_YAML_VALUES
-from arena.roms import MAX_ZIP_DEPTH
+from arena.emulation.movies import MAX_INPUT_LOG_BYTES
+from arena.host.checkpoints import MAX_PAYLOAD_BYTES
+from arena.host.params import MAX_WORKERS
+from arena.profiles.expressions import MAX_EXPRESSION_CHARS, MAX_NESTING
+from arena.profiles.loading import MAX_YAML_BYTES, MAX_YAML_VALUES
+from arena.retro.roms import MAX_ZIP_DEPTH
 from conftest import ROOT, arena
 
 AIRSTRIKER = yaml.safe_load((ROOT / "games" / "airstriker.yaml").read_text())
@@ -163,8 +163,8 @@ def test_rom_archives_nested_deep_or_inflating_past_the_limit_are_refused(tmp_pa
 
 def test_an_observation_past_its_size_limit_is_refused_when_the_env_is_built():
     import arena as package
-    from arena.errors import ProfileError
-    from arena.observation import MAX_OBSERVATION_BYTES
+    from arena.core.errors import ProfileError
+    from arena.play.screen import MAX_OBSERVATION_BYTES
 
     at_limit = package.make("airstriker", resize=(1024, 1024), frame_stack=64, grayscale=True)
     assert at_limit.observation_space.shape == (64, 1024, 1024)  # exactly 64 MiB

@@ -5,7 +5,17 @@ from pathlib import Path
 
 import pytest
 
-from arena.match import Game, format_standings, pairs_of, rate, seat_advantage
+from arena import Agent, hookimpl
+from arena.evaluation.match import (
+    Game,
+    format_standings,
+    pairs_of,
+    play_games,
+    rate,
+    seat_advantage,
+)
+from arena.host.entries import parse_entries
+from arena.host.manager import PluginHost
 from conftest import ROOT, arena, pip_install_into
 
 
@@ -151,3 +161,32 @@ def test_one_player_games_and_states_are_refused(hold_env):
     assert "mario has no 2-player state" in result.stderr
     result = arena("match", "random", "hold", "--game", "pong", "--state", "Start", env=hold_env)
     assert "pong state 'Start' is for 1 player(s); a match needs a 2-player state" in result.stderr
+
+
+class SeatRecorder:
+    """A third-party agent that remembers which seat each context told it to play."""
+
+    seen: list[tuple[int, tuple[int, ...]]] = []  # noqa: RUF012
+
+    @hookimpl
+    def arena_register_agents(self, register):
+        class Still(Agent):
+            def act(self, observation, info, state):
+                return 0, state
+
+        def build(context):
+            SeatRecorder.seen.append((context.player, context.spec.observation_shape))
+            return Still()
+
+        register("seat", build, "records context.player")
+
+
+def test_each_seat_of_a_match_is_built_as_its_own_player(host):
+    plugins = PluginHost(extra_plugins=[("seat-recorder", SeatRecorder())])
+    profile = plugins.profile("pong").with_time_limit(40)
+    entries = parse_entries(["seat", "random"])
+    SeatRecorder.seen.clear()
+    games = play_games(plugins, entries, profile, "Start.2P", [0], None, lambda game: None)
+    assert [(g.player1, g.player2) for g in games] == [("seat", "random"), ("random", "seat")]
+    # Built once per game: player 1's seat in the first, player 2's in the second.
+    assert [player for player, _ in SeatRecorder.seen] == [0, 1]

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from arena import Agent, hookimpl
-from arena.errors import PluginError
-from arena.plugin_manager import PluginHost
-from arena.runner import RunConfig, run_episodes
+from arena.core.errors import PluginError
+from arena.host.manager import PluginHost
+from arena.play.runner import RunConfig, run_episodes
 from conftest import ROOT, arena, build_wheel, installed_plugin
 
 

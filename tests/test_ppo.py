@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from arena.agents import AgentContext
-from arena.env import GameSpec
+from arena.play.agents import AgentContext
+from arena.play.env import GameSpec
 from arena.plugins.ppo_agent.agent import build
 from arena.plugins.ppo_agent.model import ActorCritic
 from conftest import arena

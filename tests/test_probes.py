@@ -3,8 +3,8 @@ provides passes, and together they exercise every reward term and done condition
 
 import pytest
 
-from arena.errors import ProfileError
-from arena.probes import coverage, run_probes
+from arena.core.errors import ProfileError
+from arena.play.probes import coverage, run_probes
 from conftest import arena
 
 FETCHABLE = ["airstriker", "boxing", "fishing_derby", "mario", "pong"]
@@ -67,6 +67,6 @@ def test_bad_probes_are_one_clear_line(tmp_path, host, probe, message):
     assert result.returncode == 2 and message in result.stderr, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     with pytest.raises(ProfileError):
-        from arena.profiles import load_profile
+        from arena.profiles.loading import load_profile
 
         load_profile(path)

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from arena import integrations
-from arena.errors import ArenaError, ExpressionError, ProfileError
-from arena.profiles import load_profile
+from arena.core.errors import ArenaError, ExpressionError, ProfileError
+from arena.profiles.loading import load_profile
+from arena.retro import integrations
 
 GAMES = Path(__file__).resolve().parents[1] / "games"
 BUILTIN = ["mario", "sonic2", "sf2", "airstriker", "pong"]
@@ -201,7 +201,7 @@ def test_observation_keys_left_out_keep_their_defaults(tmp_path):
 
 @pytest.mark.parametrize("name", ["profile.schema.json", "suite.schema.json"])
 def test_the_checked_in_schemas_are_the_models_schemas(name):
-    from arena.schema import schema_text
+    from arena.profiles.schema import schema_text
 
     assert (GAMES / name).read_text() == schema_text(name), "regenerate: python -m arena.schema"
 

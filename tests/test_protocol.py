@@ -6,10 +6,10 @@ import json
 import numpy as np
 import pytest
 
-from arena.agents import Agent
-from arena.movies import read_sidecar, verify
-from arena.protocol import Protocol
-from arena.runner import RunConfig, play_episode, run_episodes
+from arena.core.protocol import Protocol
+from arena.emulation.movies import read_sidecar, verify
+from arena.play.agents import Agent
+from arena.play.runner import RunConfig, play_episode, run_episodes
 from conftest import arena
 
 

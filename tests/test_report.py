@@ -20,9 +20,10 @@ def test_report_shows_tables_charts_and_replays(tmp_path):
         "  - {game: pong, seeds: [0], max_frames: 300}\n"
     )
     bench = tmp_path / "bench"
-    # `broken` cannot be built (repeat=0): its cells fail and must show on the page.
+    # `broken` cannot be built (the random agent loads no checkpoint): its cells fail and must
+    # show on the page.
     played = arena(
-        "bench", "random", "random:", "broken=random,repeat=0", "--suite", str(suite),
+        "bench", "random", "random:", f"broken=random:{suite}", "--suite", str(suite),
         "--out", str(bench),
     )  # fmt: skip
     assert played.returncode == 0, played.stderr
@@ -56,7 +57,7 @@ def test_report_shows_tables_charts_and_replays(tmp_path):
     assert "Evaluation protocol: <strong>sticky actions p=0.25, no no-op starts</strong>" in page
     failures = page.split('<table class="failures">')[1].split("</table>")[0]
     assert "<td>broken</td><td>mario</td><td>2</td>" in failures
-    assert "repeat must be a whole number &gt;= 1" in failures
+    assert "the random agent has no checkpoint to load" in failures
     for source in re.findall(r'<img src="([^"]+)"', page):
         assert cv2.imread(str(bench / "report" / source)) is not None, source
     videos = re.findall(r'<video src="([^"]+)"', page)

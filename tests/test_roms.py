@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import stable_retro.data
 
-from arena import integrations
+from arena.retro import integrations
 from conftest import arena
 
 

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from arena import integrations
-from arena.profiles import load_profile
-from arena.rules import RuleEngine
+from arena.profiles.loading import load_profile
+from arena.profiles.rules import RuleEngine
+from arena.retro import integrations
 
 GAMES = Path(__file__).resolve().parents[1] / "games"
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from arena.errors import ArenaError
-from arena.workers import Worker, WorkerPool
+from arena.core.errors import ArenaError
+from arena.core.workers import Worker, WorkerPool
 
 
 @dataclass

@@ -4,8 +4,7 @@
 
 from __future__ import annotations
 
-from arena import hookimpl
-from arena.hookspecs import RegisterAgent, RegisterTrainer
+from arena import RegisterAgent, RegisterTrainer, hookimpl
 from arena.plugins.neat_agents.agent import build_factory, observation_for
 from arena.plugins.neat_agents.trainer import NeatTrainer
 
@@ -21,6 +20,7 @@ def arena_register_agents(register: RegisterAgent) -> None:
             build_factory(name, recurrent),
             f"a trained {kind} NEAT network (--checkpoint)",
             observation=observation_for(name),
+            options=[],
         )
 
 

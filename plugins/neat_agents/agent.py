@@ -15,9 +15,11 @@ from typing import Any, TypeAlias
 import neat
 import numpy as np
 
-from arena import Agent, AgentContext
-from arena.agents import AgentFactory, ObservationFor
-from arena.checkpoints import (
+from arena import (
+    Agent,
+    AgentContext,
+    AgentFactory,
+    ObservationFor,
     load_checkpoint,
     manifest_observation,
     read_manifest,
@@ -91,7 +93,7 @@ def save_genome(
 def observation_for(agent: str) -> ObservationFor:
     """The observation a saved genome was trained on, read from its manifest alone."""
 
-    def observation(checkpoint: Path | None, options: Mapping[str, str]) -> dict[str, Any]:
+    def observation(checkpoint: Path | None, options: Mapping[str, Any]) -> dict[str, Any]:
         if checkpoint is None:
             raise AgentError(
                 f"{agent} plays a trained genome: give --checkpoint PATH",
@@ -114,8 +116,6 @@ def build_factory(agent: str, recurrent: bool) -> AgentFactory:
     def build(context: AgentContext) -> NeatAgent:
         if context.checkpoint is None:
             raise AgentError(f"{agent} plays a trained genome: give --checkpoint PATH")
-        if context.options:
-            raise AgentError(f"{agent} takes no --option (got {', '.join(context.options)})")
         manifest, payload = load_checkpoint(context.checkpoint, agent, GENOME, "json")
         inputs = int(np.prod(context.spec.observation_shape))
         if manifest["num_inputs"] != inputs or manifest["num_outputs"] != context.spec.n_actions:

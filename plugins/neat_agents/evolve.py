@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import statistics
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from itertools import count
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,18 +20,23 @@ import neat
 import numpy as np
 from tqdm import tqdm
 
-from arena import inputs, integrations
-from arena.emulator import Emulator
-from arena.env import ArenaEnv
+from arena import (
+    SCREEN,
+    CsvLog,
+    EnvSetup,
+    RayPool,
+    RunConfig,
+    TrainRun,
+    Worker,
+    WorkerPool,
+    play_episode,
+    reseed,
+    run_episodes,
+)
 from arena.errors import AgentError
 from arena.plugins.neat_agents import codec
 from arena.plugins.neat_agents.agent import NeatAgent, save_genome, screen_observation
 from arena.plugins.neat_agents.config import NeatConfig, build_config, parse_config_text
-from arena.profiles import load_profile
-from arena.protocol import TRAINING, Protocol
-from arena.runner import RunConfig, play_episode, run_episodes
-from arena.training import CsvLog, TrainRun, reseed
-from arena.workers import RayPool, Worker, WorkerPool
 
 if TYPE_CHECKING:
     from arena.plugins.neat_agents.trainer import NeatTrainer
@@ -63,13 +68,8 @@ class WorkerSetup:
 
     agent: str
     recurrent: bool
-    profile_source: str
-    profile_name: str
-    state: str
-    max_frames: int | None
-    observation: dict[str, Any]
+    env: EnvSetup
     config_text: str
-    protocol: Protocol = TRAINING
 
 
 class NeatWorker(Worker):
@@ -81,10 +81,7 @@ class NeatWorker(Worker):
 
     def set_up(self) -> None:
         setup = self.setup
-        profile = replace(
-            load_profile(setup.profile_source, setup.profile_name), max_frames=setup.max_frames
-        )
-        self.env = ArenaEnv(profile, setup.state, protocol=setup.protocol, **setup.observation)
+        self.env = setup.env.make()
         self.observation_range = self.env.spec_for(0).observation_range
         self.config = parse_config_text(setup.config_text)
 
@@ -135,15 +132,17 @@ class Evolution:
         self.out = run.out
         self.checkpoints = run.out / "checkpoints"
         self.best = run.out / "best"
-        chosen = run.options.get("inputs", inputs.SCREEN)
-        if chosen == inputs.SCREEN:
+        chosen = run.options.get("inputs", SCREEN)
+        if chosen == SCREEN:
+            screen = EnvSetup.of(run, {}).game_spec().screen_shape
             self.observation = screen_observation(
-                _screen_shape(run), run.profile.observation.crop, run.options["downscale"]
+                screen, run.profile.observation.crop, run.options["downscale"]
             )
             num_inputs = int(np.prod(self.observation["resize"]))
         else:
             self.observation = {"inputs": chosen}
-            num_inputs = int(np.prod(inputs.build(run.profile, chosen).shape))
+            spec = EnvSetup.of(run, self.observation).game_spec()
+            num_inputs = int(np.prod(spec.observation_shape))
         overrides = dict(run.overrides)
         if run.options["pop"] is not None:
             overrides["NEAT.pop_size"] = str(run.options["pop"])
@@ -207,15 +206,7 @@ class Evolution:
         start = population.generation
         log = CsvLog(self.out / "stats.csv", STATS_FIELDS, keep_below=start if run.resume else None)
         setup = WorkerSetup(
-            self.agent,
-            self.trainer.recurrent,
-            run.profile.source,
-            run.profile.name,
-            run.state,
-            run.profile.max_frames,
-            self.observation,
-            self.neat.text,
-            run.protocol,
+            self.agent, self.trainer.recurrent, EnvSetup.of(run, self.observation), self.neat.text
         )
         resumed = " (resumed)" if run.resume else ""
         print(
@@ -358,17 +349,6 @@ class Evolution:
                 f"its fitness was {genome.fitness}"
             )
         return movie
-
-
-def _screen_shape(run: TrainRun) -> tuple[int, ...]:
-    """The game's screen size, from a short-lived emulator in this process."""
-    emulator = Emulator(run.profile.game, needed_by=f"profile {run.profile.name!r}")
-    try:
-        emulator.load_state(integrations.read_state(run.profile.game, run.state))
-        emulator.idle()
-        return tuple(emulator.screen().shape)
-    finally:
-        emulator.close()
 
 
 __all__ = ["Evolution", "NeatConfig"]

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import click
 
-from arena.params import POSITIVE
-from arena.training import Trainer, TrainRun
+from arena import POSITIVE, Trainer, TrainRun
 
 
 class NeatTrainer(Trainer):

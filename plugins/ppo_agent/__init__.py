@@ -4,8 +4,9 @@ in ``defaults.yaml`` beside this module. torch is imported only when PPO is used
 
 from __future__ import annotations
 
-from arena import Agent, AgentContext, hookimpl
-from arena.hookspecs import RegisterAgent, RegisterTrainer
+import click
+
+from arena import Agent, AgentContext, RegisterAgent, RegisterTrainer, hookimpl
 from arena.plugins.ppo_agent.manifest import observation_for
 from arena.plugins.ppo_agent.trainer import PPOTrainer
 
@@ -23,6 +24,14 @@ def arena_register_agents(register: RegisterAgent) -> None:
         build,
         "a trained PPO actor-critic (--checkpoint; greedy, or --sample)",
         observation=observation_for,
+        options=[
+            click.Option(
+                ["--sample"],
+                type=click.BOOL,
+                default=None,
+                help="sample actions from the policy (default: greedy, or --sample)",
+            )
+        ],
     )
 
 

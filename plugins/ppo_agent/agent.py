@@ -10,8 +10,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from arena import Agent, AgentContext
-from arena.checkpoints import load_checkpoint
+from arena import Agent, AgentContext, load_checkpoint
 from arena.errors import AgentError
 from arena.plugins.ppo_agent.manifest import AGENT, PLAYABLE, ppo_manifest
 from arena.plugins.ppo_agent.model import ActorCritic, load_state, load_weights
@@ -40,14 +39,8 @@ class PPOAgent(Agent):
 def build(context: AgentContext) -> PPOAgent:
     manifest = ppo_manifest(context.checkpoint)
     assert context.checkpoint is not None
-    unknown = set(context.options) - {"sample"}
-    if unknown:
-        raise AgentError(
-            f"unknown option(s) for ppo: {', '.join(sorted(unknown))}", "valid: sample=true|false"
-        )
-    sample = context.options.get("sample", "false" if context.greedy else "true").lower()
-    if sample not in ("true", "false"):
-        raise AgentError(f"ppo option sample must be true or false, got {sample!r}")
+    chosen = context.options.get("sample")
+    sample = (not context.greedy) if chosen is None else bool(chosen)
     kind = manifest.get("kind")
     if kind not in PLAYABLE:
         raise AgentError(f"{context.checkpoint} holds a {kind}, not a model")
@@ -61,4 +54,4 @@ def build(context: AgentContext) -> PPOAgent:
         )
     model = ActorCritic(shape, n_actions)
     load_weights(model, load_state(payload, context.checkpoint), context.checkpoint)
-    return PPOAgent(model, sample=sample == "true")
+    return PPOAgent(model, sample=sample)

@@ -12,9 +12,8 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, FiniteFloat, ValidationError
 
+from arena import MAX_WORKERS, first_error
 from arena.errors import AgentError, did_you_mean
-from arena.params import MAX_WORKERS
-from arena.schema import first_error
 
 DEFAULTS = Path(__file__).with_name("defaults.yaml")
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from arena.checkpoints import manifest_observation, read_manifest
+from arena import manifest_observation, read_manifest
 from arena.errors import AgentError
 
 AGENT = "ppo"
@@ -28,7 +28,7 @@ def ppo_manifest(checkpoint: Path | None) -> dict[str, Any]:
     return manifest
 
 
-def observation_for(checkpoint: Path | None, options: Mapping[str, str]) -> dict[str, Any]:
+def observation_for(checkpoint: Path | None, options: Mapping[str, Any]) -> dict[str, Any]:
     """The observation pipeline the model was trained on, from its manifest alone."""
     manifest = ppo_manifest(checkpoint)  # raises when there is no checkpoint
     assert checkpoint is not None

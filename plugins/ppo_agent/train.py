@@ -23,15 +23,14 @@ import torch
 from torch import nn, optim
 from tqdm import tqdm
 
-from arena.checkpoints import save_checkpoint
+from arena import CsvLog, EnvSetup, TrainRun, reseed, save_checkpoint
 from arena.errors import AgentError, UsageError
 from arena.plugins.ppo_agent.config import PPOConfig
 from arena.plugins.ppo_agent.losses import Losses, compute_gae, ppo_loss
 from arena.plugins.ppo_agent.manifest import AGENT
 from arena.plugins.ppo_agent.model import ActorCritic, load_state, load_weights
 from arena.plugins.ppo_agent.report import plot_learning_curve
-from arena.plugins.ppo_agent.vec_env import EnvSetup, Episode, RolloutWorkers
-from arena.training import CsvLog, TrainRun, reseed
+from arena.plugins.ppo_agent.vec_env import Episode, RolloutWorkers
 
 TRAINING_STATE, MODEL = "training-state", "model"
 UPDATE_FIELDS = [
@@ -102,14 +101,7 @@ class PPORun:
     def __init__(self, run: TrainRun, config: PPOConfig, device: torch.device) -> None:
         self.run, self.config, self.device = run, config, device
         self.observation = dataclasses.asdict(run.profile.observation)
-        self.setup = EnvSetup(
-            run.profile.source,
-            run.profile.name,
-            run.state,
-            run.profile.max_frames,
-            self.observation,
-            run.protocol,
-        )
+        self.setup = EnvSetup.of(run, self.observation)
         self.observation_shape = self._shape()
         self.n_actions = len(run.profile.actions)
         self.manifest = {

@@ -6,9 +6,8 @@ from typing import Any
 
 import click
 
-from arena.params import POSITIVE, WORKERS
+from arena import POSITIVE, WORKERS, Trainer, TrainRun
 from arena.plugins.ppo_agent.config import build_config
-from arena.training import Trainer, TrainRun
 
 
 class PPOTrainer(Trainer):

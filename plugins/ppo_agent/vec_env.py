@@ -10,35 +10,13 @@ PPO is unchanged: every action of a rollout is sampled from the same policy.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import dataclass
 
 import torch
 import torch.multiprocessing  # registers shared-tensor pickling for the pool
 
-from arena.env import ArenaEnv
+from arena import EnvSetup, Worker, WorkerPool
 from arena.plugins.ppo_agent.model import ActorCritic
-from arena.profiles import load_profile
-from arena.protocol import TRAINING, Protocol
-from arena.workers import Worker, WorkerPool
-
-
-@dataclass(frozen=True)
-class EnvSetup:
-    """How a worker builds its env (picklable: profiles are reloaded from their file)."""
-
-    profile_source: str
-    profile_name: str
-    state: str
-    max_frames: int | None
-    observation: dict[str, Any]
-    protocol: Protocol = TRAINING
-
-    def make(self) -> ArenaEnv:
-        profile = replace(
-            load_profile(self.profile_source, self.profile_name), max_frames=self.max_frames
-        )
-        return ArenaEnv(profile, self.state, protocol=self.protocol, **self.observation)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,5 @@
+"""``python -m arena.cli``."""
+
+from arena.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,232 @@
+"""Commands that compare agents: ``bench``, ``leaderboard``, ``report``, ``match``,
+``tournament``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from arena.host.entries import SYNTAX
+from arena.core.errors import (
+    UsageError,
+)
+from arena.core.files import check_output_folder
+from arena.host import params
+from arena.host.params import PATH, POSITIVE, use
+
+if TYPE_CHECKING:
+    from arena.evaluation.results import ResultLine
+    pass
+from arena.cli.common import EVALUATION_STICKY, echo, host, protocol_from
+
+# -- bench and the leaderboard ---------------------------------------------------------------
+
+
+
+@click.command()
+@click.argument("agents", nargs=-1, required=True, metavar=SYNTAX)
+@click.option("--suite", default="smoke", show_default=True, help="suite name or .yaml path")
+@use(params.workers())
+@click.option("--out", type=PATH, metavar="DIR", help="results folder (default: runs/bench-SUITE)")
+@click.option("--resume", is_flag=True, help="skip the cells already in DIR's results")
+@click.option(
+    "--backend",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="local worker processes, or Ray tasks (set RAY_ADDRESS to use a cluster)",
+)
+@use(*params.protocol(f"the suite's protocol block, else {EVALUATION_STICKY}"))
+def bench(
+    agents: tuple[str, ...],
+    suite: str,
+    workers: int,
+    out: Path | None,
+    resume: bool,
+    backend: str,
+    sticky: float | None,
+    noop_max: int | None,
+) -> None:
+    """Play agents on the same cells of a suite; print a leaderboard."""
+    from arena.evaluation.bench import run_bench
+    from arena.evaluation.leaderboard import (
+        build_leaderboard,
+        format_leaderboard,
+        write_leaderboard,
+    )
+    from arena.evaluation.results import load_results
+    from arena.host.entries import parse_entries
+
+    plugins = host()
+    plugins.check()
+    entries = parse_entries(list(agents))
+    protocol = protocol_from(sticky, noop_max, None)  # None: the suite's block, else the default
+    out = out or Path("runs") / f"bench-{Path(suite).stem}"
+    check_output_folder(out, "--out")
+    results = run_bench(plugins, entries, suite, out, workers, resume, echo, backend, protocol)
+    board = build_leaderboard(load_results(results), plugins)
+    echo(format_leaderboard(board))
+    csv_path, json_path = write_leaderboard(board, out)
+    echo(f"leaderboard: {csv_path}, {json_path}")
+
+
+def bench_cells(results: Path) -> list[ResultLine]:
+    """The cells of a benchmark's results file (damaged lines reported and skipped); a file
+    with no cells is a clear error."""
+    from arena.evaluation.results import read_results
+
+    if not results.is_file():
+        raise UsageError(
+            f"{results.parent}: no benchmark results ({results.name}) there",
+            "give an `arena bench --out` or `arena tournament --record` folder",
+        )
+    cells, damaged = read_results(results)
+    for problem in damaged if cells else []:  # no cell at all: not a benchmark (below)
+        click.echo(problem, err=True)
+    if not cells:
+        raise UsageError(
+            f"{results} holds no benchmark cells (`arena run` writes episodes, not cells)",
+            "benchmark agents with `arena bench AGENT... --suite SUITE --out DIR`",
+        )
+    return cells
+
+
+@click.command()
+@click.argument("path", type=PATH)
+def leaderboard(path: Path) -> None:
+    """Print and export the leaderboard of a benchmark's results."""
+    from arena.evaluation.leaderboard import (
+        build_leaderboard,
+        format_leaderboard,
+        write_leaderboard,
+    )
+    from arena.evaluation.results import RESULTS
+
+    results = path if path.is_file() else path / RESULTS
+    board = build_leaderboard(bench_cells(results), host())
+    echo(format_leaderboard(board))
+    write_leaderboard(board, results.parent)
+
+
+@click.command()
+@click.argument("path", type=PATH, metavar="DIR")
+@click.option(
+    "--training",
+    type=PATH,
+    multiple=True,
+    metavar="RUN",
+    help="an `arena train --out` folder whose curve to include (repeatable)",
+)
+def report(path: Path, training: tuple[Path, ...]) -> None:
+    """Write a static HTML page of a benchmark or a tournament (DIR/report/index.html)."""
+    from arena.evaluation.match import TOURNAMENT
+    from arena.evaluation.report import write_report, write_tournament_report
+    from arena.evaluation.results import RESULTS
+
+    if (path / TOURNAMENT).is_file() and not (path / RESULTS).exists():
+        if training:
+            raise UsageError(
+                "--training adds learning curves to a benchmark's page, not a tournament's"
+            )
+        echo(f"wrote {write_tournament_report(path, host())}")
+        return
+    bench_cells(path / RESULTS)
+    for folder in training:
+        if not folder.is_dir():
+            raise UsageError(f"--training {folder}: no such folder")
+    echo(f"wrote {write_report(path, host(), list(training))}")
+
+# -- two-player matches --------------------------------------------------------------------
+
+
+def match_options(f: Any) -> Any:
+    f = use(
+        params.game(help="a profile with a 2-player state"),
+        params.state("2-player state (default: the profile's first)"),
+        click.Option(
+            ["--episodes"], type=POSITIVE, default=1, show_default=True,
+            help="seeds per pairing and side",
+        ),
+        params.seed(),
+        params.max_frames(),
+        click.Option(
+            ["--record"], type=PATH, metavar="DIR", help="write .bk2 movies and tournament.json"
+        ),
+        *params.protocol(EVALUATION_STICKY),
+    )(f)  # fmt: skip
+    return click.argument("agents", nargs=-1, required=True, metavar=SYNTAX)(f)
+
+
+@click.command()
+@match_options
+def match(**params: Any) -> None:
+    """Two agents play each other in one 2-player emulator, from both sides."""
+    play_matches("match", **params)
+
+
+@click.command()
+@match_options
+def tournament(**params: Any) -> None:
+    """A round robin of 2-player matches, with OpenSkill and Elo ratings."""
+    play_matches("tournament", **params)
+
+
+def play_matches(
+    command: str,
+    agents: tuple[str, ...],
+    game: str,
+    state: str | None,
+    episodes: int,
+    seed: int,
+    max_frames: int | None,
+    record: Path | None,
+    sticky: float | None,
+    noop_max: int | None,
+) -> None:
+    from arena.core.protocol import EVALUATION
+    from arena.evaluation.match import (
+        Tournament,
+        format_standings,
+        play_games,
+        two_player_state,
+        write_tournament,
+    )
+    from arena.host.entries import legend, parse_entries
+
+    plugins = host()
+    entries = parse_entries(list(agents))
+    wanted = "two" if command == "match" else "two or more"
+    if len(entries) < 2 or (command == "match" and len(entries) != 2):
+        raise UsageError(f"arena {command} needs {wanted} agents, got {len(entries)}")
+    protocol = protocol_from(sticky, noop_max, EVALUATION) or EVALUATION
+    plugins.check_entries(entries)
+    profile = plugins.profile(game).with_time_limit(max_frames)
+    start = two_player_state(profile, state)
+    if record:
+        check_output_folder(record, "--record")
+    seeds = list(range(seed, seed + episodes))
+    echo(
+        f"{profile.title}: {start}, {len(entries)} agents, {len(seeds)} seed(s) per pairing and "
+        f"side; protocol: {protocol.describe()}"
+    )
+    for line in legend(entries):
+        echo(line)
+
+    def report(game: Any) -> None:
+        outcome = f"{game.winner} wins" if game.winner else "draw"
+        if game.forfeit:
+            outcome += f" (forfeit: {game.forfeit})"
+        returns = f"{game.returns[0]:g} / {game.returns[1]:g}"
+        players = f"{game.player1} (P1) vs {game.player2} (P2)"
+        echo(f"{players}  seed {game.seed}  returns {returns}  {outcome}")
+
+    games = play_games(plugins, entries, profile, start, seeds, record, report, protocol)
+    played = Tournament(profile.name, start, protocol, [a.label for a in entries], games)
+    echo(format_standings(played.standings))
+    echo(f"{profile.name} {start}: {played.advantage.describe()}")
+    if record:
+        path = write_tournament(record, played)
+        echo(f"games, pairs and ratings in {path} (a page of them: arena report {record})")
+

@@ -1,0 +1,128 @@
+"""Commands about games and plugins: ``probe``, ``info``, ``roms``, ``plugins``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from arena.core.errors import (
+    UsageError,
+)
+from arena.host.params import PATH
+
+if TYPE_CHECKING:
+    from arena.retro.roms import ImportReport
+from arena.cli.common import echo, host
+
+# -- probes and info -----------------------------------------------------------------------
+
+
+@click.command()
+@click.argument("game")
+@click.option("--state", help="only the probes of this state")
+def probe(game: str, state: str | None) -> None:
+    """Play a profile's probes on the real game: does every rule fire?"""
+    from arena.core.errors import ProbeError
+    from arena.play.probes import coverage, format_results, run_probes, summary
+
+    profile = host().profile(game)
+    if state is not None:
+        profile.state(state)  # an unknown state is an error naming the valid ones
+    if not profile.probes:
+        raise UsageError(f"profile {profile.name!r} has no probes", "add a probes: block")
+    results = list(run_probes(profile, state))
+    if not results:
+        raise UsageError(f"profile {profile.name!r} has no probe for state {state!r}")
+    rules = coverage(profile, results)
+    for line in format_results(profile, results, rules):
+        echo(line)
+    if any(not r.passed for r in results):
+        raise ProbeError(f"{profile.name}: {summary(results, rules)}")
+    echo(summary(results, rules))
+
+
+@click.command()
+@click.argument("game")
+@click.option("--state", help="describe this state (default: the profile's)")
+def info(game: str, state: str | None) -> None:
+    """What a game offers an agent or a profile author: states, actions, RAM, rules."""
+    from arena.cli.listings import describe
+
+    for line in describe(host(), game, state):
+        echo(line)
+
+# -- roms and plugins ----------------------------------------------------------------------
+
+
+def _print_report(report: ImportReport, verbose: bool) -> None:
+    for label, game, note in report.imported:
+        echo(f"imported  {label} -> {game} ({note})")
+    for label, reason in report.skipped if verbose else []:
+        echo(f"skipped   {label}: {reason}")
+    hidden = "" if verbose or not report.skipped else " (list them with -v)"
+    echo(f"{len(report.imported)} imported, {len(report.skipped)} skipped{hidden}")
+
+
+@click.group()
+def roms() -> None:
+    """Install and list game ROMs."""
+
+
+@roms.command("fetch")
+@click.option("--wheels", type=PATH, help="folder for the downloaded wheels")
+@click.option("-v", "--verbose", is_flag=True, help="list skipped files too")
+def roms_fetch(wheels: Path | None, verbose: bool) -> None:
+    """Install the ROMs that registry packages carry (ale-py, gym-super-mario-bros)."""
+    from arena.retro import integrations
+    from arena.retro import roms as rom_store
+    report = rom_store.fetch(wheels)
+    if verbose:
+        _print_report(report, verbose=True)
+        return
+    by_wheel: dict[str, list[str]] = {}
+    for label, game, _ in report.imported:
+        by_wheel.setdefault(label.split("!")[0], []).append(game.rsplit("-", 2)[0])
+    for wheel, games in by_wheel.items():
+        echo(f"from {wheel}: {', '.join(games)}")
+    echo(
+        f"{len(report.imported)} ROMs installed in {integrations.rom_store()} "
+        f"({len(report.skipped)} files without a stable-retro integration skipped; -v lists all)"
+    )
+
+
+@roms.command("import")
+@click.argument("paths", type=PATH, nargs=-1, required=True)
+@click.option(
+    "--accept-sha", is_flag=True, help="install a known game's other dump as a custom integration"
+)
+def roms_import(paths: tuple[Path, ...], accept_sha: bool) -> None:
+    """Import ROMs from files, folders or zips."""
+    from arena.retro import roms as rom_store
+    report = rom_store.import_paths(list(paths), accept_sha=accept_sha)
+    _print_report(report, verbose=True)
+    if report.skipped and not report.imported:
+        raise click.exceptions.Exit(1)
+
+
+@roms.command("list")
+@click.option("--all", "everything", is_flag=True, help="also installed ROMs without a profile")
+def roms_list(everything: bool) -> None:
+    """Every game profile and whether its ROM is installed; installed games without one."""
+    from arena.cli.listings import rom_listing
+
+    for line in rom_listing(host(), everything):
+        echo(line)
+
+
+@click.command()
+def plugins() -> None:
+    """List plugins, where they come from, what they register, and what fails to load."""
+    from arena.cli.listings import plugin_listing
+
+    group = click.get_current_context().find_root().command
+    assert isinstance(group, click.Group)
+    for line in plugin_listing(host(), set(group.commands)):
+        echo(line)
+

@@ -1,0 +1,287 @@
+"""Commands that play and replay: ``run``, ``play``, ``verify``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from arena.core.errors import (
+    MovieError,
+    OutputError,
+    UsageError,
+    VerifyError,
+)
+from arena.core.files import output_folder
+from arena.host import params
+from arena.host.params import PATH, POSITIVE, use
+
+if TYPE_CHECKING:
+    from arena.profiles.loading import Profile
+from arena.cli.common import EVALUATION_STICKY, Session, echo, host, progress_label, protocol_from
+
+# -- run -----------------------------------------------------------------------------------
+
+
+class WithAgentOptions(click.Command):
+    """``arena run --agent NAME --help`` also lists the options agent NAME declares."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["arena.agent"] = _agent_named(args)
+        return super().parse_args(ctx, args)
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        super().format_epilog(ctx, formatter)
+        name = ctx.meta.get("arena.agent")
+        if not name:
+            formatter.write_paragraph()
+            formatter.write_text("`arena run --agent NAME --help` lists the options of agent NAME.")
+            return
+        from arena.host.options import describe_options
+
+        entry = host().agent(name)
+        with formatter.section(f"Options of agent {name} (--option KEY=VALUE)"):
+            formatter.write_text("\n".join(describe_options(entry.options)))
+
+
+def _agent_named(args: list[str]) -> str | None:
+    """The value of ``--agent`` among raw arguments (None when it is not given)."""
+    for i, arg in enumerate(args):
+        if arg == "--agent" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--agent="):
+            return arg.partition("=")[2]
+    return None
+
+
+@click.command(cls=WithAgentOptions)
+@use(params.game())
+@click.option("--agent", default="random", show_default=True, help="agent (see `arena plugins`)")
+@use(params.state())
+@click.option("--episodes", type=POSITIVE, default=1, show_default=True)
+@use(params.seed())
+@click.option("--record", type=PATH, metavar="DIR", help="write a .bk2 + sidecar per episode")
+@click.option(
+    "--results",
+    type=PATH,
+    metavar="FILE",
+    help="append results as JSON lines (default: DIR/results.jsonl)",
+)
+@click.option("--checkpoint", type=PATH, help="a saved agent to load")
+@click.option("--option", multiple=True, metavar="KEY=VALUE", help="agent option (repeatable)")
+@use(params.max_frames())
+@click.option("--sample", is_flag=True, help="sample stochastic policies (default: greedy)")
+@click.option(
+    "--inputs",
+    metavar="NAME",
+    help="what the agent sees: screen or inputs the profile offers (default: the checkpoint's)",
+)
+@use(*params.protocol(EVALUATION_STICKY))
+@click.option("--quiet", is_flag=True, help="no progress bar")
+def run(
+    game: str,
+    agent: str,
+    state: str | None,
+    episodes: int,
+    seed: int,
+    record: Path | None,
+    results: Path | None,
+    checkpoint: Path | None,
+    option: tuple[str, ...],
+    max_frames: int | None,
+    sample: bool,
+    inputs: str | None,
+    sticky: float | None,
+    noop_max: int | None,
+    quiet: bool,
+) -> None:
+    """Play episodes of a game with an agent, recording each as .bk2."""
+    import statistics
+
+    from tqdm import tqdm
+
+    from arena.core.protocol import EVALUATION
+    from arena.host.entries import AgentSpec
+    from arena.play.agents import parse_options
+    from arena.play.env import ArenaEnv
+    from arena.play.runner import EpisodeResult, RunConfig, run_episodes
+
+    plugins = host()
+    profile = plugins.profile(game).with_time_limit(max_frames)
+    start = profile.state(state)
+    entry = plugins.agent(agent)  # unknown agents fail before the emulator starts
+    options = parse_options(list(option))
+    entry.read_options(options)  # an unknown option or a bad value, before the emulator starts
+    refusal = entry.refuses(profile.name)
+    if refusal:
+        raise UsageError(refusal, "see `arena plugins`")
+    if checkpoint is not None and not checkpoint.exists():
+        raise UsageError(f"--checkpoint {checkpoint}: no such file")
+    protocol = protocol_from(sticky, noop_max, EVALUATION)
+    observation = entry.observation_overrides(checkpoint, options)
+    if inputs is not None:
+        trained = observation.get("inputs", inputs)
+        if trained != inputs:
+            raise UsageError(
+                f"{checkpoint} was trained on inputs {trained!r}; "
+                f"--inputs {inputs} asks for others",
+                f"drop --inputs, or give a checkpoint trained on {inputs}",
+            )
+        observation = {**observation, "inputs": inputs}
+    env = ArenaEnv(
+        profile, start.name, protocol=protocol, builders=plugins.observations, **observation
+    )
+    try:
+        entry_spec = AgentSpec(agent, str(checkpoint) if checkpoint else None, agent, options)
+        agents = plugins.build_players(entry_spec, env, seed, greedy=not sample)
+        config = RunConfig(agent, episodes, seed, record, results, checkpoint, options)
+        label = progress_label(profile)
+        echo(
+            f"{profile.title}: {start.name}, {env.players} player(s), agent {agent}, "
+            f"{episodes} episode(s) from seed {seed}; protocol: {env.protocol.describe()}"
+        )
+        bar = tqdm(total=episodes, unit="ep", disable=quiet or None, leave=False)
+
+        def report(result: EpisodeResult) -> None:
+            returns = " / ".join(f"{r:.1f}" for r in result.returns)
+            progress = "" if result.progress is None else f"  {label} {result.progress:g}"
+            ending = (
+                f"forfeit: {result.forfeit}" if result.forfeit else f"done {result.done_reason}"
+            )
+            fps = result.frames / result.seconds if result.seconds else 0.0
+            bar.write(
+                f"episode {result.episode + 1}/{episodes}  seed {result.seed}  "
+                f"return {returns}  frames {result.frames}{progress}  {ending}  "
+                f"({result.seconds:.1f} s, {fps:.0f} frames/s)"
+            )
+            if result.traceback and click.get_current_context().find_object(Session).debug:  # type: ignore[union-attr]
+                bar.write(result.traceback.rstrip())
+            bar.update()
+
+        played = run_episodes(env, agents, config, report)
+        bar.close()
+    finally:
+        env.close()
+    first = [r.episode_return for r in played]
+    spread = f" ± {statistics.stdev(first):.1f}" if len(first) > 1 else ""
+    echo(
+        f"mean return {statistics.fmean(first):.1f}{spread}, best {max(first):.1f}, "
+        f"{sum(r.forfeit is not None for r in played)} forfeit(s)"
+    )
+    if record:
+        echo(f"movies and results in {record}/ (watch one: arena play MOVIE.bk2 --video out.mp4)")
+
+# -- play and verify -----------------------------------------------------------------------
+
+
+def inputs_view(profile: Profile, name: str) -> Callable[[Any], Any]:
+    """For ``arena play --inputs NAME``: each replayed frame's inputs, drawn as a grid."""
+    from arena.emulation.video import inputs_image
+    from arena.play import observers
+
+    if name == observers.SCREEN:
+        raise UsageError("--inputs screen: the screen is already what the video shows")
+    observer = observers.build(profile, name, host().observations)
+    if observer.screens_needed:
+        raise UsageError(f"--inputs {name}: only inputs read from RAM alone can be drawn")
+
+    def draw(replayed: Any) -> Any:
+        view = observers.GameView.of(replayed.emulator, [])
+        values = observers.check_observation(observer, observer.step(view), name)
+        height = replayed.emulator.screen().shape[0]
+        return inputs_image(values, observer.low, observer.high, height)
+
+    return draw
+
+
+@click.command()
+@click.argument("movie", type=PATH)
+@click.option("--video", type=PATH, metavar="OUT.mp4", help="write an H.264 video (.mp4 or .webm)")
+@click.option("--gif", type=PATH, metavar="OUT.gif", help="write an animated GIF")
+@click.option("--window", is_flag=True, help="show it on screen (needs a display)")
+@click.option(
+    "--scale", type=click.IntRange(1, 8), default=2, show_default=True, help="pixel scale (1-8)"
+)
+@click.option(
+    "--inputs",
+    "inputs_name",
+    metavar="NAME",
+    help="draw what an agent on these inputs sees (e.g. tiles) beside the screen",
+)
+def play(
+    movie: Path,
+    video: Path | None,
+    gif: Path | None,
+    window: bool,
+    scale: int,
+    inputs_name: str | None,
+) -> None:
+    """Replay a .bk2 into a video (mp4/webm/gif) or a window."""
+    from arena.emulation.movies import check_movie, read_sidecar, replay, sidecar_path
+    from arena.emulation.video import VideoSink, Window, render
+
+    if not (video or gif or window):
+        raise UsageError("nothing to do: give --video OUT.mp4, --gif OUT.gif or --window")
+    for option, path in (("--video", video), ("--gif", gif)):
+        if path is not None:
+            if path.is_dir():
+                raise OutputError(f"{option} {path}: is a folder, not a file")
+            output_folder(path.parent, option)
+    check_movie(movie)
+    profile, sidecar = None, None
+    if sidecar_path(movie).exists():  # without one, the overlay shows no return
+        sidecar = read_sidecar(movie)
+        profile = host().profile_for_movie(sidecar)
+    beside = None
+    if inputs_name is not None:
+        if profile is None:
+            raise UsageError(f"--inputs needs the movie's sidecar, {sidecar_path(movie)}")
+        beside = inputs_view(profile, inputs_name)
+    sinks: list[VideoSink | Window] = [VideoSink(p) for p in (video, gif) if p]
+    if window:
+        sinks.append(Window())
+    frames = render(replay(movie, profile, sidecar), sinks, scale, beside)
+    for path in (video, gif):
+        if path:
+            echo(f"wrote {path} ({frames} frames)")
+
+
+@click.command()
+@click.argument("path", type=PATH)
+@click.option("--sample", type=POSITIVE, help="verify only N movies picked at random")
+@use(params.seed("seed of the sample"))
+def verify(path: Path, sample: int | None, seed: int) -> None:
+    """Re-simulate movies and check frames and returns against their sidecars."""
+    import random
+
+    from arena.emulation.movies import check_movie, read_sidecar
+    from arena.emulation.movies import verify as verify_movie
+
+    if path.is_dir():
+        movies = sorted(p for p in path.rglob("*.bk2") if not p.name.startswith("."))
+        if not movies:
+            raise MovieError(f"{path}: no .bk2 movies in this folder")
+    else:
+        movies = [path]
+    if sample is not None and sample < len(movies):
+        movies = sorted(random.Random(seed).sample(movies, sample))
+    failures = []
+    for movie in movies:
+        try:
+            check_movie(movie)
+            sidecar = read_sidecar(movie)
+            result = verify_movie(movie, host().profile_for_movie(sidecar), sidecar)
+        except (VerifyError, MovieError) as exc:
+            if len(movies) == 1:
+                raise
+            failures.append(str(exc))
+            echo(f"FAIL  {exc}")
+            continue
+        returns = " / ".join(f"{r:.1f}" for r in result.returns)
+        echo(f"ok    {movie}  frames {result.frames}  return {returns}")
+    if failures:
+        raise VerifyError(f"{len(failures)} of {len(movies)} movies do not reproduce their sidecar")
+    echo(f"{len(movies)} movie(s) verified")
+

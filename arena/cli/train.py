@@ -1,0 +1,181 @@
+"""``arena train NAME``: one subcommand per trainer a plugin registers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+from click.core import ParameterSource
+
+from arena.core.errors import (
+    UsageError,
+    did_you_mean,
+)
+from arena.core.files import check_output_folder
+from arena.host import params
+from arena.host.params import PATH
+
+if TYPE_CHECKING:
+    pass
+from arena.cli.common import Session, echo, host, protocol_from
+
+# -- train ---------------------------------------------------------------------------------
+
+
+class TrainGroup(click.Group):
+    """``arena train NAME``: one command per registered trainer, with its own options."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(ctx.ensure_object(Session).host.trainers)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        trainers = ctx.ensure_object(Session).host.trainers
+        return train_command(name) if name in trainers else None
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0]
+        if self.get_command(ctx, name) is None and not name.startswith("-"):
+            known = self.list_commands(ctx)
+            raise click.UsageError(
+                f"unknown trainer {name!r}{did_you_mean(name, known)}; valid: {', '.join(known)}",
+                ctx,
+            )
+        return super().resolve_command(ctx, args)
+
+
+@click.group(cls=TrainGroup)
+def train() -> None:
+    """Train an agent: `arena train TRAINER --game GAME` (see `arena train TRAINER --help`)."""
+
+
+def train_command(name: str) -> click.Command:
+    trainer = host().trainers[name].trainer
+    common = [
+        params.game(required=False, help="profile name or .yaml path (required unless --resume)"),
+        params.state("save state to train on (default: the profile's)"),
+        params.seed("seed of the run"),
+        click.Option(
+            ["--out"], type=PATH, metavar="DIR", help="run folder (default: runs/NAME-GAME)"
+        ),
+        params.workers(),
+        click.Option(
+            ["--resume"],
+            is_flag=True,
+            help="continue the run in --out with its saved options (options given now win)",
+        ),
+        params.max_frames(),
+        click.Option(["--config"], type=PATH, help="a complete config file replacing the defaults"),
+        click.Option(
+            ["--set", "overrides"],
+            multiple=True,
+            metavar="KEY=VALUE",
+            help="override one config key (repeatable)",
+        ),
+        *params.protocol("0 while training"),
+    ]
+
+    @click.pass_context
+    def callback(ctx: click.Context, **values: Any) -> None:
+        start_training(ctx, name, values)
+
+    return click.Command(
+        name,
+        params=[*common, *trainer.options()],
+        callback=callback,
+        help=trainer.description,
+        short_help=trainer.description,
+    )
+
+
+def saved_parameters(ctx: click.Context, name: str, params: dict[str, Any]) -> dict[str, Any]:
+    """On --resume, the run's saved parameters with those given now on top."""
+    from arena.host.training import TRAIN_ARGS
+
+    out = params["out"]
+    if out is None:
+        raise UsageError("--resume needs --out DIR, the folder of the run to continue")
+    saved_path = out / TRAIN_ARGS
+    try:
+        saved = json.loads(saved_path.read_text())
+        trainer, values = saved["trainer"], saved["parameters"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise UsageError(
+            f"--resume: {out} holds no run to resume (no readable {TRAIN_ARGS})",
+            "start the run without --resume",
+        ) from None
+    if trainer != name:
+        raise UsageError(f"--resume: {out} is a {trainer} run, not {name}")
+    merged = dict(params)
+    command = ctx.command
+    for param in command.params:
+        key = param.name or ""
+        given = ctx.get_parameter_source(key) == ParameterSource.COMMANDLINE
+        if key in values and not given:
+            merged[key] = param.type_cast_value(ctx, values[key])
+    merged["resume"] = True
+    return merged
+
+
+def start_training(ctx: click.Context, name: str, params: dict[str, Any]) -> None:
+    from arena.core.protocol import TRAINING
+    from arena.host.training import TrainRun, parse_overrides
+
+    plugins = host()
+    plugins.check()
+    if params["resume"]:
+        params = saved_parameters(ctx, name, params)
+    elif params["game"] is None:
+        raise UsageError(f"arena train {name} needs --game (or --resume with the --out of a run)")
+    profile = plugins.profile(params["game"]).with_time_limit(params["max_frames"])
+    state = profile.state(params["state"])
+    config = params["config"]
+    if config is not None and not config.is_file():
+        raise UsageError(f"--config {config}: no such file")
+    out = params["out"] or Path("runs") / f"{name}-{profile.name}"
+    saved = {
+        key: str(value) if isinstance(value, Path) else value
+        for key, value in {**params, "out": out}.items()
+        if key != "resume"
+    }
+    common = {
+        "game",
+        "state",
+        "seed",
+        "out",
+        "workers",
+        "resume",
+        "max_frames",
+        "config",
+        "overrides",
+        "sticky",
+        "noop_max",
+    }
+    run = TrainRun(
+        trainer=name,
+        profile=profile,
+        state=state.name,
+        seed=params["seed"],
+        out=out,
+        workers=params["workers"],
+        resume=params["resume"],
+        config=config,
+        overrides=parse_overrides(params["overrides"]),
+        options={k: v for k, v in params.items() if k not in common},
+        protocol=protocol_from(params["sticky"], params["noop_max"], TRAINING) or TRAINING,
+        parameters={"trainer": name, "parameters": saved},
+    )
+    check_output_folder(out, "--out")
+    run.has_checkpoint = run.resume  # a resumed run had one
+    try:
+        plugins.trainers[name].trainer.train(run)
+    except BaseException as exc:
+        if not run.has_checkpoint:  # ended before its first checkpoint: nothing to resume
+            run.discard()
+            if isinstance(exc, KeyboardInterrupt) and run.is_started:
+                echo("interrupted before the first checkpoint: nothing to resume")
+        raise
+

@@ -1,0 +1,323 @@
+"""Episode movies: .bk2 files with a JSON sidecar, replayed frame by frame and verified.
+
+A replay feeds a movie's recorded buttons to a fresh emulator and evaluates the profile's rules
+every ``frame_skip`` frames, exactly as the episode did, so the frame count and the return must
+come out equal to the sidecar's.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import zipfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import stable_retro
+from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
+
+from arena.core.errors import MovieError, OutputError, VerifyError
+from arena.emulation.emulator import Emulator, check_layout, ram_layout
+from arena.profiles.loading import Profile
+from arena.profiles.rules import RuleEngine
+from arena.profiles.schema import MAX_FRAMES, first_error
+from arena.retro import integrations
+
+SIDECAR_FORMAT = "retro-arena-episode/1"
+BK2_ENTRIES = {"Input Log.txt", "Header.txt"}
+
+
+def sidecar_path(movie: Path) -> Path:
+    return movie.with_suffix(".json")
+
+
+def commit_movie(partial: Path, final: Path, record: Mapping[str, Any]) -> None:
+    """Put a recorded movie and its sidecar in place together, or neither: the sidecar is
+    written whole beside the partial movie first, then both are renamed (which needs no
+    space). On any failure both temporary files go and earlier files are untouched."""
+    tmp = final.with_name(f".{final.stem}.part.json")
+    try:
+        check_movie(partial)  # stable-retro does not report a failed write (a full disk)
+    except MovieError:
+        partial.unlink(missing_ok=True)
+        raise OutputError(
+            f"{final}: the movie could not be written whole (is the disk full?); "
+            "nothing of this episode was kept"
+        ) from None
+    try:
+        tmp.write_text(json.dumps({"format": SIDECAR_FORMAT, **record}, indent=2) + "\n")
+        os.replace(partial, final)
+        os.replace(tmp, sidecar_path(final))
+    except OSError as exc:
+        for leftover in (tmp, partial):
+            leftover.unlink(missing_ok=True)
+        if not sidecar_path(final).exists():
+            final.unlink(missing_ok=True)
+        raise OutputError(
+            f"{final}: cannot write the movie and its sidecar ({exc.strerror or exc}); "
+            "nothing of this episode was kept"
+        ) from None
+
+
+Whole = Annotated[int, Field(ge=0), Strict()]
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+
+
+class ProtocolRecord(BaseModel):
+    sticky: Annotated[float, Field(ge=0, lt=1)]
+    noop_max: Whole
+
+
+class SidecarModel(BaseModel):
+    """The fields of a sidecar that replay and verify rely on, with their types; a sidecar
+    may hold more (versions, timings...)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    format: Literal["retro-arena-episode/1"]
+    profile: Annotated[str, Field(min_length=1)]
+    game: Annotated[str, Field(min_length=1)]
+    state: Annotated[str, Field(min_length=1)]
+    players: Annotated[int, Field(ge=1, le=2), Strict()]
+    agent: Annotated[str, Field(min_length=1)]
+    seed: Annotated[int, Strict()]
+    frames: Annotated[int, Field(ge=0, le=MAX_FRAMES + 4096), Strict()]
+    returns: list[Finite]
+    done_reason: str | None
+    forfeit: str | None = None
+    noops: Whole = 0
+    protocol: ProtocolRecord
+    frame_skip: Annotated[int, Field(ge=1), Strict()]
+    max_frames: Annotated[int, Field(ge=1), Strict()] | None
+    profile_digest: Annotated[str, Field(min_length=1)]
+    rom_sha1: Annotated[str, Field(pattern=r"^[0-9a-f]{40}$")]
+
+
+def read_sidecar(movie: Path) -> dict[str, Any]:
+    """The sidecar of ``movie``; a missing or malformed one raises :class:`MovieError`."""
+    path = sidecar_path(movie)
+    try:
+        record = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise MovieError(
+            f"{movie}: no sidecar {path.name} beside it",
+            "only movies recorded by `arena run` can be verified",
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise MovieError(f"{path}: unreadable sidecar ({exc})") from None
+    if not isinstance(record, dict) or record.get("format") != SIDECAR_FORMAT:
+        raise MovieError(f"{path}: not a retro-arena sidecar (format {SIDECAR_FORMAT!r} expected)")
+    try:
+        SidecarModel.model_validate(record)
+    except ValidationError as exc:
+        field, problem, value = first_error(exc)
+        got = "" if exc.errors()[0]["type"] == "missing" else f", got {value!r:.60}"
+        raise MovieError(f"{path}: sidecar field {field}: {problem}{got}") from None
+    return record
+
+
+MAX_INPUT_LOG_BYTES = 64 * (MAX_FRAMES + 1024)
+"""A .bk2's input log: one line per frame, under 64 bytes for two 12-button pads, for at
+most the longest time limit a profile may set. Members are checked by their declared size
+before anything is read (a zip bomb is refused, not inflated)."""
+MAX_MOVIE_MEMBERS = 16
+
+
+def check_movie(path: Path) -> None:
+    """Raise :class:`MovieError` unless ``path`` is a whole .bk2 archive of sane size."""
+    if not path.is_file():
+        raise MovieError(f"{path}: no such movie")
+    if path.stat().st_size == 0:
+        raise MovieError(f"{path}: empty file, not a .bk2 movie")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            if len(members) > MAX_MOVIE_MEMBERS:
+                raise MovieError(f"{path}: {len(members)} files inside; a .bk2 holds a few")
+            for member in members:
+                if member.file_size > MAX_INPUT_LOG_BYTES:
+                    raise MovieError(
+                        f"{path}: {member.filename} would inflate to {member.file_size:,} "
+                        f"bytes; the limit is {MAX_INPUT_LOG_BYTES:,} (a movie of "
+                        f"{MAX_FRAMES:,} frames)"
+                    )
+            names = set(archive.namelist())
+            bad = archive.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError):
+        raise MovieError(f"{path}: corrupt or truncated .bk2 (not a whole zip archive)") from None
+    if bad is not None or not names >= BK2_ENTRIES:
+        raise MovieError(
+            f"{path}: corrupt .bk2 (damaged or missing {bad or sorted(BK2_ENTRIES - names)})"
+        )
+
+
+def open_movie(path: Path) -> stable_retro.Movie:
+    """Open a .bk2 for reading after checking it is a whole bk2 archive."""
+    check_movie(path)
+    try:
+        return stable_retro.Movie(str(path))
+    except RuntimeError as exc:
+        raise MovieError(f"{path}: stable-retro cannot load this movie ({exc})") from None
+
+
+@dataclass
+class ReplayFrame:
+    """One replayed frame: its number, the returns so far and why the episode ended, if it has."""
+
+    frame: int
+    returns: list[float]
+    done_reason: str | None
+    emulator: Emulator
+    pressed: bool = False
+    """Whether any button was down in this frame."""
+
+    def screen(self) -> np.ndarray:
+        return self.emulator.screen()
+
+
+def profile_for_replay(profile: Profile, sidecar: Mapping[str, Any]) -> Profile:
+    """The profile as the episode ran it (with its recorded time-limit override)."""
+    if "max_frames" in sidecar:
+        return profile.with_time_limit(sidecar["max_frames"])
+    return profile
+
+
+def replay(
+    path: Path, profile: Profile | None, sidecar: Mapping[str, Any] | None
+) -> Iterator[ReplayFrame]:
+    """Re-simulate ``path`` frame by frame; without a profile, returns stay empty."""
+    movie = open_movie(path)
+    game, players = movie.get_game(), movie.players
+    if profile is not None and profile.game != game:
+        raise MovieError(
+            f"{path}: movie is of {game}, but profile {profile.name!r} plays {profile.game}"
+        )
+    emulator = Emulator(game, players, f"movie {path.name}")
+    try:
+        yield from _replay_frames(movie, emulator, profile, sidecar or {})
+    finally:
+        emulator.close()
+
+
+def _replay_frames(
+    movie: stable_retro.Movie,
+    emulator: Emulator,
+    profile: Profile | None,
+    sidecar: Mapping[str, Any],
+) -> Iterator[ReplayFrame]:
+    players, n_buttons = movie.players, len(emulator.buttons)
+    emulator.load_state(movie.get_state())
+    rules = layout = None
+    if profile is not None:
+        rules = RuleEngine(profile, profile.state(sidecar.get("state")))
+        layout = ram_layout(profile.game, profile.ram)
+        check_layout(layout, emulator.memory.blocks, profile.source, profile.ram)
+    skip = profile.frame_skip if profile else 1
+    start = 1 + _whole(sidecar.get("noops", 0))  # the reset's idle frame and the no-op start
+    returns, done_reason, frame, step = [0.0] * players, None, 0, 0
+    while movie.step():
+        if frame > MAX_FRAMES + 4096:  # longer than any episode a profile allows
+            raise MovieError(
+                f"the input log runs past {MAX_FRAMES:,} frames, longer than any episode"
+            )
+        masks = tuple(
+            np.fromiter((movie.get_key(i, p) for i in range(n_buttons)), np.uint8, n_buttons)
+            for p in range(players)
+        )
+        emulator.step(masks)
+        frame += 1
+        if rules is not None and layout is not None:
+            if frame == start:
+                rules.reset(emulator.read_ram(layout))
+            elif frame > start and (frame - start) % skip == 0:
+                step += 1
+                outcome = rules.step(emulator.read_ram(layout), frame, step)
+                for player, reward in enumerate(outcome.rewards):
+                    returns[player] += reward
+                done_reason = done_reason or outcome.done_reason
+        yield ReplayFrame(frame, list(returns), done_reason, emulator, any(m.any() for m in masks))
+
+
+def _whole(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise MovieError(f"sidecar field noops must be a whole number >= 0, got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    movie: Path
+    frames: int
+    returns: list[float]
+
+
+def verify(path: Path, profile: Profile, sidecar: Mapping[str, Any]) -> VerifyResult:
+    """Re-simulate ``path`` and check the whole sidecar against it: the game, state, players,
+    profile, ROM, protocol, frames, returns and end reason. Raise on the first mismatch."""
+
+    def fail(problem: str) -> VerifyError:
+        return VerifyError(f"{path}: {problem}")
+
+    if sidecar.get("profile_digest") != profile.digest:
+        raise fail(
+            f"profile {profile.name!r} changed since this movie was recorded "
+            f"(digest {str(sidecar.get('profile_digest'))[:12]} recorded, "
+            f"{profile.digest[:12]} now)"
+        )
+    movie = open_movie(path)
+    facts = {
+        "game": (sidecar["game"], movie.get_game(), "the movie's"),
+        "players": (sidecar["players"], movie.players, "the movie's"),
+        "frame_skip": (sidecar["frame_skip"], profile.frame_skip, "the profile's"),
+    }
+    for field, (recorded, actual, whose) in facts.items():
+        if recorded != actual:
+            raise fail(f"sidecar {field} {recorded!r} is not {whose} ({actual!r})")
+    if profile.game != sidecar["game"]:
+        raise fail(f"sidecar game {sidecar['game']!r} is not profile {profile.name!r}'s")
+    start_state = integrations.read_state(profile.game, profile.state(sidecar["state"]).name)
+    if movie.get_state() != start_state:
+        raise fail(f"the movie does not start from state {sidecar['state']!r}")
+    rom = integrations.rom_sha1(integrations.require_rom(profile.game, f"movie {path.name}"))
+    if sidecar["rom_sha1"] != rom:
+        raise fail(f"sidecar rom_sha1 {sidecar['rom_sha1'][:12]} is not the ROM's ({rom[:12]})")
+    protocol = sidecar["protocol"]
+    if sidecar.get("noops", 0) > protocol["noop_max"]:
+        raise fail(f"noops {sidecar['noops']} exceed the protocol's noop_max")
+    recorded_frames = sidecar["frames"]
+    limit = sidecar["max_frames"]
+    if limit is not None and recorded_frames > limit + profile.frame_skip:
+        raise fail(f"frames {recorded_frames} run past the time limit of {limit}")
+    start = 1 + sidecar.get("noops", 0)
+    last = None
+    for last in replay(path, profile_for_replay(profile, sidecar), sidecar):
+        if last.frame > recorded_frames:  # stop here: the input log is longer than recorded
+            raise fail(f"the input log runs past the recorded {recorded_frames} frames")
+        if last.frame <= start and last.pressed:
+            raise fail(f"buttons pressed at frame {last.frame}, before the episode started")
+    frames = last.frame if last else 0
+    returns = last.returns if last else []
+    problems = []
+    if frames != recorded_frames:
+        problems.append(f"frames {frames} != recorded {recorded_frames}")
+    recorded = sidecar["returns"]
+    if len(recorded) != len(returns) or not all(
+        math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+        for a, b in zip(returns, recorded, strict=False)
+    ):
+        problems.append(f"returns {returns} != recorded {recorded}")
+    if (
+        sidecar.get("forfeit") is None
+        and last is not None
+        and last.done_reason != sidecar.get("done_reason")
+    ):
+        problems.append(
+            f"done reason {last.done_reason!r} != recorded {sidecar.get('done_reason')!r}"
+        )
+    if problems:
+        raise fail(f"replay does not match its sidecar: {'; '.join(problems)}")
+    return VerifyResult(path, frames, returns)

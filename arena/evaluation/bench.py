@@ -1,0 +1,309 @@
+"""Head-to-head benchmarks: every agent plays exactly the same cells (game, state, seed, time
+limit) of a suite, in parallel worker processes, each cell recorded as a .bk2 with sidecar.
+
+The parent process is the single writer of ``results.jsonl`` (one line per finished cell,
+flushed at once). A worker that dies, even by SIGKILL, is replaced and its cell retried; the
+emulator is deterministic, so a retry plays the same episode. ``--resume`` skips cells already
+in the results file, so nothing is lost or doubled.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from arena.core.errors import ArenaError, ProfileError, UsageError, did_you_mean
+from arena.core.files import output_folder
+from arena.core.protocol import EVALUATION, Protocol
+from arena.core.workers import RayPool, Worker, WorkerPool
+from arena.evaluation.results import RESULTS, ResultLine, append_result, read_results
+from arena.host.entries import AgentSpec, legend
+from arena.host.manager import PluginHost
+from arena.play.slot import EnvSlot
+from arena.profiles.loading import read_yaml, schema
+from arena.profiles.schema import SuiteModel
+from arena.retro import roms
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One benchmark cell: every agent plays it once."""
+
+    game: str
+    state: str
+    seed: int
+    max_frames: int
+    source: str = ""
+    """How the suite names the game when it is not a registered name: a profile's path."""
+
+    @property
+    def id(self) -> str:
+        return f"{self.game}/{self.state}/seed{self.seed}/{self.max_frames}"
+
+
+@dataclass(frozen=True)
+class Job:
+    agent: AgentSpec
+    cell: Cell
+    protocol: Protocol = EVALUATION
+
+    @property
+    def id(self) -> str:
+        return f"{self.agent.label}|{self.cell.id}"
+
+
+@dataclass
+class Suite:
+    """A suite's playable cells, (cell, reason) for those skipped for a missing ROM, and the
+    evaluation protocol its ``protocol:`` block sets (None: the arena's default)."""
+
+    cells: list[Cell]
+    skipped: list[tuple[str, str]]
+    protocol: Protocol | None
+
+
+def load_suite(host: PluginHost, name: str) -> Suite:
+    """Read and validate a suite (by name or path), dropping cells whose ROM is missing."""
+    if name in host.suites:
+        path = host.suites[name].path
+    elif name.endswith((".yaml", ".yml")) and Path(name).is_file():
+        path = Path(name)
+    else:
+        valid = ", ".join(sorted(host.suites))
+        raise UsageError(
+            f"unknown suite {name!r}{did_you_mean(name, host.suites)}; "
+            f"valid: {valid}, or a suite .yaml"
+        )
+    source = str(path)
+    suite: SuiteModel = schema.validate(SuiteModel, read_yaml(path, "suite"), source)
+    protocol = None if suite.protocol is None else Protocol(**suite.protocol.model_dump())
+    cells, skipped = [], []
+    for index, entry in enumerate(suite.cells):
+        where = f"cells[{index}]"
+        try:
+            profile = host.profile(entry.game)
+        except ArenaError as exc:
+            raise ProfileError(source, f"{where}.game", exc.message) from None
+        max_frames = entry.max_frames or profile.max_frames
+        if max_frames is None:
+            raise ProfileError(
+                source, f"{where}.max_frames", f"required: {profile.name} has no time limit"
+            )
+        status = roms.rom_status(profile.game)
+        for state in entry.states or [profile.default_state]:
+            try:
+                spec = profile.state(state)
+            except ArenaError as exc:
+                raise ProfileError(source, f"{where}.states", exc.message) from None
+            if spec.players != 1:
+                problem = f"{state} is for {spec.players} players; benchmarks play 1-player states"
+                raise ProfileError(source, f"{where}.states", problem)
+            for seed in entry.seeds or [0]:
+                source = "" if entry.game == profile.name else profile.source
+                cell = Cell(profile.name, spec.name, seed, max_frames, source)
+                if status.installed:
+                    cells.append(cell)
+                else:
+                    skipped.append((cell.id, status.detail))
+    return Suite(cells, skipped, protocol)
+
+
+def finished_jobs(
+    results: Path, protocol: Protocol, report: Callable[[str], None] = print
+) -> set[str]:
+    """The jobs already in the results file; a last line cut by a crash is dropped first, and
+    any other damaged line is reported by number and its cell played again. Results of
+    another protocol are refused: one results file, one protocol."""
+    if not results.exists():
+        return set()
+    data = results.read_bytes()
+    if data and not data.endswith(b"\n"):
+        results.write_bytes(data[: data.rfind(b"\n") + 1])
+    rows, damaged = read_results(results)
+    for problem in damaged:
+        report(f"{problem}: its cell is played again")
+    done = set()
+    for record in rows:
+        recorded = record.played_under()
+        if recorded != protocol:
+            raise UsageError(
+                f"{results} was played under {recorded.describe()}, not {protocol.describe()}",
+                "resume with the same --sticky and --noop-max, or use another --out",
+            )
+        done.add(record.job)
+    return done
+
+
+# -- workers -------------------------------------------------------------------------------
+
+
+def _play(host: PluginHost, slot: EnvSlot, job: Job, movies: Path) -> ResultLine:
+    """Play one job in this worker, keeping its env alive while the game stays the same."""
+    from arena.play.env import ArenaEnv
+    from arena.play.runner import RunConfig, record_episode
+
+    entry = host.agent(job.agent.name)
+    checkpoint = job.agent.checkpoint_path
+    overrides = entry.observation_overrides(checkpoint, job.agent.options)
+    cell = job.cell
+
+    def build() -> ArenaEnv:
+        profile = host.profile(cell.source or cell.game).with_time_limit(cell.max_frames)
+        return ArenaEnv(
+            profile, cell.state, protocol=job.protocol, builders=host.observations, **overrides
+        )
+
+    key = [cell.game, cell.state, cell.max_frames, overrides, job.protocol.as_dict()]
+    env = slot.get(key, build)
+    agents = host.build_players(job.agent, env, job.cell.seed)
+    config = RunConfig(
+        job.agent.label,
+        episodes=1,
+        seed=job.cell.seed,
+        record=movies / job.agent.label,  # one folder per entry, named by its label
+        checkpoint=checkpoint,
+        options=dict(job.agent.options),
+        agent_name=job.agent.name,
+    )
+    result = record_episode(env, agents, config, 0)
+    return ResultLine(
+        **_line(job),
+        score=result.episode_return,
+        frames=result.frames,
+        progress=result.progress,
+        done_reason=result.done_reason,
+        forfeit=result.forfeit,
+        noops=result.noops,
+        digest=result.digest,
+        movie=result.movie,
+        seconds=round(result.seconds, 3),
+    )
+
+
+def _line(job: Job) -> dict[str, Any]:
+    """The fields every results line of ``job`` starts with."""
+    return {
+        "job": job.id,
+        "cell": job.cell.id,
+        **asdict(job.cell),
+        **job.agent.record(),
+        "protocol": job.protocol.as_dict(),
+    }
+
+
+def failure(job: Job, error: str) -> ResultLine:
+    """The results line of a cell that could not be played."""
+    return ResultLine(**_line(job), error=error)
+
+
+@dataclass
+class BenchWorker(Worker):
+    """Plays jobs in a worker process, keeping its plugins and its one env between jobs."""
+
+    movies: Path
+
+    def set_up(self) -> None:
+        self.host, self.slot = PluginHost(), EnvSlot()
+
+    def handle(self, task: Job) -> ResultLine:
+        return _play(self.host, self.slot, task, self.movies)
+
+    def close(self) -> None:
+        self.slot.close()
+
+
+def run_bench(
+    host: PluginHost,
+    agents: list[AgentSpec],
+    suite: str,
+    out: Path,
+    workers: int,
+    resume: bool,
+    echo: Callable[[str], None],
+    backend: str = "local",
+    protocol: Protocol | None = None,
+) -> Path:
+    """Run every agent on every cell of ``suite``; return the results file. ``protocol``
+    overrides the suite's ``protocol:`` block (whose default is :data:`EVALUATION`)."""
+    loaded = load_suite(host, suite)
+    protocol = protocol or loaded.protocol or EVALUATION
+    host.check_entries(agents)
+    labels = [a.label for a in agents]
+    if len(set(labels)) != len(labels):
+        raise UsageError(f"an agent is listed twice: {', '.join(labels)}")
+    for cell, reason in loaded.skipped:
+        echo(f"skipped   {cell}: {reason}")
+    results = out / RESULTS
+    if results.exists() and not resume:
+        raise UsageError(
+            f"{out} already holds benchmark results",
+            "add --resume to continue them, or use another --out",
+        )
+    done = finished_jobs(results, protocol, echo)
+    output_folder(out, "--out")
+    entered = [  # a cell an agent declares it cannot play is not entered, not failed
+        (agent, cell)
+        for cell in loaded.cells
+        for agent in agents
+        if host.agent(agent.name).refuses(cell.game) is None
+    ]
+    for agent in agents:
+        for game in dict.fromkeys(c.game for c in loaded.cells):
+            refusal = host.agent(agent.name).refuses(game)
+            if refusal:
+                echo(f"not entered {agent.label} on {game}: {refusal}")
+    jobs = [job for agent, cell in entered if (job := Job(agent, cell, protocol)).id not in done]
+    for line in legend(agents):
+        echo(line)
+    echo(
+        f"suite {suite}: {len(loaded.cells)} cells x {len(agents)} agents; {len(jobs)} to play"
+        + (
+            f" ({len(loaded.cells) * len(agents) - len(entered)} not entered)"
+            if len(entered) < len(loaded.cells) * len(agents)
+            else ""
+        )
+        + (f", {len(done)} already done" if done else "")
+        + f", {workers} worker(s); protocol: {protocol.describe()}"
+    )
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(jobs), unit="cell", disable=None, leave=False)
+    failed = forfeited = 0
+
+    def on_result(job: Job, record: ResultLine) -> None:
+        nonlocal failed, forfeited
+        append_result(results, record)  # the single writer, one line per cell
+        if record.error is not None:
+            failed += 1
+            bar.write(f"FAILED    {job.id}: {record.error}")
+        elif record.forfeit:
+            forfeited += 1
+            bar.write(f"forfeit   {job.id}: {record.forfeit}")
+        bar.update()
+
+    def on_played(job: Job, ok: bool, payload: Any) -> None:
+        on_result(job, payload if ok else failure(job, payload))
+
+    # Either returns once its workers can take jobs, so the timing below is the playing alone.
+    worker = BenchWorker(out / "movies")
+    pool = (
+        RayPool(worker, workers)
+        if backend == "ray"
+        else WorkerPool([worker] * workers, "benchmark worker")
+    )
+    started = time.perf_counter()
+    try:
+        pool.run(jobs, on_played, lambda job, why: bar.write(f"retrying {job.id}: {why}"))
+    finally:
+        pool.close()
+        bar.close()
+    seconds = time.perf_counter() - started
+    skipped = len(loaded.skipped) * len(agents)
+    echo(
+        f"{len(jobs) - failed} cell(s) played ({forfeited} forfeited), {failed} failed, "
+        f"{skipped} skipped, in {seconds:.2f} s; results in {results}"
+    )
+    return results

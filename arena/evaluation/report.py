@@ -1,0 +1,210 @@
+"""``arena report DIR``: a static HTML page (Jinja2) of a benchmark or of a tournament.
+
+A benchmark's page: the leaderboards, a bar chart per game with 95% confidence intervals, the
+win-rate matrix, training curves when given, and the best episode of each agent on each game,
+rendered from its .bk2, linked to the movie. A tournament's page (``arena tournament
+--record DIR``): the ratings with their intervals, the game's seat advantage, every pair with
+its movies, and the first pair of each pairing as videos."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from arena.evaluation.leaderboard import Row, build_leaderboard
+from arena.evaluation.results import RESULTS, load_results
+from arena.host.manager import PluginHost
+
+CLIP_FRAMES = 1800  # the first 30 s of play, every frame (H.264 keeps it to a few hundred kB)
+
+TEMPLATES = Path(__file__).parent  # templates/*.html.j2 beside this module
+
+
+def _bar_chart(rows: Sequence[Row], title: str, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    agents = [r.agent for r in rows]
+    values = [r.iqm for r in rows]
+    errors = [  # no interval (one distinct sample): no error bar
+        [r.iqm - r.ci_low if r.ci_low is not None else 0 for r in rows],
+        [r.ci_high - r.iqm if r.ci_high is not None else 0 for r in rows],
+    ]
+    figure, axes = plt.subplots(figsize=(6, 0.6 + 0.5 * len(rows)))
+    axes.barh(agents, values, xerr=errors, color="tab:blue", alpha=0.8, capsize=4)
+    axes.set_xlabel("IQM of episode return (95% CI)")
+    axes.set_title(title)
+    axes.invert_yaxis()
+    axes.grid(axis="x", alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
+def _render_clip(movie: Path, host: PluginHost, path: Path) -> bool:
+    """The movie's first CLIP_FRAMES frames as an H.264 .mp4, with the return overlay."""
+    from arena.core.errors import ArenaError
+    from arena.emulation.movies import read_sidecar, replay
+    from arena.emulation.video import VideoSink, render
+
+    try:
+        sidecar = read_sidecar(movie)
+        frames = replay(movie, host.profile_for_movie(sidecar), sidecar)
+        limited = (f for f in frames if f.frame <= CLIP_FRAMES)
+        render(limited, [VideoSink(path)], scale=1)
+    except ArenaError:
+        return False
+    return path.exists()
+
+
+def _relative(path: Path, bench: Path) -> str:
+    """A link from ``bench/report/`` to ``path`` (absolute when it lies outside the benchmark)."""
+    path, root = path.resolve(), bench.resolve()
+    return str(Path("..", path.relative_to(root))) if path.is_relative_to(root) else str(path)
+
+
+def write_report(bench: Path, host: PluginHost, training: Sequence[Path] = ()) -> Path:
+    """``bench/report/index.html`` from a benchmark folder; returns its path."""
+
+    results = load_results(bench / RESULTS)
+    board = build_leaderboard(results, host)
+    out = bench / "report"
+    media = out / "media"
+    media.mkdir(parents=True, exist_ok=True)
+    scopes = []
+    for index, scope in enumerate(dict.fromkeys(r.scope for r in board.rows)):
+        rows = sorted((r for r in board.rows if r.scope == scope), key=lambda r: -r.iqm)
+        chart = media / f"chart-{index}.png"
+        _bar_chart(rows, scope, chart)
+        replays: list[dict[str, Any]] = []
+        for row in rows if scope in {r.game for r in results} else []:
+            played = [
+                r
+                for r in results
+                if r.game == scope
+                and r.agent == row.agent
+                and r.movie
+                and not r.failed
+            ]
+            best = max(played, key=lambda r: r.score or 0.0, default=None)
+            if best is None:
+                continue
+            clip = media / f"best-{index}-{len(replays)}.mp4"
+            if _render_clip(Path(str(best.movie)), host, clip):
+                replays.append(
+                    {
+                        "agent": row.agent,
+                        "video": f"media/{clip.name}",
+                        "movie": _relative(Path(str(best.movie)), bench),
+                        "episode_return": best.score,
+                    }
+                )
+        folders = {r.agent: Path(r.movie).parent for r in results if r.movie}
+        movies = [
+            {"agent": a, "href": _relative(folders[a], bench)}
+            for a in (r.agent for r in rows)
+            if a in folders
+        ]
+        scopes.append(
+            {
+                "id": f"scope-{index}",
+                "name": scope,
+                "rows": rows,
+                "chart": f"media/{chart.name}",
+                "replays": replays,
+                "movies": movies,
+            }
+        )
+    curves = []
+    for index, folder in enumerate(training):
+        for name in ("learning_curve.png", "fitness.png"):
+            if (folder / name).is_file():
+                target = media / f"training-{index}-{name}"
+                shutil.copy(folder / name, target)
+                curves.append({"name": f"{folder.name}: {name}", "image": f"media/{target.name}"})
+    return _write_page(
+        out,
+        "report.html.j2",
+        title=f"retro-arena benchmark: {bench.name}",
+        cells=len(results),
+        protocols=board.protocols,
+        failures=board.failures,
+        results=f"../{RESULTS}",
+        csv="../leaderboard.csv",
+        scopes=scopes,
+        agents=list(board.win_rates),
+        win_rates=board.win_rates,
+        curves=curves,
+        notes=board.notes,
+    )
+
+
+def write_tournament_report(folder: Path, host: PluginHost) -> Path:
+    """``folder/report/index.html`` from a tournament's ``--record`` folder; returns its path."""
+    from arena.evaluation.match import TOURNAMENT, read_tournament, unsettled
+
+    played = read_tournament(folder / TOURNAMENT)
+    out = folder / "report"
+    media = out / "media"
+    media.mkdir(parents=True, exist_ok=True)
+    movies = [_inside(g.movie, folder) for g in played.games]
+    pairs, replays, pairings = [], [], set()
+    for index, pair in enumerate(played.pairs):
+        games = movies[2 * index : 2 * index + 2]
+        pairs.append({**vars(pair), "movies": [_relative(m, folder) for m in games if m]})
+        if frozenset((pair.first, pair.second)) in pairings:
+            continue  # videos of the first pair of each pairing only
+        pairings.add(frozenset((pair.first, pair.second)))
+        for seat, (one, two) in enumerate(((pair.first, pair.second), (pair.second, pair.first))):
+            movie = games[seat]
+            clip = media / f"pair-{index}-game-{seat + 1}.mp4"
+            if movie and _render_clip(movie, host, clip):
+                replays.append(
+                    {
+                        "video": f"media/{clip.name}",
+                        "movie": _relative(movie, folder),
+                        "caption": f"seed {pair.seed}: {one} (seat 1) vs {two} (seat 2)",
+                    }
+                )
+    return _write_page(
+        out,
+        "tournament.html.j2",
+        title=f"retro-arena tournament: {played.game}",
+        state=played.state,
+        games=len(played.games),
+        protocol=played.protocol.describe(),
+        standings=played.standings,
+        unsettled=unsettled(played.standings),
+        seat_advantage=played.advantage.describe(),
+        pairs=pairs,
+        replays=replays,
+    )
+
+
+def _inside(movie: str | None, folder: Path) -> Path | None:
+    """The .bk2 that ``movie`` names, in its pairing's folder under ``folder`` (where
+    ``arena tournament --record`` wrote it, whatever the folder is called now); nothing
+    outside ``folder``, which a shared file could name, is read or linked."""
+    if not movie:
+        return None
+    name = Path(movie)
+    path = folder / name.parent.name / name.name
+    inside = path.resolve().is_relative_to(folder.resolve())
+    return path if inside and path.suffix == ".bk2" and path.is_file() else None
+
+
+def _write_page(out: Path, template: str, **values: Any) -> Path:
+    loader = jinja2.FileSystemLoader(TEMPLATES)
+    environment = jinja2.Environment(
+        loader=loader, autoescape=True, undefined=jinja2.StrictUndefined
+    )
+    page = environment.get_template(f"templates/{template}").render(**values)
+    index_html = out / "index.html"
+    index_html.write_text(page)
+    return index_html

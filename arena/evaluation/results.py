@@ -1,0 +1,125 @@
+"""A benchmark's results file: one typed line per cell an entry played or failed.
+
+``arena bench`` appends a :class:`ResultLine` per cell to ``results.jsonl`` in its ``--out``
+folder (one writer, one whole line at a time); the leaderboard, the report and ``--resume``
+read them back with :func:`read_results`, which treats the file as something a stranger may
+have edited: a damaged line is reported by number and skipped, never trusted.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from arena.core.files import append_line
+from arena.core.protocol import Protocol
+from arena.profiles.schema import first_error
+
+RESULTS = "results.jsonl"
+"""The file's name in a benchmark's folder."""
+
+
+class ProtocolLine(BaseModel):
+    """The protocol a line was played under, as :meth:`Protocol.as_dict` writes it."""
+
+    sticky: Annotated[float, Field(ge=0, lt=1)] = 0.0
+    noop_max: Annotated[int, Field(ge=0)] = 0
+
+
+class ResultLine(BaseModel):
+    """One cell of one entry: where and how it was played, and what came of it. A line holds
+    ``return`` (and the episode's numbers) when the cell was played, ``error`` when it could
+    not be; fields it does not name are kept as they are."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=True)
+
+    job: str
+    """``LABEL|CELL``: what ``--resume`` skips."""
+    cell: str
+    game: str
+    state: str
+    seed: int
+    max_frames: int | None = None
+    source: str = ""
+    """The suite's name for a game given as a profile path."""
+    agent: str
+    """The entry's label."""
+    agent_name: str | None = None
+    checkpoint: str | None = None
+    agent_options: dict[str, str] = Field(default_factory=dict)
+    protocol: ProtocolLine = ProtocolLine()
+    error: str | None = None
+    score: Annotated[float | None, Field(alias="return", allow_inf_nan=False)] = None
+    """The episode's return (player 1's)."""
+    frames: int | None = None
+    progress: float | None = None
+    done_reason: str | None = None
+    forfeit: str | None = None
+    noops: int | None = None
+    digest: str | None = None
+    """The episode's fingerprint: identical episodes are one sample."""
+    movie: str | None = None
+    seconds: float | None = None
+
+    @property
+    def played(self) -> bool:
+        """Whether an episode was played to its end (not failed, not forfeited)."""
+        return self.error is None and not self.forfeit
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None
+
+    @property
+    def baseline_name(self) -> str:
+        """The agent's registered name (older lines have only the label)."""
+        return self.agent_name or self.agent
+
+    def played_under(self) -> Protocol:
+        return Protocol(self.protocol.sticky, self.protocol.noop_max)
+
+    def to_json(self) -> str:
+        """The line as written: only the fields it was given, ``return`` by that name."""
+        return self.model_dump_json(by_alias=True, exclude_unset=True)
+
+
+def append_result(path: Path, line: ResultLine) -> None:
+    """Append ``line`` whole or not at all."""
+    append_line(path, line.to_json())
+
+
+def read_results(path: Path) -> tuple[list[ResultLine], list[str]]:
+    """The cells of a results file, and one message per damaged line (with its number) that
+    was skipped: a line cut by a crash, edited by hand, or of the wrong shape."""
+    rows, damaged = [], []
+    for number, text in enumerate(path.read_text(errors="replace").splitlines(), start=1):
+        if not text.strip():
+            continue
+        try:
+            line = ResultLine.model_validate(json.loads(text))
+        except ValueError as exc:  # JSON and pydantic errors alike
+            reason = "not JSON" if isinstance(exc, json.JSONDecodeError) else _first_problem(exc)
+            damaged.append(f"{path} line {number}: damaged ({reason}); skipped")
+            continue
+        if line.error is None and line.score is None:
+            damaged.append(
+                f"{path} line {number}: damaged (neither a return nor an error); skipped"
+            )
+            continue
+        rows.append(line)
+    return rows, damaged
+
+
+def load_results(path: Path) -> list[ResultLine]:
+    """Every cell of a results file: played ones and failed ones (with an ``error``)."""
+    return read_results(path)[0]
+
+
+def _first_problem(exc: ValueError) -> str:
+    if isinstance(exc, ValidationError):
+        where, problem, _ = first_error(exc)
+        return f"{where}: {problem}"
+    return str(exc)

@@ -1,0 +1,60 @@
+"""How a worker process rebuilds a training run's env: one picklable recipe for every trainer.
+
+A compiled profile holds expressions and is not sent to workers; the recipe names the profile's
+file, and each worker loads it again and keeps its env alive across tasks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from arena.core.protocol import TRAINING, Protocol
+from arena.host.manager import default_host
+from arena.host.training import TrainRun
+from arena.play.env import ArenaEnv, GameSpec
+from arena.play.observers import SCREEN
+from arena.profiles.loading import load_profile
+
+
+@dataclass(frozen=True)
+class EnvSetup:
+    """A training run's env, as a worker builds it."""
+
+    profile_source: str
+    profile_name: str
+    state: str
+    max_frames: int | None
+    observation: Mapping[str, Any] = field(default_factory=dict)
+    """Overrides of the profile's observation spec (``inputs`` names a plugin's builder)."""
+    protocol: Protocol = TRAINING
+
+    @classmethod
+    def of(cls, run: TrainRun, observation: Mapping[str, Any]) -> EnvSetup:
+        profile = run.profile
+        return cls(
+            profile.source, profile.name, run.state, profile.max_frames, dict(observation),
+            run.protocol,
+        )
+
+    def game_spec(self) -> GameSpec:
+        """What an agent of this env is told (its observation and screen shapes), read from an
+        env built and closed in this process: call it before any worker holds an emulator."""
+        env = self.make()
+        try:
+            return env.spec_for(0)
+        finally:
+            env.close()
+
+    def make(self) -> ArenaEnv:
+        profile = load_profile(self.profile_source, self.profile_name)
+        # Only inputs beyond the screen need the plugins' builders (and so the plugin host).
+        uses_plugin = self.observation.get("inputs", SCREEN) != SCREEN
+        return ArenaEnv(
+            profile.with_time_limit(self.max_frames),
+            self.state,
+            protocol=self.protocol,
+            builders=default_host().observations if uses_plugin else None,
+            **self.observation,
+        )

@@ -1,0 +1,274 @@
+"""The arena's environment: a Gymnasium env built from a game profile.
+
+One agent step presses the chosen action's buttons for ``frame_skip`` emulated frames (each
+frame subject to the evaluation protocol's sticky actions), reads the screen only on the frames
+the observation uses, then evaluates the profile's rules on RAM. A reset loads the state,
+emulates one frame with no button pressed and then the protocol's no-op frames, so a recorded
+movie holds ``1 + noops + steps * frame_skip`` frames.
+
+In a 2-player state each player has its own observation pipeline (an agent's checkpoint may ask
+for another one than the profile's), computed from the one shared screen: observations are a
+tuple, one per player. A profile with ``mirror_p2`` shows player 2 its screen flipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+from arena.core.errors import ArenaError, ProfileError
+from arena.core.protocol import Protocol, episode_rng
+from arena.emulation.emulator import Emulator, check_layout, ram_layout
+from arena.play import observers
+from arena.play.observers import BuilderEntry, GameView, Observer
+from arena.play.screen import FramePipeline
+from arena.profiles.loading import ObservationSpec, Profile, split_button
+from arena.profiles.rules import RuleEngine
+from arena.retro import integrations
+
+
+@dataclass(frozen=True)
+class GameSpec:
+    """What an agent is told about the game it is about to play (``context.spec``). Not
+    Gymnasium's ``EnvSpec``, which describes how to make an env."""
+
+    profile: str
+    game: str
+    state: str
+    players: int
+    observation_shape: tuple[int, ...]
+    action_names: tuple[str, ...]
+    frame_skip: int
+    observation_range: tuple[float, float] = (0, 255)
+    """The lowest and highest value an observation can hold (the screen's are 0 and 255)."""
+    screen_shape: tuple[int, ...] = ()
+    """The console's screen as it is emulated (height, width, 3), before any pipeline."""
+
+    @property
+    def n_actions(self) -> int:
+        return len(self.action_names)
+
+
+class ArenaEnv(gym.Env[Any, Any]):
+    """A Gymnasium env for one profile and state; one per process (one emulator each).
+
+    For 2-player states ``step`` takes one action per player, observations are a tuple (one
+    per player) and ``reward`` is player 1's; ``info["rewards"]`` holds every player's.
+    ``reset(options={"movie": path})`` records the episode as a .bk2 at ``path``.
+    ``protocol`` perturbs episodes so that seeds matter (see :mod:`arena.protocol`).
+    ``player_observations`` gives each player its own observation overrides (2-player states).
+    """
+
+    metadata: dict[str, Any] = {"render_modes": ["rgb_array"]}  # noqa: RUF012 (gymnasium's API)
+    action_space: gym.spaces.Discrete
+
+    def __init__(
+        self,
+        profile: Profile,
+        state: str | None = None,
+        observation: ObservationSpec | None = None,
+        *,
+        protocol: Protocol | None = None,
+        player_observations: Sequence[Mapping[str, Any]] | None = None,
+        builders: Mapping[str, BuilderEntry] | None = None,
+        **observation_overrides: Any,
+    ) -> None:
+        if not isinstance(profile, Profile):
+            raise TypeError(
+                f"ArenaEnv takes a loaded Profile, not {profile!r:.60}; "
+                f"for a game's name or a profile path use arena.make({profile!r:.40})"
+            )
+        self.profile = profile
+        self.state = profile.state(state)
+        self.players = self.state.players
+        self.protocol = protocol or Protocol()
+        self._state_bytes = integrations.read_state(profile.game, self.state.name)
+        self.emulator = Emulator(profile.game, self.players, f"profile {profile.name!r}")
+        self._layout = ram_layout(profile.game, profile.ram)
+        try:
+            check_layout(self._layout, self.emulator.memory.blocks, profile.source, profile.ram)
+        except ProfileError:
+            self.emulator.close()
+            raise
+        self._masks = [  # [player][action] -> one button mask per controller
+            [
+                self.emulator.button_masks(combo, player)
+                for combo in profile.player_actions(player).values()
+            ]
+            for player in range(self.players)
+        ]
+        self._no_masks = np.zeros_like(self._masks[0][0])
+        self._auto_masks = {  # auto press -> its buttons' masks (bare names: controller 1),
+            press.name: self.emulator.button_masks(  # less those on controllers the state lacks
+                tuple(b for b in press.buttons if (split_button(b)[0] or 0) < self.players)
+            )
+            for press in profile.auto_press
+        }
+        self.rules = RuleEngine(profile, self.state)
+        self._builders = builders or {}
+        self.emulator.load_state(self._state_bytes)
+        self.emulator.idle()
+        base = replace(observation or profile.observation, **observation_overrides)
+        overrides = player_observations or [{}] * self.players
+        if len(overrides) != self.players:
+            raise ValueError(f"{len(overrides)} player observations for {self.players} players")
+        screen_shape = self.emulator.screen().shape
+        specs = [replace(base, **dict(o)) for o in overrides]  # each player's
+        try:
+            self.pipelines = [
+                self._observer(spec, screen_shape, player) for player, spec in enumerate(specs)
+            ]
+        except ValueError as exc:
+            self.emulator.close()
+            raise ProfileError(profile.source, "observation", str(exc)) from None
+        except ArenaError:
+            self.emulator.close()
+            raise
+        self._input_names = [spec.inputs for spec in specs]
+        self.pipeline = self.pipelines[0]
+        self._screens_needed = max(p.screens_needed for p in self.pipelines)
+        self.action_space = gym.spaces.Discrete(len(profile.actions))
+        spaces = [gym.spaces.Box(p.low, p.high, p.shape, p.dtype.type) for p in self.pipelines]
+        self.observation_space = spaces[0] if self.players == 1 else gym.spaces.Tuple(spaces)
+        self.render_mode = "rgb_array"
+        # One render per agent step; the consoles run at about 60 frames a second.
+        self.metadata = {**self.metadata, "render_fps": max(1, round(60 / profile.frame_skip))}
+        self.frame = 0
+        self.steps = 0
+        self.noops = 0
+        self.returns = [0.0] * self.players
+        self._rng: np.random.Generator | None = None
+        self._held = [self._no_masks] * self.players  # what each player pressed last frame
+
+    def _observer(
+        self, spec: ObservationSpec, screen_shape: tuple[int, ...], player: int
+    ) -> Observer:
+        """The screen pipeline, or the observer a plugin's builder makes for other inputs."""
+        if spec.inputs == observers.SCREEN:
+            return FramePipeline(spec, screen_shape, mirror=player == 1 and self.profile.mirror_p2)
+        return observers.build(self.profile, spec.inputs, self._builders)
+
+    def _observations(self, view: GameView, first: bool) -> Any:
+        found = []
+        for pipeline, name in zip(self.pipelines, self._input_names, strict=True):
+            observation = pipeline.reset(view) if first else pipeline.step(view)
+            if not isinstance(pipeline, FramePipeline):  # a plugin's: held to what it declared
+                observation = observers.check_observation(pipeline, observation, name)
+            found.append(observation)
+        return found[0] if self.players == 1 else tuple(found)
+
+    def spec_for(self, player: int) -> GameSpec:
+        """What the agent playing ``player`` (0 or 1) is told about the game."""
+        return GameSpec(
+            profile=self.profile.name,
+            game=self.profile.game,
+            state=self.state.name,
+            players=self.players,
+            observation_shape=self.pipelines[player].shape,
+            observation_range=(self.pipelines[player].low, self.pipelines[player].high),
+            action_names=tuple(self.profile.actions),
+            frame_skip=self.profile.frame_skip,
+            screen_shape=tuple(self.emulator.screen().shape),
+        )
+
+    @property
+    def spec_for_agents(self) -> GameSpec:
+        return self.spec_for(0)
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[Any, dict[str, Any]]:
+        super().reset(seed=seed)
+        if seed is not None:
+            self._rng = episode_rng(seed)
+        elif self._rng is None:  # never seeded: draw from Gymnasium's own (random) seed
+            self._rng = np.random.default_rng(self.np_random.integers(2**63))
+        self.emulator.stop_movie()
+        self.emulator.load_state(self._state_bytes)
+        if options and options.get("movie"):
+            self.emulator.start_movie(Path(options["movie"]), self._state_bytes)
+        self.emulator.idle()
+        self.noops = int(self._rng.integers(self.protocol.noop_max + 1))
+        for _ in range(self.noops):
+            self.emulator.idle()
+        self._held = [self._no_masks] * self.players
+        self.frame, self.steps = 1 + self.noops, 0
+        self.returns = [0.0] * self.players
+        self.rules.reset(self.emulator.read_ram(self._layout))
+        view = GameView.of(self.emulator, [self.emulator.screen()] if self._screens_needed else [])
+        return self._observations(view, first=True), self._info(None)
+
+    def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+        chosen = self._chosen_masks(action)
+        emulator, skip, sticky = self.emulator, self.profile.frame_skip, self.protocol.sticky
+        first_screen = skip - self._screens_needed
+        screens = []
+        auto = self._auto_pressed()  # the profile's own presses: not the agents', never sticky
+        if sticky:  # per frame and player: keep last frame's buttons with probability `sticky`
+            assert self._rng is not None
+            keep = self._rng.random((skip, self.players)) < sticky
+            held = self._held
+            for i in range(skip):
+                for player in range(self.players):
+                    if not keep[i, player]:
+                        held[player] = chosen[player]
+                pressed = held[0] if self.players == 1 else held[0] | held[1]
+                emulator.step(pressed if auto is None else pressed | auto)
+                if i >= first_screen:
+                    screens.append(emulator.screen())
+        else:
+            masks = chosen[0] if self.players == 1 else chosen[0] | chosen[1]
+            if auto is not None:
+                masks = masks | auto
+            screens = emulator.run(masks, skip, self._screens_needed)
+            self._held = chosen
+        self.frame += skip
+        self.steps += 1
+        outcome = self.rules.step(emulator.read_ram(self._layout), self.frame, self.steps)
+        for player, reward in enumerate(outcome.rewards):
+            self.returns[player] += reward
+        truncated = outcome.done_reason == "time_limit"
+        terminated = outcome.done_reason is not None and not truncated
+        info = self._info(outcome.done_reason)
+        info["rewards"] = outcome.rewards
+        observation = self._observations(GameView.of(self.emulator, screens), first=False)
+        return observation, outcome.rewards[0], terminated, truncated, info
+
+    def _auto_pressed(self) -> np.ndarray | None:
+        """The buttons of the auto presses whose condition held after the last step."""
+        if not self.rules.pressing:
+            return None
+        masks = [self._auto_masks[name] for name in self.rules.pressing]
+        return np.bitwise_or.reduce(masks) if len(masks) > 1 else masks[0]
+
+    def _chosen_masks(self, action: Any) -> list[np.ndarray]:
+        """Each player's button masks for ``action`` (one index per player), checked."""
+        actions = (action,) if self.players == 1 else tuple(action)
+        if len(actions) != self.players:
+            raise ValueError(f"expected {self.players} actions (one per player), got {action!r}")
+        n_actions = self.action_space.n
+        for a in actions:
+            if not (isinstance(a, int | np.integer) and 0 <= a < n_actions):
+                raise ValueError(f"action {a!r} is outside Discrete({n_actions})")
+        return [self._masks[player][int(a)] for player, a in enumerate(actions)]
+
+    def _info(self, done_reason: str | None) -> dict[str, Any]:
+        info: dict[str, Any] = dict(self.rules.values)
+        if self.profile.auto_press:
+            info["auto_press"] = list(self.rules.pressing)
+        info["returns"] = list(self.returns)
+        info["progress"] = self.rules.best_progress
+        info["done_reason"] = done_reason
+        return info
+
+    def render(self) -> np.ndarray:
+        return self.emulator.screen()
+
+    def close(self) -> None:
+        self.emulator.close()
+        super().close()

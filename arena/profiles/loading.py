@@ -1,0 +1,515 @@
+"""Game profiles: one YAML file per game saying how the arena plays it.
+
+A profile names the stable-retro integration, its states, the action set (named button
+combos), frame skip, observation pipeline, time limit, and the reward and done rules the arena
+computes itself from RAM variables (the integration's scenario.json is not used). The format
+is documented in the README; :func:`load_profile` validates every key and reports the file, the
+key path and the valid choices for anything wrong.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from arena.core.errors import ProfileError, UnknownNameError, did_you_mean
+from arena.profiles import schema
+from arena.profiles.expressions import Expression, compile_expression
+from arena.profiles.schema import (
+    COMPARISON,
+    AutoPressModel,
+    ExpectModel,
+    ProbeModel,
+    ProfileModel,
+    StateModel,
+)
+from arena.retro import integrations
+
+BUILTIN_NAMES = ("frame", "step")  # always defined: emulated frames and agent steps since reset
+Comparison = tuple[str, float]
+"""A probe's expectation of a number: (operator, reference), e.g. (">", 0.0)."""
+CONTROLLER_PREFIX = re.compile(r"^P([12]):(.+)$")
+
+
+def split_button(entry: str) -> tuple[int | None, str]:
+    """``"P1:LEFT"`` -> (0, "LEFT"); ``"LEFT"`` -> (None, "LEFT"): the player's own controller."""
+    match = CONTROLLER_PREFIX.match(entry)
+    return (int(match.group(1)) - 1, match.group(2)) if match else (None, entry)
+
+
+@dataclass(frozen=True)
+class StateSpec:
+    """One save state: how many players it is for and the constants the rules read there."""
+
+    name: str
+    players: int = 1
+    constants: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ObservationSpec:
+    """How the screen becomes an observation. Defaults are the usual Atari-PPO pipeline."""
+
+    grayscale: bool = True
+    crop: tuple[int, int, int, int] | None = None
+    """Pixels cut from the (top, bottom, left, right) edges, before resizing."""
+    resize: tuple[int, int] | None = (84, 84)
+    """(height, width) after resizing, or None to keep the native size."""
+    frame_stack: int = 4
+    max_pool: bool = True
+    """Max over the last two emulated frames of each agent step (removes sprite flicker)."""
+    inputs: str = "screen"
+    """``screen`` (the pipeline above), or inputs the profile offers (see arena.inputs)."""
+
+
+@dataclass(frozen=True)
+class RamVariable:
+    """A RAM variable the profile adds to those of the integration's data.json."""
+
+    address: int
+    type: str
+
+
+@dataclass(frozen=True)
+class AutoPress:
+    """Buttons the arena presses through the next agent step whenever ``when`` holds."""
+
+    name: str
+    when: Expression
+    buttons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A scripted input sequence and what must follow on the real game (see arena.probes)."""
+
+    name: str
+    state: str
+    inputs: tuple[tuple[tuple[int, ...], int], ...]
+    """(action index per player, agent steps) pairs, played in order."""
+    repeat: bool = True
+    """Loop the inputs until the episode ends."""
+    max_frames: int | None = None
+    terms: Mapping[str, Comparison] = field(default_factory=dict)
+    """Episode totals of reward terms (``p2.NAME`` for player 2) and what they must satisfy."""
+    done: str | None = None
+    """The done condition (or ``time_limit``) that must end the episode."""
+    before_frame: int | None = None
+    progress: Comparison | None = None
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A validated game profile. Build it with :func:`load_profile`."""
+
+    name: str
+    source: str
+    digest: str
+    title: str
+    game: str
+    rom: str
+    states: Mapping[str, StateSpec]
+    default_state: str
+    actions: Mapping[str, tuple[str, ...]]
+    actions_p2: Mapping[str, tuple[str, ...]] | None
+    """Player 2's buttons per action when they differ; ``P1:LEFT`` names controller 1's LEFT."""
+    frame_skip: int
+    max_frames: int | None
+    observation: ObservationSpec
+    inputs: Mapping[str, Mapping[str, Any]]
+    """Inputs beyond the screen, by name: each its builder and parameters (arena.inputs)."""
+    ram: Mapping[str, RamVariable]
+    constants: Mapping[str, float]
+    variables: Mapping[str, Expression]
+    rewards: tuple[Mapping[str, Expression], ...]
+    """Reward terms per player: ``rewards[0]`` for player 1, ``rewards[1]`` for player 2."""
+    done: Mapping[str, Expression]
+    progress: Expression | None
+    reference_score: float | None = None
+    """A strong episode return (best known or human) that normalized scores map to 1."""
+    mirror_p2: bool = False
+    """Show player 2 its screen flipped left to right, so both players see themselves alike."""
+    auto_press: tuple[AutoPress, ...] = ()
+    """Presses the arena makes itself (Pong's serve), in the order the profile lists them."""
+    probes: tuple[Probe, ...] = ()
+    """Scripted checks of the rules on the real game (``arena probe``)."""
+
+    def with_time_limit(self, max_frames: int | None) -> Profile:
+        """This profile with another time limit (None keeps the profile's own)."""
+        return self if max_frames is None else replace(self, max_frames=max_frames)
+
+    @property
+    def action_names(self) -> list[str]:
+        return list(self.actions)
+
+    def player_actions(self, player: int) -> Mapping[str, tuple[str, ...]]:
+        """The buttons each action presses for ``player`` (0 or 1)."""
+        return self.actions_p2 if player == 1 and self.actions_p2 else self.actions
+
+    @property
+    def max_players(self) -> int:
+        return max(s.players for s in self.states.values())
+
+    def state(self, name: str | None) -> StateSpec:
+        """The state called ``name`` (the default when None); unknown names raise."""
+        name = name or self.default_state
+        if name not in self.states:
+            raise UnknownNameError(f"state of profile {self.name!r}", name, self.states)
+        return self.states[name]
+
+
+# -- loading -------------------------------------------------------------------------------
+
+
+MAX_YAML_BYTES = 1 << 20
+"""A profile or suite file of at most 1 MiB (the largest built-in one is about 5 kB)."""
+MAX_YAML_VALUES = 100_000
+"""Values a file may hold once its aliases (``*name``) are expanded: a built-in profile has a
+few hundred; a "billion laughs" that expands a small file exponentially is refused."""
+
+
+def _expanded_size(root: yaml.Node | None) -> int:
+    """How many values ``root`` stands for with every alias expanded, counted without
+    expanding (an alias is the same node object again, so each node is counted once)."""
+    sizes: dict[int, int] = {}
+    order: list[yaml.Node] = []
+    stack = [root] if root is not None else []
+    while stack:  # depth-first, children before parents, without recursion
+        node = stack.pop()
+        if id(node) in sizes:
+            continue
+        sizes[id(node)] = -1
+        order.append(node)
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(n for pair in node.value for n in pair)
+    for node in reversed(order):
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = node.value
+        elif isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        sizes[id(node)] = 1 + sum(max(sizes[id(c)], 0) for c in children)
+        if sizes[id(node)] > MAX_YAML_VALUES:
+            return sizes[id(node)]
+    return sizes[id(root)] if root is not None else 0
+
+
+def read_yaml(path: Path, what: str = "YAML") -> Any:
+    """Safely load a YAML file; Python tags, syntax errors, unreadable files, files over
+    MAX_YAML_BYTES and alias bombs raise before anything large is built."""
+    source = str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_YAML_BYTES:
+            raise ProfileError(
+                source, "", f"a {what} of {size:,} bytes; the limit is {MAX_YAML_BYTES:,}"
+            )
+        text = path.read_text()
+    except OSError as exc:
+        raise ProfileError(source, "", f"cannot read {what}: {exc.strerror}") from None
+    try:
+        values = _expanded_size(yaml.compose(text, yaml.SafeLoader))
+        if values > MAX_YAML_VALUES:
+            raise ProfileError(
+                source,
+                "",
+                f"expands to over {MAX_YAML_VALUES:,} values (YAML aliases repeating each other)",
+            )
+        return yaml.safe_load(text)
+    except yaml.constructor.ConstructorError as exc:
+        mark = exc.problem_mark
+        where = f"line {mark.line + 1}" if mark else ""
+        raise ProfileError(
+            source,
+            where,
+            f"{exc.problem} (only plain YAML is read; tags such as !!python run no code)",
+        ) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ProfileError(source, where, f"malformed YAML: {problem}") from None
+
+
+def load_profile(path: Path | str, name: str | None = None) -> Profile:
+    """Read, validate and compile the profile at ``path`` (its name defaults to the stem)."""
+    path = Path(path)
+    raw = read_yaml(path, "profile")
+    model = schema.validate(ProfileModel, raw, str(path))
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return _Checker(str(path)).profile(model, name or path.stem, digest)
+
+
+class _Checker:
+    """The second pass: what needs the integration (states, buttons, RAM names) and the
+    expressions. The model has the right shape already; every error names the key path."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, key: str, problem: str, hint: str | None = None) -> ProfileError:
+        return ProfileError(self.source, key, problem, hint)
+
+    def profile(self, raw: ProfileModel, name: str, digest: str) -> Profile:
+        game = raw.game
+        try:
+            integrations.require_game(game)
+        except UnknownNameError as exc:
+            raise self.fail("game", exc.message) from None
+        states = self.states(game, raw.states)
+        default_state = raw.default_state or next(iter(states))
+        if default_state not in states:
+            raise self.fail(
+                "default_state",
+                f"{default_state!r} is not among 'states'{did_you_mean(default_state, states)}",
+            )
+        ram = {key: RamVariable(v.address, v.type) for key, v in raw.ram.items()}
+        constants = dict(raw.constants)
+        known = self.known_names(game, ram, constants, states)
+        variables: dict[str, Expression] = {}
+        for key, source in raw.variables.items():
+            if key in known:
+                raise self.fail(
+                    f"variables.{key}", f"{key!r} already names a RAM variable or constant"
+                )
+            variables[key] = self.expression(source, known, f"variables.{key}")
+            known.add(key)  # later variables may use earlier ones
+        rewards = [self.terms(raw.reward, known, "reward")]
+        if raw.reward_p2 is not None:
+            rewards.append(self.terms(raw.reward_p2, known, "reward_p2"))
+        elif any(s.players == 2 for s in states.values()):
+            raise self.fail(
+                "reward_p2", "missing: a state is for 2 players, so player 2 needs rewards"
+            )
+        actions = self.actions(game, raw.actions, "actions")
+        actions_p2 = None
+        if raw.actions_p2 is not None:
+            actions_p2 = self.actions(game, raw.actions_p2, "actions_p2")
+            if list(actions_p2) != list(actions):
+                raise self.fail(
+                    "actions_p2",
+                    f"must name the same actions as 'actions', in order: {', '.join(actions)}",
+                )
+        done = self.terms(raw.done, known, "done")
+        observation = raw.observation
+        return Profile(
+            name=name,
+            source=self.source,
+            digest=digest,
+            title=raw.title or name,
+            game=game,
+            rom=raw.rom,
+            states=states,
+            default_state=default_state,
+            actions=actions,
+            actions_p2=actions_p2,
+            frame_skip=raw.frame_skip,
+            max_frames=raw.max_frames,
+            observation=ObservationSpec(
+                grayscale=observation.grayscale,
+                crop=None if observation.crop is None else tuple(observation.crop),  # type: ignore[arg-type]
+                resize=None if observation.resize is None else tuple(observation.resize),  # type: ignore[arg-type]
+                frame_stack=observation.frame_stack,
+                max_pool=observation.max_pool,
+                inputs=observation.inputs,
+            ),
+            inputs={
+                name: {"builder": spec.builder, **(spec.model_extra or {})}
+                for name, spec in raw.inputs.items()
+            },
+            ram=ram,
+            constants=constants,
+            variables=variables,
+            rewards=tuple(rewards),
+            done=done,
+            auto_press=self.auto_press(game, raw.auto_press, known, states),
+            probes=self.probes(raw.probes, states, default_state, actions, rewards, done),
+            progress=None
+            if raw.progress is None
+            else self.expression(raw.progress, known, "progress"),
+            mirror_p2=raw.mirror_p2,
+            reference_score=raw.reference_score,
+        )
+
+    def states(self, game: str, raw: Mapping[str, StateModel | None]) -> dict[str, StateSpec]:
+        available = integrations.list_states(game)
+        states = {}
+        for name, spec in raw.items():
+            if name not in available:
+                raise self.fail(
+                    f"states.{name}",
+                    f"{game} has no state {name!r}{did_you_mean(name, available)}",
+                    f"valid: {', '.join(available)}",
+                )
+            spec = spec or StateModel()
+            states[name] = StateSpec(name, spec.players, dict(spec.constants))
+        state_keys = {key for s in states.values() for key in s.constants}
+        for state in states.values():
+            if missing := state_keys - set(state.constants):
+                raise self.fail(
+                    f"states.{state.name}.constants",
+                    f"missing {', '.join(sorted(missing))} (other states define it)",
+                )
+        return states
+
+    def actions(
+        self, game: str, raw: Mapping[str, list[str] | None], key: str
+    ) -> dict[str, tuple[str, ...]]:
+        actions: dict[str, tuple[str, ...]] = {}
+        for name, combo in raw.items():
+            path = f"{key}.{name}"
+            for entry in combo or []:
+                controller, _ = self.button(game, entry, path)
+                if controller is not None and key == "actions":
+                    raise self.fail(path, f"{entry!r}: only actions_p2 may name a controller")
+            actions[name] = tuple(combo or ())
+        return actions
+
+    def auto_press(
+        self,
+        game: str,
+        raw: Mapping[str, AutoPressModel],
+        known: set[str],
+        states: Mapping[str, StateSpec],
+    ) -> tuple[AutoPress, ...]:
+        """Checked presses; a button without ``P1:``/``P2:`` is on controller 1."""
+        controllers = max(s.players for s in states.values())
+        presses = []
+        for name, press in raw.items():
+            path = f"auto_press.{name}"
+            for entry in press.buttons:
+                controller, _ = self.button(game, entry, f"{path}.buttons")
+                if controller is not None and controller >= controllers:
+                    raise self.fail(
+                        f"{path}.buttons", f"{entry!r}: the states have {controllers} controller(s)"
+                    )
+            when = self.expression(press.when, known, f"{path}.when")
+            presses.append(AutoPress(name, when, tuple(press.buttons)))
+        return tuple(presses)
+
+    def button(self, game: str, entry: str, path: str) -> tuple[int | None, str]:
+        """``entry`` split into (controller, button), the button checked against the game's.
+
+        Buttons a .bk2 cannot store (unnamed slots, the Atari console's RESET) would break
+        exact replays, so no action or auto press may press them."""
+        controller, button = split_button(entry)
+        valid = [b for b in integrations.buttons(game) if b and b != "RESET"]
+        if button not in valid:
+            raise self.fail(
+                path,
+                f"unknown button {button!r}{did_you_mean(button, valid)}",
+                f"buttons of {integrations.system_of(game)}: {', '.join(valid)}",
+            )
+        return controller, button
+
+    def known_names(
+        self,
+        game: str,
+        ram: Mapping[str, Any],
+        constants: Mapping[str, float],
+        states: Mapping[str, StateSpec],
+    ) -> set[str]:
+        known = set(integrations.ram_variables(game)) | set(ram) | set(BUILTIN_NAMES)
+        for group, names in (
+            ("constants", constants),
+            ("states", next(iter(states.values())).constants),
+        ):
+            for name in names:
+                if name in known:
+                    raise self.fail(f"{group}.{name}", f"{name!r} already names a RAM variable")
+                known.add(name)
+        return known
+
+    def terms(
+        self, raw: Mapping[str, str | int | float], known: set[str], path: str
+    ) -> dict[str, Expression]:
+        return {key: self.expression(value, known, f"{path}.{key}") for key, value in raw.items()}
+
+    def probes(
+        self,
+        raw: Mapping[str, ProbeModel],
+        states: Mapping[str, StateSpec],
+        default_state: str,
+        actions: Mapping[str, Any],
+        rewards: list[dict[str, Expression]],
+        done: Mapping[str, Expression],
+    ) -> tuple[Probe, ...]:
+        terms = [
+            name if player == 0 else f"p{player + 1}.{name}"
+            for player, group in enumerate(rewards)
+            for name in group
+        ]
+        conditions = [*done, "time_limit"]
+        probes = []
+        for name, spec in raw.items():
+            path = f"probes.{name}"
+            state = spec.state or default_state
+            if state not in states:
+                raise self.fail(
+                    f"{path}.state", f"{state!r} is not among 'states'{did_you_mean(state, states)}"
+                )
+            players = states[state].players
+            steps = []
+            for index, entry in enumerate(spec.inputs):
+                where = f"{path}.inputs[{index}]"
+                *names, count = entry
+                shape = "[action, steps]" if players == 1 else "[p1_action, p2_action, steps]"
+                if len(entry) != players + 1 or not isinstance(count, int) or count < 1:
+                    raise self.fail(where, f"expected {shape} with steps >= 1, got {entry!r}")
+                for action in names:
+                    if action not in actions:
+                        raise self.fail(
+                            where,
+                            f"unknown action {action!r}{did_you_mean(str(action), actions)}",
+                            f"valid: {', '.join(actions)}",
+                        )
+                steps.append((tuple(list(actions).index(str(a)) for a in names), count))
+            expect = spec.expect
+            if expect == ExpectModel():
+                raise self.fail(f"{path}.expect", "a probe must expect something")
+            for term in expect.terms:
+                if term not in terms:
+                    raise self.fail(
+                        f"{path}.expect.terms.{term}",
+                        f"unknown reward term {term!r}{did_you_mean(term, terms)}",
+                        f"valid: {', '.join(terms)}",
+                    )
+            if expect.done is not None and expect.done not in conditions:
+                raise self.fail(
+                    f"{path}.expect.done",
+                    f"unknown done condition {expect.done!r}"
+                    + did_you_mean(expect.done, conditions),
+                    f"valid: {', '.join(conditions)}",
+                )
+            probes.append(
+                Probe(
+                    name=name,
+                    state=state,
+                    inputs=tuple(steps),
+                    repeat=spec.repeat,
+                    max_frames=spec.max_frames,
+                    terms={t: comparison(c) for t, c in expect.terms.items()},
+                    done=expect.done,
+                    before_frame=expect.before_frame,
+                    progress=None if expect.progress is None else comparison(expect.progress),
+                )
+            )
+        return tuple(probes)
+
+    def expression(self, source: str | int | float, known: set[str], path: str) -> Expression:
+        return compile_expression(str(source), known, f"{self.source}: {path}")
+
+
+def comparison(text: str) -> Comparison:
+    """``"> 0"`` -> (">", 0.0); the schema has checked the form."""
+    match = COMPARISON.match(text)
+    assert match is not None
+    return match.group(1), float(match.group(2))

@@ -1,0 +1,154 @@
+"""Evaluates a profile's variables, rewards and done rules once per agent step.
+
+The engine is fed plain RAM values (a mapping of variable name to number), so the same code
+runs on a live emulator and on synthetic RAM traces in tests.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from arena.core.errors import ExpressionError
+from arena.profiles.expressions import Scope
+from arena.profiles.loading import Profile, StateSpec
+
+TIME_LIMIT = "time_limit"
+MAX_MAGNITUDE = 2.0**63
+"""The largest value a variable, reward term or progress may take: RAM values fit in 8 bytes,
+so anything bigger is a rule that runs away (``x * x`` of ``x * x``...), refused before it
+can grow for ever or turn into an infinite or NaN return."""
+
+
+def checked(value: float, where: str, frame: int) -> float:
+    """``value`` if it is finite and within MAX_MAGNITUDE; else an error naming the rule."""
+    if not (isinstance(value, int) or math.isfinite(value)) or abs(value) > MAX_MAGNITUDE:
+        raise ExpressionError(
+            f"{where} is {value:.6g} at frame {frame}: not a finite number within +-2^63 "
+            "(the episode ends as an error, never as a score)"
+        )
+    return value
+
+
+@dataclass
+class StepOutcome:
+    """What one agent step produced: a reward per player and why the episode ended, if it did."""
+
+    rewards: list[float]
+    done_reason: str | None
+
+
+class RuleEngine:
+    """Stateful evaluator of one profile's rules for one episode at a time."""
+
+    def __init__(self, profile: Profile, state: StateSpec) -> None:
+        self.profile = profile
+        self.players = state.players
+        self.constants = {**profile.constants, **state.constants}
+        self.scope = Scope()
+        self._history = {name for expr in self._expressions() for name in expr.history}
+        # The compiled closures, called directly in the per-step loop.
+        self._variables = [(n, e.evaluate) for n, e in profile.variables.items()]
+        self._rewards = [[(n, e.evaluate) for n, e in terms.items()] for terms in profile.rewards]
+        self._done = [(n, e.evaluate) for n, e in profile.done.items()]
+        self._presses = [(p.name, p.when.evaluate) for p in profile.auto_press]
+        self.pressing: tuple[str, ...] = ()
+        """The auto presses (by name) whose condition held after the last step or reset: the
+        env presses their buttons through the next agent step."""
+        self.term_totals: list[dict[str, float]] = []
+        self.best_progress: float | None = None
+
+    def _expressions(self):
+        yield from self.profile.variables.values()
+        for terms in self.profile.rewards:
+            yield from terms.values()
+        yield from self.profile.done.values()
+        yield from (p.when for p in self.profile.auto_press)
+        if self.profile.progress is not None:
+            yield self.profile.progress
+
+    @property
+    def values(self) -> dict[str, float]:
+        """The current RAM, derived and built-in values (what agents see as ``info``)."""
+        return self.scope.current
+
+    def reset(self, ram: Mapping[str, float]) -> None:
+        """Start an episode from the RAM values at reset: history starts here."""
+        self.scope = Scope()
+        self.term_totals = [
+            dict.fromkeys(terms, 0.0) for terms in self.profile.rewards[: self.players]
+        ]
+        self._update(ram, frame=0, step=0, resetting=True)
+        self.best_progress = self._progress()
+        self.pressing = self._pressing()
+
+    def step(self, ram: Mapping[str, float], frame: int, step: int) -> StepOutcome:
+        """Advance to the RAM values after an agent step; ``frame`` counts emulated frames."""
+        self._update(ram, frame, step, resetting=False)
+        rewards = []
+        scope = self.scope
+        for player, terms in enumerate(self._rewards[: self.players]):
+            total = 0.0
+            for name, evaluate in terms:
+                key = "reward" if player == 0 else f"reward_p{player + 1}"
+                value = float(
+                    checked(evaluate(scope), f"{self.profile.source}: {key}.{name}", frame)
+                )
+                self.term_totals[player][name] += value
+                total += value
+            rewards.append(total)
+        progress = self._progress()
+        if progress is not None and (self.best_progress is None or progress > self.best_progress):
+            self.best_progress = progress
+        reason = next((name for name, rule in self._done if rule(scope)), None)
+        self.pressing = self._pressing()
+        if (
+            reason is None
+            and self.profile.max_frames is not None
+            and frame >= self.profile.max_frames
+        ):
+            reason = TIME_LIMIT
+        return StepOutcome(rewards, reason)
+
+    def _pressing(self) -> tuple[str, ...]:
+        return tuple(name for name, when in self._presses if when(self.scope))
+
+    def _progress(self) -> float | None:
+        if self.profile.progress is None:
+            return None
+        return float(
+            checked(
+                self.profile.progress(self.scope),
+                f"{self.profile.source}: progress",
+                self.scope.frame,
+            )
+        )
+
+    def _update(self, ram: Mapping[str, float], frame: int, step: int, resetting: bool) -> None:
+        scope = self.scope
+        if not resetting:
+            scope.previous = scope.current
+        scope.frame = frame
+        scope.current = {**self.constants, **ram, "frame": frame, "step": step}
+        for name in self._history.intersection(ram):
+            self._remember(name, resetting)
+        for name, evaluate in self._variables:
+            scope.current[name] = checked(
+                evaluate(scope), f"{self.profile.source}: variables.{name}", frame
+            )
+            self._remember(name, resetting)
+        if resetting:
+            scope.previous = dict(scope.current)
+            scope.initial = dict(scope.current)
+
+    def _remember(self, name: str, resetting: bool) -> None:
+        """Keep previous/initial/best for names passed to history functions."""
+        if name not in self._history:
+            return
+        scope, value = self.scope, self.scope.current[name]
+        if resetting:
+            scope.previous[name] = scope.initial[name] = value
+            scope.best[name], scope.best_frame[name] = value, scope.frame
+        elif value > scope.best[name]:
+            scope.best[name], scope.best_frame[name] = value, scope.frame

@@ -1,0 +1,488 @@
+"""The shape of profile and suite YAML files, as pydantic models.
+
+This is the first of two passes: it checks keys and value types alone (no emulator, no
+integration files), so it also gives the JSON Schema an editor uses to complete and check a
+profile or suite (``games/profile.schema.json``, ``games/suite.schema.json``; regenerate
+them with ``python -m arena.schema``). The
+second pass, in :mod:`arena.profiles`, checks what needs the integration: states, buttons,
+RAM names, and the reward and done expressions.
+
+Every error becomes one :class:`~arena.errors.ProfileError` naming the file and the key path,
+with a did-you-mean for unknown keys.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import sys
+import types
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic_core import PydanticCustomError
+
+from arena.core.errors import ProfileError, did_you_mean
+
+RomSource = Literal["stable-retro", "ale-py", "gym-super-mario-bros", "user"]
+ROM_SOURCES: tuple[str, ...] = get_args(RomSource)
+COMPARISON = re.compile(r"^\s*(>=|<=|==|!=|>|<)\s*(-?\d+(?:\.\d+)?)\s*$")
+RAM_TYPE = re.compile(r"^[|<>=][uidn][1-8]$")  # stable-retro reads at most 8 bytes
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _expect(test: Callable[[Any], bool], expected: str) -> BeforeValidator:
+    """A check that runs before pydantic's own, so the message reads as the arena's."""
+
+    def check(value: Any) -> Any:
+        if not test(value):
+            raise PydanticCustomError(
+                "arena",
+                "expected {expected}, got {got}",
+                {"expected": expected, "got": repr(value)},
+            )
+        return value
+
+    return BeforeValidator(check)
+
+
+def _int_list(length: int, minimum: int) -> Callable[[Any], bool]:
+    return lambda v: (
+        isinstance(v, list | tuple)
+        and len(v) == length
+        and all(_is_int(x) and x >= minimum for x in v)
+    )
+
+
+def _is_finite(value: Any) -> bool:
+    return _is_int(value) or (isinstance(value, float) and math.isfinite(value))
+
+
+PositiveInt = Annotated[
+    int, Field(gt=0), _expect(lambda v: _is_int(v) and v > 0, "a positive whole number")
+]
+
+# Limits, checked when a file is read, so nothing absurd is ever allocated or played.
+MAX_SIDE = 1024
+"""Pixels per side of a resized observation (the consoles' screens are 160-320 wide)."""
+MAX_FRAME_STACK = 64
+MAX_FRAME_SKIP = 256
+"""Emulated frames per agent step: about 4 s of play at 60 frames a second."""
+MAX_FRAMES = 10 * 60 * 60 * 60
+"""A time limit of at most ten hours of play (60 frames a second)."""
+
+
+def _up_to(limit: int) -> BeforeValidator:
+    return _expect(lambda v: _is_int(v) and 0 < v <= limit, f"a whole number from 1 to {limit:,}")
+
+
+Frames = Annotated[int, Field(gt=0, le=MAX_FRAMES), _up_to(MAX_FRAMES)]
+FrameStack = Annotated[int, Field(gt=0, le=MAX_FRAME_STACK), _up_to(MAX_FRAME_STACK)]
+FrameSkip = Annotated[int, Field(gt=0, le=MAX_FRAME_SKIP), _up_to(MAX_FRAME_SKIP)]
+Number = Annotated[float, _expect(_is_finite, "a finite number")]
+Flag = Annotated[bool, _expect(lambda v: isinstance(v, bool), "true or false")]
+Text = Annotated[
+    str,
+    Field(min_length=1),
+    _expect(lambda v: isinstance(v, str) and bool(v.strip()), "a non-empty string"),
+]
+Expression = Annotated[
+    str | int | float,
+    _expect(lambda v: isinstance(v, str) or _is_finite(v), "an expression"),
+    Field(
+        description="An expression over RAM variables, constants and earlier variables, "
+        "e.g. 'delta(score)' or 'lives < prev(lives)'"
+    ),
+]
+Comparison = Annotated[
+    str,
+    _expect(
+        lambda v: isinstance(v, str) and COMPARISON.match(v) is not None,
+        "a comparison such as '> 0' or '>= 300'",
+    ),
+    Field(pattern=COMPARISON.pattern),
+]
+Buttons = Annotated[
+    list[str] | None,
+    _expect(
+        lambda v: v is None or (isinstance(v, list) and all(isinstance(b, str) for b in v)),
+        "a list of buttons",
+    ),
+]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+
+
+class StateModel(Model):
+    """One save state of the integration."""
+
+    players: Annotated[
+        PositiveInt,
+        Field(le=2),
+        _expect(lambda v: not _is_int(v) or v <= 2, "at most 2 players (1 or 2)"),
+    ] = 1
+    """How many players this state is for (1 or 2)."""
+    constants: dict[str, Number] = {}
+    """Numbers the rules read in this state (e.g. the level's end x); every state defines
+    the same names."""
+
+
+class ObservationModel(Model):
+    """How the screen becomes an observation; the defaults are the usual Atari-PPO pipeline."""
+
+    grayscale: Flag = True
+    crop: Annotated[
+        list[int] | None,
+        _expect(
+            lambda v: v is None or (_int_list(4, 0)(v) and max(v) <= MAX_SIDE),
+            f"a list of 4 whole numbers from 0 to {MAX_SIDE} (top, bottom, left, right)",
+        ),
+    ] = None
+    """Pixels cut from the (top, bottom, left, right) edges, before resizing."""
+    resize: Annotated[
+        list[int] | None,
+        _expect(
+            lambda v: v is None or (_int_list(2, 1)(v) and max(v) <= MAX_SIDE),
+            f"a list of 2 whole numbers from 1 to {MAX_SIDE} (height, width)",
+        ),
+    ] = [84, 84]
+    """(height, width) after resizing, or null to keep the native size."""
+    frame_stack: FrameStack = 4
+    """How many of the latest frames an observation holds."""
+    max_pool: Flag = True
+    """Max over the last two emulated frames of each agent step (removes sprite flicker)."""
+    inputs: Text = "screen"
+    """Which inputs: ``screen`` (this pipeline), or one the profile offers under ``inputs``."""
+
+
+class InputsModel(BaseModel):
+    """Inputs a profile offers: the observation builder a plugin registered, and its
+    parameters (checked by the builder)."""
+
+    model_config = ConfigDict(extra="allow", use_attribute_docstrings=True, frozen=True)
+
+    builder: Text
+    """The name the builder's plugin registered it under (``arena plugins`` lists them)."""
+
+
+class RamModel(Model):
+    """A RAM variable the profile adds to those of the integration's data.json."""
+
+    address: Annotated[
+        int, Field(ge=0), _expect(lambda v: _is_int(v) and v >= 0, "an address >= 0")
+    ]
+    type: Annotated[
+        str,
+        Field(pattern=RAM_TYPE.pattern),
+        _expect(
+            lambda v: isinstance(v, str) and RAM_TYPE.match(v) is not None,
+            "a stable-retro type such as '|u1' or '>u2' (1 to 8 bytes)",
+        ),
+    ]
+    """stable-retro's type code: byte order (| < > =), kind (u i d n) and size in bytes."""
+
+
+class ExpectModel(Model):
+    """What must follow when a probe's inputs are played."""
+
+    terms: dict[str, Comparison] = {}
+    """Episode totals of reward terms (``p2.NAME`` for player 2) and what they must satisfy."""
+    done: str | None = None
+    """The done condition (or ``time_limit``) that must end the episode."""
+    before_frame: Frames | None = None
+    """The episode must end before this frame."""
+    progress: Comparison | None = None
+    """What the profile's progress measure must satisfy at the end."""
+
+
+class AutoPressModel(Model):
+    """Buttons the arena presses itself while a condition holds: a press the game needs to
+    go on that no seat can give, or that should not be a skill (Pong's serve)."""
+
+    when: Expression
+    """A condition over the profile's variables, checked after every agent step."""
+    buttons: Annotated[
+        list[Text],
+        _expect(lambda v: isinstance(v, list) and len(v) > 0, "a list of at least one button"),
+    ]
+    """The buttons pressed through the next agent step; ``P1:BUTTON`` names a controller. A
+    button on a controller the state lacks (``P2:`` in a 1-player state) is not pressed."""
+
+
+class ProbeModel(Model):
+    """A scripted input sequence and what must follow on the real game (``arena probe``)."""
+
+    state: str | None = None
+    """The state it starts from (default: the profile's default state)."""
+    inputs: Annotated[
+        list[list[str | int]],
+        Field(min_length=1),
+        _expect(
+            lambda v: isinstance(v, list) and len(v) > 0 and all(isinstance(e, list) for e in v),
+            "a non-empty list of [action, steps]",
+        ),
+    ]
+    """[action, steps] pairs (``[p1_action, p2_action, steps]`` in 2-player states)."""
+    repeat: Flag = True
+    """Loop the inputs until the episode ends."""
+    max_frames: Frames | None = None
+    expect: ExpectModel
+
+
+Actions = Annotated[
+    dict[str, Buttons],
+    _expect(lambda v: isinstance(v, dict) and len(v) > 0, "at least one action"),
+]
+NamedExpressions = Annotated[
+    dict[str, Expression],
+    _expect(
+        lambda v: isinstance(v, dict) and len(v) > 0,
+        "at least one term (a mapping of names to expressions)",
+    ),
+]
+
+
+def _states_as_mapping(value: Any) -> Any:
+    return {name: None for name in value} if isinstance(value, list) else value
+
+
+def _states_may_be_a_list(schema: dict[str, Any]) -> None:
+    states = schema["properties"]["states"]
+    names = {"type": "array", "items": {"type": "string"}, "minItems": 1}
+    mapping = {
+        k: states.pop(k) for k in ("type", "additionalProperties", "minProperties") if k in states
+    }
+    states["anyOf"] = [mapping, names]
+
+
+class ProfileModel(Model):
+    """A retro-arena game profile: how the arena plays one stable-retro game."""
+
+    model_config = ConfigDict(json_schema_extra=_states_may_be_a_list)
+
+    game: Text
+    """The stable-retro integration, e.g. SuperMarioBros-Nes-v0."""
+    # Before-validators run last to first: a list of names becomes a mapping, then is checked.
+    states: Annotated[
+        dict[str, StateModel | None],
+        _expect(lambda v: isinstance(v, dict) and len(v) > 0, "at least one state"),
+        BeforeValidator(_states_as_mapping),
+    ]
+    """The save states it can start from: a list of names, or names mapped to settings."""
+    actions: Actions
+    """Named button combos, the agent's action set: ``right_jump: [RIGHT, A]``."""
+    reward: NamedExpressions
+    """Player 1's reward terms, summed each step."""
+    done: NamedExpressions
+    """Conditions that end the episode when any is true."""
+    title: Text | None = None
+    """A human name (default: the file's stem)."""
+    rom: RomSource = "user"
+    """Where the ROM comes from: a registry package or the user."""
+    default_state: str | None = None
+    """The state used when none is given (default: the first)."""
+    actions_p2: Actions | None = None
+    """Player 2's buttons for the same actions, when they differ; ``P1:LEFT`` names
+    controller 1's LEFT."""
+    frame_skip: FrameSkip = 4
+    """Emulated frames per agent step."""
+    max_frames: Frames | None = None
+    """The time limit in emulated frames."""
+    observation: ObservationModel = ObservationModel()
+    inputs: dict[str, InputsModel] = {}
+    """Inputs beyond the screen that agents may choose (``--inputs NAME``), by name."""
+    ram: dict[str, RamModel] = {}
+    """RAM variables beyond those of the integration's data.json."""
+    constants: dict[str, Number] = {}
+    """Named numbers the rules may read."""
+    variables: dict[str, Expression] = {}
+    """Derived values, in order; later ones may use earlier ones."""
+    reward_p2: NamedExpressions | None = None
+    """Player 2's reward terms (required when a state is for 2 players)."""
+    progress: Expression | None = None
+    """How far an episode got (e.g. Mario's x), reported beside the return."""
+    reference_score: Number | None = None
+    """A strong episode return (best known or human) that normalized scores map to 1."""
+    mirror_p2: Flag = False
+    """Show player 2 its screen flipped left to right."""
+    auto_press: dict[str, AutoPressModel] = {}
+    """Presses the arena makes itself, by name (recorded in the movies like any input)."""
+    probes: dict[str, ProbeModel] = {}
+    """Scripted checks of the rules on the real game (``arena probe``)."""
+
+
+class ProtocolModel(Model):
+    """The evaluation protocol of a suite (see arena/protocol.py)."""
+
+    sticky: Annotated[
+        float,
+        Field(ge=0, lt=1),
+        _expect(lambda v: _is_finite(v) and 0 <= v < 1, "a probability in [0, 1)"),
+    ] = 0.25
+    """Probability per emulated frame that the previous buttons stay pressed."""
+    noop_max: Annotated[
+        int, Field(ge=0), _expect(lambda v: _is_int(v) and v >= 0, "a whole number >= 0")
+    ] = 0
+    """Up to this many no-op frames after each reset, drawn from the seed."""
+
+
+class CellModel(Model):
+    """Games, states and seeds every agent plays."""
+
+    game: Text
+    """A registered game name or a profile path."""
+    states: list[str] | None = None
+    """1-player states (default: the profile's default state)."""
+    seeds: Annotated[
+        list[int] | None,
+        _expect(
+            lambda v: v is None or (isinstance(v, list) and all(_is_int(s) for s in v)),
+            "a list of whole numbers",
+        ),
+    ] = None
+    """Seeds (default: [0])."""
+    max_frames: Frames | None = None
+    """The time limit (default: the profile's)."""
+
+
+class SuiteModel(Model):
+    """A benchmark suite: cells every agent plays under one protocol."""
+
+    cells: Annotated[
+        list[CellModel],
+        Field(min_length=1),
+        _expect(lambda v: isinstance(v, list) and len(v) > 0, "a non-empty list of cells"),
+    ]
+    description: str | None = None
+    protocol: ProtocolModel | None = None
+
+
+# -- errors --------------------------------------------------------------------------------
+
+
+def _key_path(loc: tuple[int | str, ...]) -> str:
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path
+
+
+def _model_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> type[BaseModel] | None:
+    """The model class whose field ``loc`` points into (for the valid keys of a mapping)."""
+    annotation: Any = model
+    for part in loc:
+        annotation = _unwrap(annotation)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            field = annotation.model_fields.get(str(part))
+            if field is None:
+                return None
+            annotation = field.annotation
+        elif get_origin(annotation) in (dict, list):
+            annotation = get_args(annotation)[-1]
+        else:
+            return None
+    annotation = _unwrap(annotation)
+    return (
+        annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+    )
+
+
+def _unwrap(annotation: Any) -> Any:
+    """``Annotated[X | None, ...]`` -> X."""
+    while True:
+        if get_origin(annotation) is Annotated:
+            annotation = get_args(annotation)[0]
+        elif get_origin(annotation) in (Union, types.UnionType):
+            members = [a for a in get_args(annotation) if a is not type(None)]
+            annotation = members[0]
+        else:
+            return annotation
+
+
+def first_error(exc: ValidationError) -> tuple[str, str, Any]:
+    """The first problem pydantic found: its dotted key path, its message as the arena words
+    messages (lower case first) and the bad input; for every model the arena validates."""
+    error = exc.errors(include_url=False)[0]
+    message = error["msg"]
+    return ".".join(map(str, error["loc"])), message[:1].lower() + message[1:], error["input"]
+
+
+def validate(model: type[Model], raw: Any, source: str) -> Any:
+    """``model`` built from ``raw``, or the first problem as a ProfileError."""
+    if not isinstance(raw, dict):
+        raise ProfileError(source, "", f"expected a mapping of keys to values, got {raw!r:.60}")
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        # An unknown key first: a misspelt key is often why a required one is "missing".
+        error = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+        loc = tuple(error["loc"])
+        path = _key_path(loc)
+        if error["type"] == "extra_forbidden":
+            key = str(loc[-1])
+            parent = _model_at(model, loc[:-1])
+            valid = sorted(parent.model_fields) if parent else []
+            raise ProfileError(
+                source,
+                path,
+                f"unknown key {key!r}{did_you_mean(key, valid)}",
+                f"valid keys: {', '.join(valid)}" if valid else None,
+            ) from None
+        if error["type"] == "missing":
+            raise ProfileError(source, path, "missing required key") from None
+        if error["type"] == "literal_error":
+            choices = get_args(_unwrap(_field_annotation(model, loc)))
+            value = str(error["input"])
+            raise ProfileError(
+                source,
+                path,
+                f"unknown value {value!r}{did_you_mean(value, choices)}",
+                f"valid: {', '.join(map(str, choices))}",
+            ) from None
+        message = error["msg"]
+        if error["type"] != "arena":
+            message = f"{message[0].lower()}{message[1:]}, got {error['input']!r:.60}"
+        raise ProfileError(source, path, message) from None
+
+
+def _field_annotation(model: type[BaseModel], loc: tuple[int | str, ...]) -> Any:
+    parent = _model_at(model, loc[:-1])
+    field = parent.model_fields.get(str(loc[-1])) if parent else None
+    return field.annotation if field else None
+
+
+# -- the JSON Schemas ----------------------------------------------------------------------
+
+SCHEMAS: dict[str, type[Model]] = {
+    "profile.schema.json": ProfileModel,
+    "suite.schema.json": SuiteModel,
+}
+GAMES = Path(__file__).resolve().parents[1] / "games"
+
+
+def json_schema(model: type[Model], name: str) -> dict[str, Any]:
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": name,
+        **model.model_json_schema(),
+    }
+
+
+def schema_text(name: str) -> str:
+    return json.dumps(json_schema(SCHEMAS[name], name), indent=2) + "\n"
+
+
+if __name__ == "__main__":
+    folder = Path(sys.argv[1]) if len(sys.argv) > 1 else GAMES
+    for name in SCHEMAS:
+        (folder / name).write_text(schema_text(name))
+        print(f"wrote {folder / name}")

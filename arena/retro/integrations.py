@@ -1,0 +1,152 @@
+"""Where stable-retro's integrations, states and ROMs are, including the arena's own ROM store.
+
+ROMs the arena installs go to ``$ARENA_HOME/integrations`` (default
+``$XDG_DATA_HOME/retro-arena`` or ``~/.local/share/retro-arena``), registered with stable-retro
+as a custom integration path. A game folder there may hold just the ROM (its data, scenario and
+states are then found in stable-retro's own folder) or a full copy of the integration with its
+own ``rom.sha`` (a near-miss ROM accepted with ``--accept-sha``).
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import stable_retro
+import stable_retro.data
+
+from arena.core.errors import RomMissingError, UnknownNameError
+
+INTEGRATIONS = stable_retro.data.Integrations.ALL
+
+
+def arena_home() -> Path:
+    """The folder the arena keeps ROMs and downloaded wheels in."""
+    if home := os.environ.get("ARENA_HOME"):
+        return Path(home).expanduser()
+    data_home = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(data_home) / "retro-arena"
+
+
+def rom_store() -> Path:
+    """The custom integration folder ROMs are installed into."""
+    return arena_home() / "integrations"
+
+
+_registered: set[str] = set()
+
+
+def use_rom_store() -> None:
+    """Make stable-retro search the arena's ROM store once it exists (once per process and
+    path). Looking a game up never creates the folder: installing a ROM does."""
+    path = str(rom_store())
+    if path not in _registered and os.path.isdir(path):
+        stable_retro.data.Integrations.add_custom_path(path)
+        _registered.add(path)
+        known_games.cache_clear()  # the store's games join the list
+
+
+def integration_file(game: str, name: str) -> Path | None:
+    """The path of ``name`` (data.json, a .state, rom.sha...) for ``game``, store first."""
+    use_rom_store()
+    found = stable_retro.data.get_file_path(game, name, INTEGRATIONS)
+    return Path(found) if found else None
+
+
+@functools.cache
+def known_games() -> tuple[str, ...]:
+    """Every integration id stable-retro knows (stable, contrib, experimental, store)."""
+    use_rom_store()
+    return tuple(stable_retro.data.list_games(INTEGRATIONS))
+
+
+def require_game(game: str) -> None:
+    """Raise :class:`UnknownNameError` unless ``game`` is a known integration id."""
+    if integration_file(game, "data.json") is None:
+        raise UnknownNameError("stable-retro integration", game, known_games())
+
+
+def list_states(game: str) -> list[str]:
+    """The save states shipped with ``game``'s integration (without ``.state``)."""
+    use_rom_store()
+    return list(stable_retro.data.list_states(game, INTEGRATIONS))
+
+
+def read_state(game: str, state: str) -> bytes:
+    """The decompressed bytes of one save state."""
+    path = integration_file(game, f"{state}.state")
+    if path is None:
+        raise UnknownNameError(f"state of {game}", state, list_states(game))
+    with gzip.open(path, "rb") as fh:
+        return fh.read()
+
+
+def ram_variables(game: str) -> dict[str, dict[str, object]]:
+    """The ``info`` variables (address and type) declared in the integration's data.json."""
+    path = integration_file(game, "data.json")
+    if path is None:
+        raise UnknownNameError("stable-retro integration", game, known_games())
+    with open(path) as fh:
+        return dict(json.load(fh).get("info", {}))
+
+
+def system_of(game: str) -> str:
+    """The emulated system (``Nes``, ``Genesis``, ``Atari2600``...) from the integration id."""
+    base = game[: -len("-v0")] if game.endswith("-v0") else game
+    return base.rsplit("-", 1)[-1]
+
+
+def buttons(game: str) -> list[str | None]:
+    """The core's button layout for ``game``'s system; ``None`` marks an unused slot."""
+    return list(stable_retro.get_system_info(system_of(game))["buttons"])
+
+
+def expected_shas(game: str) -> list[str]:
+    """The ROM sha1 values the integration accepts (the store's ``rom.sha`` wins)."""
+    path = integration_file(game, "rom.sha")
+    return path.read_text().split() if path else []
+
+
+def rom_sha1(path: Path) -> str:
+    """The sha1 stable-retro compares with ``rom.sha``: NES ROMs without their 16-byte header."""
+    data = path.read_bytes()
+    if path.suffix.lower() == ".nes":
+        data = data[16:]
+    return hashlib.sha1(data).hexdigest()
+
+
+def find_rom(game: str) -> Path | None:
+    """The installed ROM file for ``game``, or None."""
+    use_rom_store()
+    try:
+        return Path(stable_retro.data.get_romfile_path(game, INTEGRATIONS))
+    except FileNotFoundError:
+        return None
+
+
+MARIO_GAME = "SuperMarioBros-Nes-v0"
+FETCHABLE_SYSTEMS = {"Atari2600"}  # `arena roms fetch` installs these from registry packages
+FETCHABLE_GAMES = {MARIO_GAME}
+
+
+def fix_command(game: str) -> str:
+    """The command that installs ``game``'s ROM, for error messages."""
+    if game in FETCHABLE_GAMES or system_of(game) in FETCHABLE_SYSTEMS:
+        return "run `arena roms fetch` to install it"
+    return "import your own copy with `arena roms import PATH` (files, folders or zips)"
+
+
+def require_rom(game: str, needed_by: str | None = None) -> Path:
+    """The ROM for ``game``; raise :class:`RomMissingError` naming the command that fixes it.
+    ``needed_by`` says who asks ("profile 'sonic2'", "movie x.bk2")."""
+    rom = find_rom(game)
+    if rom is not None:
+        return rom
+    raise RomMissingError(
+        f"{needed_by or 'this'} needs the ROM for {game}, which is not installed",
+        fix_command(game),
+    )
