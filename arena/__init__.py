@@ -54,7 +54,7 @@ _EXPORTS = {
     "WORKERS": "arena.host.params",
     "Worker": "arena.core.workers",
     "WorkerPool": "arena.core.workers",
-    "first_error": "arena.profiles.schema",
+    "first_error": "arena.core.models",
     "hookimpl": "arena.host.hookspecs",
     "load_checkpoint": "arena.host.checkpoints",
     "make": "arena.api",
@@ -69,6 +69,7 @@ _EXPORTS = {
 
 if TYPE_CHECKING:
     from arena.api import make, parallel_env
+    from arena.core.models import first_error
     from arena.core.protocol import EVALUATION, TRAINING, Protocol
     from arena.core.workers import RayPool, Worker, WorkerPool
     from arena.host.checkpoints import (
@@ -93,7 +94,6 @@ if TYPE_CHECKING:
     from arena.play.env import ArenaEnv, GameSpec
     from arena.play.observers import SCREEN, GameView, Observer
     from arena.play.runner import RunConfig, play_episode, run_episodes
-    from arena.profiles.schema import first_error
 
 
 if "gymnasium" in sys.modules:  # `import gymnasium; import arena` registers retro_arena/*

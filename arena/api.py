@@ -57,11 +57,11 @@ def make(
     if render_mode not in (None, "rgb_array"):
         raise ValueError(f"render_mode {render_mode!r}: only 'rgb_array' is supported")
     if protocol is None:
+        for key, problem in Protocol.problems_of(sticky, noop_max):
+            raise ValueError(f"{key} {problem}")
         protocol = Protocol(sticky, noop_max)
     elif sticky or noop_max:
         raise ValueError("give protocol or sticky/noop_max, not both")
-    for key, problem in protocol.problems():
-        raise ValueError(f"{key} {problem}")
     host = default_host()
     return ArenaEnv(profile, state, protocol=protocol, builders=host.observations, **observation)
 

@@ -5,6 +5,7 @@ import json
 
 import numpy as np
 import pytest
+from pydantic import ValidationError
 
 from arena.core.protocol import Protocol
 from arena.emulation.movies import read_sidecar, verify
@@ -102,13 +103,20 @@ def test_two_players_see_through_their_own_pipelines(make_env):
 
 
 @pytest.mark.parametrize(
-    ("protocol", "problem"),
+    ("values", "problem"),
     [
-        (Protocol(sticky=1.0), "sticky"),
-        (Protocol(sticky=float("nan")), "sticky"),
-        (Protocol(noop_max=-1), "noop_max"),
-        (Protocol(noop_max=10**9), "noop_max"),
+        ({"sticky": 1.0}, "sticky"),
+        ({"sticky": float("nan")}, "sticky"),
+        ({"noop_max": -1}, "noop_max"),
+        ({"noop_max": 10**9}, "noop_max"),
+        ({"noop_max": 2.5}, "noop_max"),
     ],
 )
-def test_out_of_range_protocols_are_refused(protocol, problem):
-    assert [key for key, _ in protocol.problems()] == [problem]
+def test_out_of_range_protocols_are_refused(values, problem):
+    given = {"sticky": 0.0, "noop_max": 0, **values}
+    assert [key for key, _ in Protocol.problems_of(**given)] == [problem]
+    with pytest.raises(ValueError, match=problem):
+        Protocol(**values)
+    # The one shape is the one a suite, a sidecar or a results line is validated against.
+    with pytest.raises(ValidationError, match=problem):
+        Protocol.model_validate(values)

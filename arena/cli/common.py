@@ -51,17 +51,15 @@ def protocol_from(sticky: float | None, noop_max: int | None, default: Protocol 
     if sticky is None and noop_max is None:
         return default
     base = default or EVALUATION
-    protocol = Protocol(
-        base.sticky if sticky is None else sticky, base.noop_max if noop_max is None else noop_max
+    chosen = (
+        base.sticky if sticky is None else sticky,
+        base.noop_max if noop_max is None else noop_max,
     )
-    for key, problem in protocol.problems():
+    for key, problem in Protocol.problems_of(*chosen):
         raise UsageError(f"--{key.replace('_', '-')} {problem}")
-    return protocol
-
+    return Protocol(*chosen)
 
 
 def progress_label(profile: Profile) -> str:
     source = profile.progress.source if profile.progress else ""
     return source if source.isidentifier() else "progress"
-
-

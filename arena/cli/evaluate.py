@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from arena.host.entries import SYNTAX
 from arena.core.errors import (
     UsageError,
 )
 from arena.core.files import check_output_folder
 from arena.host import params
+from arena.host.entries import SYNTAX
 from arena.host.params import PATH, POSITIVE, use
 
 if TYPE_CHECKING:

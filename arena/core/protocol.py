@@ -25,41 +25,56 @@ evaluation protocol.
 
 from __future__ import annotations
 
-import math
-from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from arena.core.models import expect, is_finite, is_int
 
 STREAM = 0x57C1C7  # keeps the protocol's draws apart from an agent seeded with the same seed
 NOOP_MAX_LIMIT = 10_000
 
 
-@dataclass(frozen=True)
-class Protocol:
-    """How an episode is perturbed: sticky actions and no-op starts (see the module doc)."""
+def _is_probability(value: Any) -> bool:
+    return is_finite(value) and 0 <= value < 1
 
-    sticky: float = 0.0
+
+def _is_noop_max(value: Any) -> bool:
+    return is_int(value) and 0 <= value <= NOOP_MAX_LIMIT
+
+
+PROBABILITY = "a probability in [0, 1)"
+NOOP_RANGE = f"a whole number from 0 to {NOOP_MAX_LIMIT}"
+
+
+class Protocol(BaseModel):
+    """How episodes are perturbed so that seeds differ: sticky actions and no-op starts.
+
+    The one shape of a protocol: the env plays it; suites, sidecars, results lines and
+    tournaments hold it. A value out of range raises ``ValueError``.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+    sticky: Annotated[float, Field(ge=0, lt=1), expect(_is_probability, PROBABILITY)] = 0.0
     """Probability, per emulated frame and player, that the previous frame's buttons repeat."""
-    noop_max: int = 0
+    noop_max: Annotated[
+        int, Field(ge=0, le=NOOP_MAX_LIMIT), expect(_is_noop_max, NOOP_RANGE)
+    ] = 0
     """Most frames with no button pressed after a reset (uniform from 0 to this)."""
 
-    def problems(self) -> list[tuple[str, str]]:
-        """(option, problem) for every value out of range; empty when the protocol is valid."""
+    def __init__(self, sticky: float = 0.0, noop_max: int = 0, **extra: Any) -> None:
+        super().__init__(sticky=sticky, noop_max=noop_max, **extra)
+
+    @staticmethod
+    def problems_of(sticky: Any, noop_max: Any) -> list[tuple[str, str]]:
+        """(option, problem) for every value out of range; empty when they make a protocol."""
         found = []
-        sticky = self.sticky
-        if (
-            isinstance(sticky, bool)
-            or not isinstance(sticky, int | float)
-            or not math.isfinite(sticky)
-            or not 0 <= sticky < 1
-        ):
-            found.append(("sticky", f"must be a probability in [0, 1), got {sticky!r}"))
-        noop = self.noop_max
-        if isinstance(noop, bool) or not isinstance(noop, int) or not 0 <= noop <= NOOP_MAX_LIMIT:
-            found.append(
-                ("noop_max", f"must be a whole number from 0 to {NOOP_MAX_LIMIT}, got {noop!r}")
-            )
+        if not _is_probability(sticky):
+            found.append(("sticky", f"must be {PROBABILITY}, got {sticky!r}"))
+        if not _is_noop_max(noop_max):
+            found.append(("noop_max", f"must be {NOOP_RANGE}, got {noop_max!r}"))
         return found
 
     @property
@@ -77,14 +92,7 @@ class Protocol:
         return ", ".join(parts)
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, raw: Any) -> Protocol:
-        """The protocol recorded in a results line or sidecar (deterministic when absent)."""
-        if not isinstance(raw, dict):
-            return cls()
-        return cls(raw.get("sticky", 0.0), raw.get("noop_max", 0))
+        return self.model_dump()
 
 
 EVALUATION = Protocol(sticky=0.25, noop_max=0)

@@ -21,10 +21,12 @@ import stable_retro
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
 
 from arena.core.errors import MovieError, OutputError, VerifyError
+from arena.core.models import first_error
+from arena.core.protocol import Protocol
 from arena.emulation.emulator import Emulator, check_layout, ram_layout
 from arena.profiles.loading import Profile
 from arena.profiles.rules import RuleEngine
-from arena.profiles.schema import MAX_FRAMES, first_error
+from arena.profiles.schema import MAX_FRAMES
 from arena.retro import integrations
 
 SIDECAR_FORMAT = "retro-arena-episode/1"
@@ -67,11 +69,6 @@ Whole = Annotated[int, Field(ge=0), Strict()]
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 
 
-class ProtocolRecord(BaseModel):
-    sticky: Annotated[float, Field(ge=0, lt=1)]
-    noop_max: Whole
-
-
 class SidecarModel(BaseModel):
     """The fields of a sidecar that replay and verify rely on, with their types; a sidecar
     may hold more (versions, timings...)."""
@@ -90,7 +87,7 @@ class SidecarModel(BaseModel):
     done_reason: str | None
     forfeit: str | None = None
     noops: Whole = 0
-    protocol: ProtocolRecord
+    protocol: Protocol
     frame_skip: Annotated[int, Field(ge=1), Strict()]
     max_frames: Annotated[int, Field(ge=1), Strict()] | None
     profile_digest: Annotated[str, Field(min_length=1)]

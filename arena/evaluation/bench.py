@@ -79,7 +79,7 @@ def load_suite(host: PluginHost, name: str) -> Suite:
         )
     source = str(path)
     suite: SuiteModel = schema.validate(SuiteModel, read_yaml(path, "suite"), source)
-    protocol = None if suite.protocol is None else Protocol(**suite.protocol.model_dump())
+    protocol = suite.protocol
     cells, skipped = [], []
     for index, entry in enumerate(suite.cells):
         where = f"cells[{index}]"

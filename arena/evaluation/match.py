@@ -24,19 +24,19 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, ValidationError
 
 from arena.core.errors import UsageError
 from arena.core.files import output_folder, write_atomic
+from arena.core.models import first_error
 from arena.core.protocol import EVALUATION, Protocol
-from arena.emulation.movies import Finite, ProtocolRecord
+from arena.emulation.movies import Finite
 from arena.host.entries import AgentSpec
 from arena.host.manager import PluginHost
 from arena.play.env import ArenaEnv
 from arena.play.runner import RunConfig, record_episode
 from arena.play.slot import EnvSlot
 from arena.profiles.loading import Profile
-from arena.profiles.schema import first_error
 
 ELO_START, ELO_K = 1500.0, 32.0
 
@@ -361,12 +361,19 @@ class _GameRecord(BaseModel):
     )] = [0.0, 0.0]  # fmt: skip
 
 
+def _without_description(value: Any) -> Any:
+    """The protocol block as written, less the line it carries for people."""
+    return (
+        {k: v for k, v in value.items() if k != "description"} if isinstance(value, dict) else value
+    )
+
+
 class _TournamentRecord(BaseModel):
     model_config = ConfigDict(extra="allow")  # pairs, standings...: derived, recomputed here
 
     game: Name = "2-player game"
     state: Name = "?"
-    protocol: ProtocolRecord
+    protocol: Annotated[Protocol, BeforeValidator(_without_description)]
     games: Annotated[list[_GameRecord], Field(min_length=2)]
 
 
@@ -394,7 +401,7 @@ def read_tournament(path: Path) -> Tournament:
         for g in record.games
     ]  # fmt: skip
     agents = list(dict.fromkeys(name for g in games for name in (g.player1, g.player2)))
-    protocol = Protocol(record.protocol.sticky, record.protocol.noop_max)
+    protocol = record.protocol
     try:
         return Tournament(record.game, record.state, protocol, agents, games)
     except ValueError as exc:  # games that are not side-swapped pairs

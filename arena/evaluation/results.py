@@ -15,18 +15,11 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from arena.core.files import append_line
+from arena.core.models import first_error
 from arena.core.protocol import Protocol
-from arena.profiles.schema import first_error
 
 RESULTS = "results.jsonl"
 """The file's name in a benchmark's folder."""
-
-
-class ProtocolLine(BaseModel):
-    """The protocol a line was played under, as :meth:`Protocol.as_dict` writes it."""
-
-    sticky: Annotated[float, Field(ge=0, lt=1)] = 0.0
-    noop_max: Annotated[int, Field(ge=0)] = 0
 
 
 class ResultLine(BaseModel):
@@ -50,7 +43,7 @@ class ResultLine(BaseModel):
     agent_name: str | None = None
     checkpoint: str | None = None
     agent_options: dict[str, str] = Field(default_factory=dict)
-    protocol: ProtocolLine = ProtocolLine()
+    protocol: Protocol = Protocol()
     error: str | None = None
     score: Annotated[float | None, Field(alias="return", allow_inf_nan=False)] = None
     """The episode's return (player 1's)."""
@@ -79,7 +72,7 @@ class ResultLine(BaseModel):
         return self.agent_name or self.agent
 
     def played_under(self) -> Protocol:
-        return Protocol(self.protocol.sticky, self.protocol.noop_max)
+        return self.protocol
 
     def to_json(self) -> str:
         """The line as written: only the fields it was given, ``return`` by that name."""

@@ -113,7 +113,8 @@ def manifest_observation(manifest: Mapping[str, Any], path: Path) -> dict[str, A
     """The observation pipeline a checkpoint was trained on, checked like a profile's."""
     from pydantic import ValidationError
 
-    from arena.profiles.schema import ObservationModel, first_error
+    from arena.core.models import first_error
+    from arena.profiles.schema import ObservationModel
 
     raw = manifest.get("observation")
     if not isinstance(raw, dict):

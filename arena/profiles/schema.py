@@ -14,7 +14,6 @@ with a did-you-mean for unknown keys.
 from __future__ import annotations
 
 import json
-import math
 import re
 import sys
 import types
@@ -23,9 +22,10 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
-from pydantic_core import PydanticCustomError
 
 from arena.core.errors import ProfileError, did_you_mean
+from arena.core.models import expect, is_finite, is_int
+from arena.core.protocol import EVALUATION, Protocol
 
 RomSource = Literal["stable-retro", "ale-py", "gym-super-mario-bros", "user"]
 ROM_SOURCES: tuple[str, ...] = get_args(RomSource)
@@ -33,39 +33,16 @@ COMPARISON = re.compile(r"^\s*(>=|<=|==|!=|>|<)\s*(-?\d+(?:\.\d+)?)\s*$")
 RAM_TYPE = re.compile(r"^[|<>=][uidn][1-8]$")  # stable-retro reads at most 8 bytes
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _expect(test: Callable[[Any], bool], expected: str) -> BeforeValidator:
-    """A check that runs before pydantic's own, so the message reads as the arena's."""
-
-    def check(value: Any) -> Any:
-        if not test(value):
-            raise PydanticCustomError(
-                "arena",
-                "expected {expected}, got {got}",
-                {"expected": expected, "got": repr(value)},
-            )
-        return value
-
-    return BeforeValidator(check)
-
-
 def _int_list(length: int, minimum: int) -> Callable[[Any], bool]:
     return lambda v: (
         isinstance(v, list | tuple)
         and len(v) == length
-        and all(_is_int(x) and x >= minimum for x in v)
+        and all(is_int(x) and x >= minimum for x in v)
     )
 
 
-def _is_finite(value: Any) -> bool:
-    return _is_int(value) or (isinstance(value, float) and math.isfinite(value))
-
-
 PositiveInt = Annotated[
-    int, Field(gt=0), _expect(lambda v: _is_int(v) and v > 0, "a positive whole number")
+    int, Field(gt=0), expect(lambda v: is_int(v) and v > 0, "a positive whole number")
 ]
 
 # Limits, checked when a file is read, so nothing absurd is ever allocated or played.
@@ -79,22 +56,22 @@ MAX_FRAMES = 10 * 60 * 60 * 60
 
 
 def _up_to(limit: int) -> BeforeValidator:
-    return _expect(lambda v: _is_int(v) and 0 < v <= limit, f"a whole number from 1 to {limit:,}")
+    return expect(lambda v: is_int(v) and 0 < v <= limit, f"a whole number from 1 to {limit:,}")
 
 
 Frames = Annotated[int, Field(gt=0, le=MAX_FRAMES), _up_to(MAX_FRAMES)]
 FrameStack = Annotated[int, Field(gt=0, le=MAX_FRAME_STACK), _up_to(MAX_FRAME_STACK)]
 FrameSkip = Annotated[int, Field(gt=0, le=MAX_FRAME_SKIP), _up_to(MAX_FRAME_SKIP)]
-Number = Annotated[float, _expect(_is_finite, "a finite number")]
-Flag = Annotated[bool, _expect(lambda v: isinstance(v, bool), "true or false")]
+Number = Annotated[float, expect(is_finite, "a finite number")]
+Flag = Annotated[bool, expect(lambda v: isinstance(v, bool), "true or false")]
 Text = Annotated[
     str,
     Field(min_length=1),
-    _expect(lambda v: isinstance(v, str) and bool(v.strip()), "a non-empty string"),
+    expect(lambda v: isinstance(v, str) and bool(v.strip()), "a non-empty string"),
 ]
 Expression = Annotated[
     str | int | float,
-    _expect(lambda v: isinstance(v, str) or _is_finite(v), "an expression"),
+    expect(lambda v: isinstance(v, str) or is_finite(v), "an expression"),
     Field(
         description="An expression over RAM variables, constants and earlier variables, "
         "e.g. 'delta(score)' or 'lives < prev(lives)'"
@@ -102,7 +79,7 @@ Expression = Annotated[
 ]
 Comparison = Annotated[
     str,
-    _expect(
+    expect(
         lambda v: isinstance(v, str) and COMPARISON.match(v) is not None,
         "a comparison such as '> 0' or '>= 300'",
     ),
@@ -110,7 +87,7 @@ Comparison = Annotated[
 ]
 Buttons = Annotated[
     list[str] | None,
-    _expect(
+    expect(
         lambda v: v is None or (isinstance(v, list) and all(isinstance(b, str) for b in v)),
         "a list of buttons",
     ),
@@ -127,7 +104,7 @@ class StateModel(Model):
     players: Annotated[
         PositiveInt,
         Field(le=2),
-        _expect(lambda v: not _is_int(v) or v <= 2, "at most 2 players (1 or 2)"),
+        expect(lambda v: not is_int(v) or v <= 2, "at most 2 players (1 or 2)"),
     ] = 1
     """How many players this state is for (1 or 2)."""
     constants: dict[str, Number] = {}
@@ -141,7 +118,7 @@ class ObservationModel(Model):
     grayscale: Flag = True
     crop: Annotated[
         list[int] | None,
-        _expect(
+        expect(
             lambda v: v is None or (_int_list(4, 0)(v) and max(v) <= MAX_SIDE),
             f"a list of 4 whole numbers from 0 to {MAX_SIDE} (top, bottom, left, right)",
         ),
@@ -149,7 +126,7 @@ class ObservationModel(Model):
     """Pixels cut from the (top, bottom, left, right) edges, before resizing."""
     resize: Annotated[
         list[int] | None,
-        _expect(
+        expect(
             lambda v: v is None or (_int_list(2, 1)(v) and max(v) <= MAX_SIDE),
             f"a list of 2 whole numbers from 1 to {MAX_SIDE} (height, width)",
         ),
@@ -177,12 +154,12 @@ class RamModel(Model):
     """A RAM variable the profile adds to those of the integration's data.json."""
 
     address: Annotated[
-        int, Field(ge=0), _expect(lambda v: _is_int(v) and v >= 0, "an address >= 0")
+        int, Field(ge=0), expect(lambda v: is_int(v) and v >= 0, "an address >= 0")
     ]
     type: Annotated[
         str,
         Field(pattern=RAM_TYPE.pattern),
-        _expect(
+        expect(
             lambda v: isinstance(v, str) and RAM_TYPE.match(v) is not None,
             "a stable-retro type such as '|u1' or '>u2' (1 to 8 bytes)",
         ),
@@ -211,7 +188,7 @@ class AutoPressModel(Model):
     """A condition over the profile's variables, checked after every agent step."""
     buttons: Annotated[
         list[Text],
-        _expect(lambda v: isinstance(v, list) and len(v) > 0, "a list of at least one button"),
+        expect(lambda v: isinstance(v, list) and len(v) > 0, "a list of at least one button"),
     ]
     """The buttons pressed through the next agent step; ``P1:BUTTON`` names a controller. A
     button on a controller the state lacks (``P2:`` in a 1-player state) is not pressed."""
@@ -225,7 +202,7 @@ class ProbeModel(Model):
     inputs: Annotated[
         list[list[str | int]],
         Field(min_length=1),
-        _expect(
+        expect(
             lambda v: isinstance(v, list) and len(v) > 0 and all(isinstance(e, list) for e in v),
             "a non-empty list of [action, steps]",
         ),
@@ -239,11 +216,11 @@ class ProbeModel(Model):
 
 Actions = Annotated[
     dict[str, Buttons],
-    _expect(lambda v: isinstance(v, dict) and len(v) > 0, "at least one action"),
+    expect(lambda v: isinstance(v, dict) and len(v) > 0, "at least one action"),
 ]
 NamedExpressions = Annotated[
     dict[str, Expression],
-    _expect(
+    expect(
         lambda v: isinstance(v, dict) and len(v) > 0,
         "at least one term (a mapping of names to expressions)",
     ),
@@ -273,7 +250,7 @@ class ProfileModel(Model):
     # Before-validators run last to first: a list of names becomes a mapping, then is checked.
     states: Annotated[
         dict[str, StateModel | None],
-        _expect(lambda v: isinstance(v, dict) and len(v) > 0, "at least one state"),
+        expect(lambda v: isinstance(v, dict) and len(v) > 0, "at least one state"),
         BeforeValidator(_states_as_mapping),
     ]
     """The save states it can start from: a list of names, or names mapped to settings."""
@@ -319,19 +296,12 @@ class ProfileModel(Model):
     """Scripted checks of the rules on the real game (``arena probe``)."""
 
 
-class ProtocolModel(Model):
-    """The evaluation protocol of a suite (see arena/protocol.py)."""
+def _evaluation_defaults(value: Any) -> Any:
+    """A suite's ``protocol:`` block: the keys it leaves out keep the evaluation protocol's."""
+    return {**EVALUATION.as_dict(), **value} if isinstance(value, dict) else value
 
-    sticky: Annotated[
-        float,
-        Field(ge=0, lt=1),
-        _expect(lambda v: _is_finite(v) and 0 <= v < 1, "a probability in [0, 1)"),
-    ] = 0.25
-    """Probability per emulated frame that the previous buttons stay pressed."""
-    noop_max: Annotated[
-        int, Field(ge=0), _expect(lambda v: _is_int(v) and v >= 0, "a whole number >= 0")
-    ] = 0
-    """Up to this many no-op frames after each reset, drawn from the seed."""
+
+SuiteProtocol = Annotated[Protocol, BeforeValidator(_evaluation_defaults)]
 
 
 class CellModel(Model):
@@ -343,8 +313,8 @@ class CellModel(Model):
     """1-player states (default: the profile's default state)."""
     seeds: Annotated[
         list[int] | None,
-        _expect(
-            lambda v: v is None or (isinstance(v, list) and all(_is_int(s) for s in v)),
+        expect(
+            lambda v: v is None or (isinstance(v, list) and all(is_int(s) for s in v)),
             "a list of whole numbers",
         ),
     ] = None
@@ -359,10 +329,13 @@ class SuiteModel(Model):
     cells: Annotated[
         list[CellModel],
         Field(min_length=1),
-        _expect(lambda v: isinstance(v, list) and len(v) > 0, "a non-empty list of cells"),
+        expect(lambda v: isinstance(v, list) and len(v) > 0, "a non-empty list of cells"),
     ]
     description: str | None = None
-    protocol: ProtocolModel | None = None
+    protocol: SuiteProtocol | None = None
+    """The evaluation protocol of every cell (sticky actions, no-op starts); a key it leaves
+    out keeps the evaluation protocol's value (sticky 0.25, noop_max 0). Without the block,
+    the arena's default: the same, unless ``--sticky`` / ``--noop-max`` say otherwise."""
 
 
 # -- errors --------------------------------------------------------------------------------
@@ -405,14 +378,6 @@ def _unwrap(annotation: Any) -> Any:
             annotation = members[0]
         else:
             return annotation
-
-
-def first_error(exc: ValidationError) -> tuple[str, str, Any]:
-    """The first problem pydantic found: its dotted key path, its message as the arena words
-    messages (lower case first) and the bad input; for every model the arena validates."""
-    error = exc.errors(include_url=False)[0]
-    message = error["msg"]
-    return ".".join(map(str, error["loc"])), message[:1].lower() + message[1:], error["input"]
 
 
 def validate(model: type[Model], raw: Any, source: str) -> Any:
@@ -466,7 +431,7 @@ SCHEMAS: dict[str, type[Model]] = {
     "profile.schema.json": ProfileModel,
     "suite.schema.json": SuiteModel,
 }
-GAMES = Path(__file__).resolve().parents[1] / "games"
+GAMES = Path(__file__).resolve().parents[2] / "games"  # the checkout's games/ folder
 
 
 def json_schema(model: type[Model], name: str) -> dict[str, Any]:
