@@ -84,46 +84,56 @@ def results_lenient(out):
             continue
 
 
-def test_a_killed_worker_is_replaced_and_no_result_is_lost_or_doubled(tmp_path):
+def _bench_six_pong_cells(tmp_path):
     suite = tmp_path / "longer.yaml"
     suite.write_text("cells:\n  - {game: pong, seeds: [0, 1, 2, 3, 4, 5], max_frames: 4000}\n")
     out = tmp_path / "bench"
-    bench = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "arena.cli",
-            "bench",
-            "random",
-            "--suite",
-            str(suite),
-            "--out",
-            str(out),
-            "--workers",
-            "2",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.time() + 60
+    command = [sys.executable, "-m", "arena.cli", "bench", "random", "--suite", str(suite),
+               "--out", str(out), "--workers", "2"]  # fmt: skip
+    bench = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return bench, out
+
+
+def _workers_of(bench, count=1, timeout=120):
+    deadline = time.time() + timeout
     children: list[int] = []
-    while time.time() < deadline and not children:
-        time.sleep(0.3)
+    while time.time() < deadline and len(children) < count:
+        time.sleep(0.05)
         children = worker_pids(bench.pid)
     assert children, "no worker process appeared"
-    time.sleep(0.5)
-    os.kill(children[0], signal.SIGKILL)
+    return children
+
+
+def _all_six_once(bench, out):
     stdout, stderr = bench.communicate(timeout=300)
     assert bench.returncode == 0, stderr
     rows = results(out)
     assert len(rows) == 6 and len({r["job"] for r in rows}) == 6
     assert all("error" not in r for r in rows)
-    assert (
-        "retrying random|pong/Start/" in stdout + stderr
-        and "died (exit code -9)" in stdout + stderr
-    )
+    return stdout + stderr
 
+
+def test_a_killed_worker_is_replaced_and_no_result_is_lost_or_doubled(tmp_path):
+    bench, out = _bench_six_pong_cells(tmp_path)
+    children = _workers_of(bench, count=2)
+    # Wait for the state the test needs: both workers ready and holding cells. The first
+    # results line means the pool is playing; each worker is then given its next cell at
+    # once, so the one killed holds one (4,000 frames of Pong take seconds).
+    results_file = out / "results.jsonl"
+    deadline = time.time() + 240
+    while time.time() < deadline and not (results_file.exists() and results_file.stat().st_size):
+        time.sleep(0.05)
+    os.kill(children[0], signal.SIGKILL)
+    output = _all_six_once(bench, out)
+    assert "retrying random|pong/Start/" in output and "died (exit code -9)" in output
+
+
+def test_a_worker_killed_while_starting_is_started_again(tmp_path):
+    bench, out = _bench_six_pong_cells(tmp_path)
+    [first, *_] = _workers_of(bench)  # just spawned: importing the emulator takes a while
+    os.kill(first, signal.SIGKILL)
+    output = _all_six_once(bench, out)
+    assert "restarting: a benchmark worker died while starting (exit code -9)" in output
 
 def test_ray_backend_plays_the_same_cells_to_the_same_results(tmp_path, suite):
     local, ray = tmp_path / "local", tmp_path / "ray"

@@ -82,10 +82,17 @@ def _serve(conn: Connection, worker: Worker) -> None:
 class WorkerPool:
     """One process per worker, each running :func:`_serve` over a pipe."""
 
-    def __init__(self, workers: Sequence[Worker], what: str = "worker") -> None:
+    def __init__(
+        self,
+        workers: Sequence[Worker],
+        what: str = "worker",
+        on_restart: Callable[[str], None] | None = None,
+    ) -> None:
         self.context = multiprocessing.get_context("spawn")
         self.specs = list(workers)
         self.what = what
+        self.on_restart = on_restart
+        """Told why, each time a worker that died while starting is started again."""
         self.processes: list[Any] = []
         self.pipes: list[Connection] = []
         for index in range(len(self.specs)):
@@ -110,13 +117,26 @@ class WorkerPool:
         return process, parent
 
     def _await_ready(self, index: int) -> None:
-        try:
-            status, message = self.pipes[index].recv()
-        except (EOFError, OSError):
-            code = self.processes[index].exitcode
-            raise ArenaError(f"a {self.what} died while starting (exit code {code})") from None
-        if status == "error":
-            raise ArenaError(message)
+        """Wait for worker ``index``'s handshake. One that dies while starting (killed, out of
+        memory) is started again like any dead worker, up to :data:`MAX_ATTEMPTS` times; one
+        whose ``set_up`` raises is an error at once (it would fail the same way again)."""
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                status, message = self.pipes[index].recv()
+            except (EOFError, OSError):
+                process = self.processes[index]
+                process.join(timeout=5)  # reaped, so its exit status is known
+                why = f"a {self.what} died while starting (exit code {process.exitcode})"
+                if attempt == MAX_ATTEMPTS:
+                    raise ArenaError(f"{why}, {MAX_ATTEMPTS} times") from None
+                if self.on_restart is not None:
+                    self.on_restart(why)
+                self.pipes[index].close()
+                self.processes[index], self.pipes[index] = self._spawn(index)
+                continue
+            if status == "error":
+                raise ArenaError(message)
+            return
 
     def _replace(self, index: int) -> str:
         """Start a fresh worker in place of a dead one; returns why the old one went."""

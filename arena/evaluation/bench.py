@@ -292,7 +292,9 @@ def run_bench(
     pool = (
         RayPool(worker, workers)
         if backend == "ray"
-        else WorkerPool([worker] * workers, "benchmark worker")
+        else WorkerPool(
+            [worker] * workers, "benchmark worker", lambda why: bar.write(f"restarting: {why}")
+        )
     )
     started = time.perf_counter()
     try:
