@@ -19,14 +19,18 @@ import stable_retro.data
 from arena.core.errors import ProfileError
 from arena.profiles.loading import split_button
 from arena.retro import integrations
+from arena.retro.integrations import Integration
 
 
 class Emulator:
     """One game's emulator with its RAM reader and an optional .bk2 recording."""
 
-    def __init__(self, game: str, players: int = 1, needed_by: str | None = None) -> None:
-        rom = integrations.require_rom(game, needed_by)
-        self.game = game
+    def __init__(
+        self, game: str | Integration, players: int = 1, needed_by: str | None = None
+    ) -> None:
+        integration = game if isinstance(game, Integration) else integrations.resolve(game)
+        rom = integration.rom(needed_by)
+        self.game = integration.game
         self.players = players
         self.rom = rom
         gc.collect()  # a dropped emulator must be freed before the next one is created
@@ -34,7 +38,7 @@ class Emulator:
         self.data = stable_retro.data.GameData()
         self.core.configure_data(self.data)
         self.memory = self.data.memory
-        self.buttons = integrations.buttons(game)
+        self.buttons = list(integration.buttons)
         self.movie: stable_retro.Movie | None = None
         self._no_buttons = np.zeros(len(self.buttons), np.uint8)
 

@@ -193,7 +193,7 @@ def replay(
         raise MovieError(
             f"{path}: movie is of {game}, but profile {profile.name!r} plays {profile.game}"
         )
-    emulator = Emulator(game, players, f"movie {path.name}")
+    emulator = Emulator(profile.integration if profile else game, players, f"movie {path.name}")
     try:
         yield from _replay_frames(movie, emulator, profile, sidecar or {})
     finally:
@@ -276,10 +276,10 @@ def verify(path: Path, profile: Profile, sidecar: Mapping[str, Any]) -> VerifyRe
             raise fail(f"sidecar {field} {recorded!r} is not {whose} ({actual!r})")
     if profile.game != sidecar["game"]:
         raise fail(f"sidecar game {sidecar['game']!r} is not profile {profile.name!r}'s")
-    start_state = integrations.read_state(profile.game, profile.state(sidecar["state"]).name)
+    start_state = profile.integration.read_state(profile.state(sidecar["state"]).name)
     if movie.get_state() != start_state:
         raise fail(f"the movie does not start from state {sidecar['state']!r}")
-    rom = integrations.rom_sha1(integrations.require_rom(profile.game, f"movie {path.name}"))
+    rom = integrations.rom_sha1(profile.integration.rom(f"movie {path.name}"))
     if sidecar["rom_sha1"] != rom:
         raise fail(f"sidecar rom_sha1 {sidecar['rom_sha1'][:12]} is not the ROM's ({rom[:12]})")
     protocol = sidecar["protocol"]

@@ -29,7 +29,6 @@ from arena.play.observers import BuilderEntry, GameView, Observer
 from arena.play.screen import FramePipeline
 from arena.profiles.loading import ObservationSpec, Profile, split_button
 from arena.profiles.rules import RuleEngine
-from arena.retro import integrations
 
 
 @dataclass(frozen=True)
@@ -87,8 +86,8 @@ class ArenaEnv(gym.Env[Any, Any]):
         self.state = profile.state(state)
         self.players = self.state.players
         self.protocol = protocol or Protocol()
-        self._state_bytes = integrations.read_state(profile.game, self.state.name)
-        self.emulator = Emulator(profile.game, self.players, f"profile {profile.name!r}")
+        self._state_bytes = profile.integration.read_state(self.state.name)
+        self.emulator = Emulator(profile.integration, self.players, f"profile {profile.name!r}")
         self._layout = ram_layout(profile.game, profile.ram)
         try:
             check_layout(self._layout, self.emulator.memory.blocks, profile.source, profile.ram)

@@ -30,6 +30,7 @@ from arena.profiles.schema import (
     StateModel,
 )
 from arena.retro import integrations
+from arena.retro.integrations import Integration
 
 BUILTIN_NAMES = ("frame", "step")  # always defined: emulated frames and agent steps since reset
 Comparison = tuple[str, float]
@@ -113,6 +114,8 @@ class Profile:
     digest: str
     title: str
     game: str
+    integration: Integration
+    """The game's stable-retro integration, resolved once when the profile loaded."""
     rom: str
     states: Mapping[str, StateSpec]
     default_state: str
@@ -261,7 +264,7 @@ class _Checker:
     def profile(self, raw: ProfileModel, name: str, digest: str) -> Profile:
         game = raw.game
         try:
-            integrations.require_game(game)
+            self.integration = integrations.resolve(game)
         except UnknownNameError as exc:
             raise self.fail("game", exc.message) from None
         states = self.states(game, raw.states)
@@ -306,6 +309,7 @@ class _Checker:
             digest=digest,
             title=raw.title or name,
             game=game,
+            integration=self.integration,
             rom=raw.rom,
             states=states,
             default_state=default_state,
@@ -340,7 +344,7 @@ class _Checker:
         )
 
     def states(self, game: str, raw: Mapping[str, StateModel | None]) -> dict[str, StateSpec]:
-        available = integrations.list_states(game)
+        available = list(self.integration.states)
         states = {}
         for name, spec in raw.items():
             if name not in available:
@@ -401,12 +405,12 @@ class _Checker:
         Buttons a .bk2 cannot store (unnamed slots, the Atari console's RESET) would break
         exact replays, so no action or auto press may press them."""
         controller, button = split_button(entry)
-        valid = [b for b in integrations.buttons(game) if b and b != "RESET"]
+        valid = [b for b in self.integration.buttons if b and b != "RESET"]
         if button not in valid:
             raise self.fail(
                 path,
                 f"unknown button {button!r}{did_you_mean(button, valid)}",
-                f"buttons of {integrations.system_of(game)}: {', '.join(valid)}",
+                f"buttons of {self.integration.system}: {', '.join(valid)}",
             )
         return controller, button
 
@@ -417,7 +421,7 @@ class _Checker:
         constants: Mapping[str, float],
         states: Mapping[str, StateSpec],
     ) -> set[str]:
-        known = set(integrations.ram_variables(game)) | set(ram) | set(BUILTIN_NAMES)
+        known = set(self.integration.ram) | set(ram) | set(BUILTIN_NAMES)
         for group, names in (
             ("constants", constants),
             ("states", next(iter(states.values())).constants),

@@ -14,6 +14,8 @@ import gzip
 import hashlib
 import json
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import stable_retro
@@ -83,6 +85,34 @@ def read_state(game: str, state: str) -> bytes:
         raise UnknownNameError(f"state of {game}", state, list_states(game))
     with gzip.open(path, "rb") as fh:
         return fh.read()
+
+
+@dataclass(frozen=True)
+class Integration:
+    """One game's stable-retro integration, looked up once (when its profile loads): its id,
+    system, the core's button layout, its states and the RAM variables of its data.json. The
+    env and the emulator take it from the profile instead of resolving the id again."""
+
+    game: str
+    system: str
+    buttons: tuple[str | None, ...]
+    """The core's button layout; ``None`` marks an unused slot."""
+    states: tuple[str, ...]
+    ram: Mapping[str, Mapping[str, object]]
+
+    def read_state(self, state: str) -> bytes:
+        """The decompressed bytes of one of its save states."""
+        return read_state(self.game, state)
+
+    def rom(self, needed_by: str | None = None) -> Path:
+        """Its installed ROM; :class:`RomMissingError` names the command that installs it."""
+        return require_rom(self.game, needed_by)
+
+
+def resolve(game: str) -> Integration:
+    """The integration of ``game``; :class:`UnknownNameError` when stable-retro has none."""
+    ram = ram_variables(game)  # raises for an unknown id
+    return Integration(game, system_of(game), tuple(buttons(game)), tuple(list_states(game)), ram)
 
 
 def ram_variables(game: str) -> dict[str, dict[str, object]]:
