@@ -200,3 +200,32 @@ def test_the_readme_observation_builder_runs_as_written(tmp_path):
     )
     with pytest.raises(ProfileError, match="count must be a whole number from 1 to 2048"):
         ArenaEnv(host.profile(str(bad)), inputs="ram", builders=host.observations)
+
+
+def test_a_bench_does_not_enter_a_tiles_net_where_the_game_offers_no_tiles(tiles_run, tmp_path):
+    suite = tmp_path / "s.yaml"
+    suite.write_text(
+        "cells:\n  - {game: mario, seeds: [0], max_frames: 200}\n"
+        "  - {game: airstriker, seeds: [0], max_frames: 200}\n"
+    )
+    out = tmp_path / "bench"
+    winner = tiles_run / "winner.ckpt"
+    result = arena(
+        "bench", "random", f"tiles=neat-ff:{winner}", "--suite", str(suite), "--out", str(out),
+        "--workers", "1",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert (
+        "not entered tiles on airstriker: tiles plays on inputs 'tiles', which airstriker does "
+        "not offer" in result.stdout
+    )
+    lines = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    assert sorted((r["agent"], r["game"]) for r in lines) == [
+        ("random", "airstriker"), ("random", "mario"), ("tiles", "mario"),
+    ]  # fmt: skip
+    assert all("error" not in r for r in lines)
+    match = arena("match", f"tiles=neat-ff:{winner}", "random", "--game", "pong")
+    assert match.returncode == 2
+    assert "tiles cannot play here: tiles plays on inputs 'tiles', which pong does not offer" in (
+        match.stderr
+    )

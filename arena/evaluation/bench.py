@@ -244,17 +244,21 @@ def run_bench(
         )
     done = finished_jobs(results, protocol, echo)
     output_folder(out, "--out")
-    entered = [  # a cell an agent declares it cannot play is not entered, not failed
+    # A cell an entry cannot play (see PluginHost.cannot_play) is not entered, not failed.
+    refusals = {
+        (agent.label, cell.game): host.cannot_play(agent, host.profile(cell.source or cell.game))
+        for cell in loaded.cells
+        for agent in agents
+    }
+    for (label, game), refusal in refusals.items():
+        if refusal:
+            echo(f"not entered {label} on {game}: {refusal}")
+    entered = [
         (agent, cell)
         for cell in loaded.cells
         for agent in agents
-        if host.agent(agent.name).refuses(cell.game) is None
+        if refusals[(agent.label, cell.game)] is None
     ]
-    for agent in agents:
-        for game in dict.fromkeys(c.game for c in loaded.cells):
-            refusal = host.agent(agent.name).refuses(game)
-            if refusal:
-                echo(f"not entered {agent.label} on {game}: {refusal}")
     jobs = [job for agent, cell in entered if (job := Job(agent, cell, protocol)).id not in done]
     for line in legend(agents):
         echo(line)

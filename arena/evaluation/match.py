@@ -86,9 +86,9 @@ def play_games(
 ) -> list[Game]:
     """Every pairing of ``agents``, each seed from both sides, in one emulator."""
     for a in agents:
-        refusal = host.agent(a.name).refuses(profile.name)
+        refusal = host.cannot_play(a, profile)
         if refusal:
-            raise UsageError(f"{a.label}: {refusal}", "see `arena plugins`")
+            raise UsageError(f"{a.label} cannot play here: {refusal}", "see `arena plugins`")
     observations = {
         a.label: host.agent(a.name).observation_overrides(a.checkpoint_path, a.options)
         for a in agents

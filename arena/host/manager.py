@@ -26,7 +26,7 @@ from arena.host.training import Trainer
 from arena.play import observers
 from arena.play.agents import Agent, AgentContext, AgentFactory, ObservationFor
 from arena.play.env import ArenaEnv, GameSpec
-from arena.play.observers import BuilderEntry
+from arena.play.observers import SCREEN, BuilderEntry
 from arena.profiles.loading import Profile, load_profile
 
 
@@ -299,6 +299,19 @@ class PluginHost:
                 raise UsageError(f"{spec.label}: no such checkpoint {checkpoint}")
             entry.read_options(spec.options)  # an unknown option or a bad value, up front
             entry.observation_overrides(checkpoint, spec.options)  # reads the manifest
+
+    def cannot_play(self, spec: AgentSpec, profile: Profile) -> str | None:
+        """Why entry ``spec`` cannot play ``profile`` (None: it can): a game its agent does not
+        declare, or inputs its checkpoint needs that the profile does not offer (a NEAT net
+        trained on Mario's tiles has none on Pong). Such a cell is not entered, not failed."""
+        entry = self.agent(spec.name)
+        refusal = entry.refuses(profile.name)
+        if refusal:
+            return refusal
+        wanted = entry.observation_overrides(spec.checkpoint_path, spec.options).get("inputs")
+        if wanted not in (None, SCREEN) and wanted not in profile.inputs:
+            return f"{spec.label} plays on inputs {wanted!r}, which {profile.name} does not offer"
+        return None
 
     def build_agent(
         self, spec: AgentSpec, game: GameSpec, seed: int, player: int = 0, greedy: bool = True
