@@ -19,6 +19,7 @@ import gymnasium
 import numpy as np
 from pettingzoo import ParallelEnv
 
+from arena.core.errors import CallOrderError
 from arena.core.protocol import Protocol
 from arena.host.manager import default_host
 from arena.play.env import ArenaEnv
@@ -124,6 +125,10 @@ class ArenaParallelEnv(ParallelEnv[str, np.ndarray, int]):
         dict[str, bool],
         dict[str, dict[str, Any]],
     ]:
+        if not self.agents:
+            raise CallOrderError(
+                "step() after the episode ended (no agents left)", "call env.reset() first"
+            )
         missing = [a for a in self.agents if a not in actions]
         if missing:
             raise ValueError(f"no action for {', '.join(missing)}")

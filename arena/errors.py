@@ -7,6 +7,7 @@ and an exit code. Plugins raise :class:`AgentError` (or a subclass) for their ow
 from arena.core.errors import (
     AgentError,
     ArenaError,
+    CallOrderError,
     ExpressionError,
     MovieError,
     OutputError,
@@ -25,6 +26,7 @@ from arena.core.errors import (
 __all__ = [
     "AgentError",
     "ArenaError",
+    "CallOrderError",
     "ExpressionError",
     "MovieError",
     "OutputError",

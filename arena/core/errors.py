@@ -117,6 +117,11 @@ class ProbeError(ArenaError):
     exit_code = 8
 
 
+class CallOrderError(ArenaError, RuntimeError):
+    """An env called out of order (``step`` before ``reset``, or after a PettingZoo episode
+    ended): nothing was played."""
+
+
 class OutputError(ArenaError):
     """A place the arena must write to that it cannot: a file where a folder is wanted, a
     read-only folder, a full disk. Nothing half-written is left behind."""

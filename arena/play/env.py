@@ -14,14 +14,14 @@ tuple, one per player. A profile with ``mirror_p2`` shows player 2 its screen fl
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
 
-from arena.core.errors import ArenaError, ProfileError
+from arena.core.errors import CallOrderError, ProfileError
 from arena.core.protocol import Protocol, episode_rng
 from arena.emulation.emulator import Emulator, check_layout, ram_layout
 from arena.play import observers
@@ -82,18 +82,49 @@ class ArenaEnv(gym.Env[Any, Any]):
                 f"ArenaEnv takes a loaded Profile, not {profile!r:.60}; "
                 f"for a game's name or a profile path use arena.make({profile!r:.40})"
             )
+        # Everything a caller can get wrong is checked before the emulator exists: a failed
+        # env must not hold the process's one emulator.
         self.profile = profile
         self.state = profile.state(state)
         self.players = self.state.players
         self.protocol = protocol or Protocol()
+        if not isinstance(self.protocol, Protocol):
+            raise TypeError(f"protocol must be an arena Protocol, not {self.protocol!r:.60}")
+        base = (observation or profile.observation).with_overrides(observation_overrides)
+        overrides = player_observations or [{}] * self.players
+        if len(overrides) != self.players:
+            raise ValueError(f"{len(overrides)} player observations for {self.players} players")
+        specs = [base.with_overrides(dict(o)) for o in overrides]  # each player's
+        self._builders = builders or {}
         self._state_bytes = profile.integration.read_state(self.state.name)
-        self.emulator = Emulator(profile.integration, self.players, f"profile {profile.name!r}")
         self._layout = ram_layout(profile.game, profile.ram)
+        self.emulator = Emulator(profile.integration, self.players, f"profile {profile.name!r}")
         try:
-            check_layout(self._layout, self.emulator.memory.blocks, profile.source, profile.ram)
-        except ProfileError:
+            self._set_up(specs)
+        except BaseException:
             self.emulator.close()
             raise
+        self.pipeline = self.pipelines[0]
+        self._screens_needed = max(p.screens_needed for p in self.pipelines)
+        self.action_space = gym.spaces.Discrete(len(profile.actions))
+        spaces = [gym.spaces.Box(p.low, p.high, p.shape, p.dtype.type) for p in self.pipelines]
+        self.observation_space = spaces[0] if self.players == 1 else gym.spaces.Tuple(spaces)
+        self.render_mode = "rgb_array"
+        # One render per agent step; the consoles run at about 60 frames a second.
+        self.metadata = {**self.metadata, "render_fps": max(1, round(60 / profile.frame_skip))}
+        self.frame = 0
+        self.steps = 0
+        self.noops = 0
+        self.returns = [0.0] * self.players
+        self._rng: np.random.Generator | None = None
+        self._held = [self._no_masks] * self.players  # what each player pressed last frame
+        self._was_reset = False
+
+    def _set_up(self, specs: Sequence[ObservationSpec]) -> None:
+        """What needs the emulator: the RAM layout checked, button masks, the rules, and each
+        player's observer (an error here closes the emulator: see ``__init__``)."""
+        profile = self.profile
+        check_layout(self._layout, self.emulator.memory.blocks, profile.source, profile.ram)
         self._masks = [  # [player][action] -> one button mask per controller
             [
                 self.emulator.button_masks(combo, player)
@@ -109,40 +140,16 @@ class ArenaEnv(gym.Env[Any, Any]):
             for press in profile.auto_press
         }
         self.rules = RuleEngine(profile, self.state)
-        self._builders = builders or {}
         self.emulator.load_state(self._state_bytes)
         self.emulator.idle()
-        base = replace(observation or profile.observation, **observation_overrides)
-        overrides = player_observations or [{}] * self.players
-        if len(overrides) != self.players:
-            raise ValueError(f"{len(overrides)} player observations for {self.players} players")
         screen_shape = self.emulator.screen().shape
-        specs = [replace(base, **dict(o)) for o in overrides]  # each player's
         try:
             self.pipelines = [
                 self._observer(spec, screen_shape, player) for player, spec in enumerate(specs)
             ]
         except ValueError as exc:
-            self.emulator.close()
             raise ProfileError(profile.source, "observation", str(exc)) from None
-        except ArenaError:
-            self.emulator.close()
-            raise
         self._input_names = [spec.inputs for spec in specs]
-        self.pipeline = self.pipelines[0]
-        self._screens_needed = max(p.screens_needed for p in self.pipelines)
-        self.action_space = gym.spaces.Discrete(len(profile.actions))
-        spaces = [gym.spaces.Box(p.low, p.high, p.shape, p.dtype.type) for p in self.pipelines]
-        self.observation_space = spaces[0] if self.players == 1 else gym.spaces.Tuple(spaces)
-        self.render_mode = "rgb_array"
-        # One render per agent step; the consoles run at about 60 frames a second.
-        self.metadata = {**self.metadata, "render_fps": max(1, round(60 / profile.frame_skip))}
-        self.frame = 0
-        self.steps = 0
-        self.noops = 0
-        self.returns = [0.0] * self.players
-        self._rng: np.random.Generator | None = None
-        self._held = [self._no_masks] * self.players  # what each player pressed last frame
 
     def _observer(
         self, spec: ObservationSpec, screen_shape: tuple[int, ...], player: int
@@ -183,6 +190,7 @@ class ArenaEnv(gym.Env[Any, Any]):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[Any, dict[str, Any]]:
         super().reset(seed=seed)
+        self._was_reset = True
         if seed is not None:
             self._rng = episode_rng(seed)
         elif self._rng is None:  # never seeded: draw from Gymnasium's own (random) seed
@@ -203,6 +211,8 @@ class ArenaEnv(gym.Env[Any, Any]):
         return self._observations(view, first=True), self._info(None)
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+        if not self._was_reset:
+            raise CallOrderError("step() before reset()", "call env.reset() first")
         chosen = self._chosen_masks(action)
         emulator, skip, sticky = self.emulator, self.profile.frame_skip, self.protocol.sticky
         first_screen = skip - self._screens_needed

@@ -9,6 +9,7 @@ key path and the valid choices for anything wrong.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from collections.abc import Mapping
@@ -17,14 +18,17 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
 from arena.core.errors import ProfileError, UnknownNameError, did_you_mean
+from arena.core.models import first_error
 from arena.profiles import schema
 from arena.profiles.expressions import Expression, compile_expression
 from arena.profiles.schema import (
     COMPARISON,
     AutoPressModel,
     ExpectModel,
+    ObservationModel,
     ProbeModel,
     ProfileModel,
     StateModel,
@@ -67,6 +71,39 @@ class ObservationSpec:
     """Max over the last two emulated frames of each agent step (removes sprite flicker)."""
     inputs: str = "screen"
     """``screen`` (the pipeline above), or inputs the profile offers (see arena.inputs)."""
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> ObservationSpec:
+        """This spec with ``overrides`` (keyword arguments, a checkpoint's needs) applied,
+        checked by the model a profile's ``observation:`` block is: the same messages, and a
+        ``ValueError`` naming the key, before any emulator exists."""
+        if not overrides:
+            return self
+        keys = list(ObservationModel.model_fields)
+        for key in overrides:
+            if key not in keys:
+                raise ValueError(
+                    f"unknown observation keyword {key!r}{did_you_mean(key, keys)}; "
+                    f"valid: {', '.join(keys)}"
+                )
+        merged = {**dataclasses.asdict(self), **overrides}
+        try:
+            model = ObservationModel.model_validate(merged)
+        except ValidationError as exc:
+            where, problem, _ = first_error(exc)
+            raise ValueError(f"{where}: {problem}") from None
+        return observation_spec(model)
+
+
+def observation_spec(model: ObservationModel) -> ObservationSpec:
+    """The spec of a validated ``observation:`` block."""
+    return ObservationSpec(
+        grayscale=model.grayscale,
+        crop=None if model.crop is None else tuple(model.crop),  # type: ignore[arg-type]
+        resize=None if model.resize is None else tuple(model.resize),  # type: ignore[arg-type]
+        frame_stack=model.frame_stack,
+        max_pool=model.max_pool,
+        inputs=model.inputs,
+    )
 
 
 @dataclass(frozen=True)
@@ -302,7 +339,6 @@ class _Checker:
                     f"must name the same actions as 'actions', in order: {', '.join(actions)}",
                 )
         done = self.terms(raw.done, known, "done")
-        observation = raw.observation
         return Profile(
             name=name,
             source=self.source,
@@ -317,14 +353,7 @@ class _Checker:
             actions_p2=actions_p2,
             frame_skip=raw.frame_skip,
             max_frames=raw.max_frames,
-            observation=ObservationSpec(
-                grayscale=observation.grayscale,
-                crop=None if observation.crop is None else tuple(observation.crop),  # type: ignore[arg-type]
-                resize=None if observation.resize is None else tuple(observation.resize),  # type: ignore[arg-type]
-                frame_stack=observation.frame_stack,
-                max_pool=observation.max_pool,
-                inputs=observation.inputs,
-            ),
+            observation=observation_spec(raw.observation),
             inputs={
                 name: {"builder": spec.builder, **(spec.model_extra or {})}
                 for name, spec in raw.inputs.items()
