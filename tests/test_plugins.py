@@ -138,7 +138,8 @@ def test_a_plugin_whose_files_are_missing_or_broken_is_listed_and_the_rest_works
         "@hookimpl\ndef arena_register_suites(register):\n    register(HERE / 'nosuite.yaml')\n",
     )
     listing = arena("plugins", env=env)
-    assert listing.returncode == 0, listing.stderr
+    assert listing.returncode == 4  # it lists failures: not a clean bill of health
+    assert "arena: error: 3 plugin problem(s) listed above" in listing.stderr
     assert "FAILED game gone:" in listing.stdout and "cannot read profile" in listing.stdout
     assert "FAILED game bad: " in listing.stdout and "unknown key 'frame_skp'" in listing.stdout
     assert "FAILED suite nosuite:" in listing.stdout
@@ -152,7 +153,7 @@ def test_a_plugin_whose_files_are_missing_or_broken_is_listed_and_the_rest_works
 def test_a_broken_plugin_is_reported_and_the_others_still_load(tmp_path):
     installed_plugin(tmp_path, "broken", "import not_a_real_module_anywhere\n")
     listing = arena("plugins", env={"PYTHONPATH": str(tmp_path)})
-    assert listing.returncode == 0
+    assert listing.returncode == 4
     assert "broken  [broken-plugin 1.0 (broken_plugin_module)]" in listing.stdout
     assert (
         "FAILED: import failed: ModuleNotFoundError: No module named 'not_a_real_module_anywhere'"
@@ -178,6 +179,29 @@ def test_two_plugins_registering_one_name_is_an_error_naming_both():
         PluginError, match="agent 'random' is registered by two plugins, 'random' and 'my-plugin'"
     ):
         host.agent("random")
+    # Only the clashing name is refused: every other agent, game and suite still works.
+    assert host.agent("ppo").plugin == "ppo"
+    assert host.profile("mario").name == "mario"
+
+
+def test_a_clash_refuses_only_its_name_and_the_listing_says_so(tmp_path):
+    env = installed_plugin(
+        tmp_path,
+        "clash",
+        "from arena import hookimpl\n"
+        "@hookimpl\ndef arena_register_agents(register):\n"
+        "    register('random', lambda context: None, 'a second random')\n",
+    )
+    listing = arena("plugins", env=env)
+    assert listing.returncode == 4
+    assert (
+        "CONFLICT: agent 'random' is registered by two plugins, 'clash' and 'random'"
+        in listing.stdout
+    )
+    assert "FAILED" not in listing.stdout  # the games and suites all load
+    refused = arena("run", "--game", "airstriker", "--agent", "random", env=env)
+    assert refused.returncode == 4 and "registered by two plugins" in refused.stderr
+    assert arena("info", "mario", env=env).returncode == 0
 
 
 class Raising(Agent):

@@ -60,7 +60,6 @@ def bench(
     from arena.host.entries import parse_entries
 
     plugins = host()
-    plugins.check()
     entries = parse_entries(list(agents))
     protocol = protocol_from(sticky, noop_max, None)  # None: the suite's block, else the default
     out = out or Path("runs") / f"bench-{Path(suite).stem}"

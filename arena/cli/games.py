@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from arena.core.errors import (
+    PluginError,
     UsageError,
 )
 from arena.host.params import PATH
@@ -123,6 +124,12 @@ def plugins() -> None:
 
     group = click.get_current_context().find_root().command
     assert isinstance(group, click.Group)
+    problems = 0
     for line in plugin_listing(host(), set(group.commands)):
         echo(line)
+        problems += line.lstrip().startswith(("FAILED", "CONFLICT"))
+    if problems:
+        raise PluginError(
+            f"{problems} plugin problem(s) listed above", "everything else they register works"
+        )
 

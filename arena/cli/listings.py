@@ -146,28 +146,35 @@ def plugin_listing(host: PluginHost, builtin_commands: set[str]) -> Iterator[str
     for record in host.records.values():
         yield f"{record.name}  [{record.origin}]"
         for name in record.agents:
-            entry = host.agents[name]
+            entry = host.agents.get(name)
+            if entry is None:  # two plugins registered it: see the CONFLICT line
+                yield f"    agent {name}: refused (a conflict, below)"
+                continue
             plays = "" if entry.games is None else f" (plays {', '.join(sorted(entry.games))})"
             yield f"    agent {name}: {entry.description}{plays}"
             if entry.options:
                 for line in describe_options(entry.options):
                     yield f"      option {line}"
         for name in record.trainers:
-            yield f"    trainer {name}: {host.trainers[name].trainer.description}"
+            if name in host.trainers:
+                yield f"    trainer {name}: {host.trainers[name].trainer.description}"
         for name in record.observations:
-            yield f"    observation builder {name}: {host.observations[name].description}"
+            if name in host.observations:
+                yield f"    observation builder {name}: {host.observations[name].description}"
         for name in record.commands:
+            if name not in host.commands:
+                continue
             yield f"    command {name}: {host.commands[name].get_short_help_str(80)}"
             if name in builtin_commands:
                 yield f"    FAILED command {name}: a built-in command has this name; rename it"
         if record.games:
             yield f"    games: {', '.join(record.games)}"
-        for name in record.games:
+        for name in (n for n in record.games if n in host.games):
             if problem := _problem(functools.partial(host.profile, name)):
                 yield f"    FAILED game {name}: {problem}"
         if record.suites:
             yield f"    suites: {', '.join(record.suites)}"
-        for name in record.suites:
+        for name in (n for n in record.suites if n in host.suites):
             if problem := _problem(functools.partial(load_suite, host, name)):
                 yield f"    FAILED suite {name}: {problem}"
         if record.error:

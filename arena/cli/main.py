@@ -43,6 +43,8 @@ class ArenaGroup(click.Group):
         self, ctx: click.Context, args: list[str]
     ) -> tuple[str | None, click.Command | None, list[str]]:
         name = args[0]
+        if super().get_command(ctx, name) is None and not name.startswith("-"):
+            ctx.ensure_object(Session).host.refuse_clash("command", name)
         if self.get_command(ctx, name) is None and not name.startswith("-"):
             known = [*self.list_commands(ctx), *host_commands(ctx)]
             raise click.UsageError(f"unknown command {name!r}{did_you_mean(name, known)}", ctx)

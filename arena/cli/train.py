@@ -38,6 +38,7 @@ class TrainGroup(click.Group):
         self, ctx: click.Context, args: list[str]
     ) -> tuple[str | None, click.Command | None, list[str]]:
         name = args[0]
+        ctx.ensure_object(Session).host.refuse_clash("trainer", name)
         if self.get_command(ctx, name) is None and not name.startswith("-"):
             known = self.list_commands(ctx)
             raise click.UsageError(
@@ -125,7 +126,6 @@ def start_training(ctx: click.Context, name: str, params: dict[str, Any]) -> Non
     from arena.host.training import TrainRun, parse_overrides
 
     plugins = host()
-    plugins.check()
     if params["resume"]:
         params = saved_parameters(ctx, name, params)
     elif params["game"] is None:

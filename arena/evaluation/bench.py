@@ -67,6 +67,7 @@ class Suite:
 
 def load_suite(host: PluginHost, name: str) -> Suite:
     """Read and validate a suite (by name or path), dropping cells whose ROM is missing."""
+    host.refuse_clash("suite", name)
     if name in host.suites:
         path = host.suites[name].path
     elif name.endswith((".yaml", ".yml")) and Path(name).is_file():

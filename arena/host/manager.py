@@ -3,7 +3,8 @@
 Every plugin, the built-in ones included, is found through the ``retro_arena`` entry-point
 group. A plugin that fails to import, or whose hook raises, is recorded with the reason and
 the others still load. Two plugins registering the same name is a conflict: ``arena plugins``
-shows it and every other command refuses to run until it is fixed.
+shows it (and exits non-zero), that name is refused wherever it is asked for, naming both
+plugins, and every other name keeps working.
 """
 
 from __future__ import annotations
@@ -107,6 +108,8 @@ class PluginHost:
         self.command_plugins: dict[str, str] = {}
         self.observations: dict[str, BuilderEntry] = {}
         self.conflicts: list[str] = []
+        self.clashes: dict[tuple[str, str], str] = {}
+        """(kind, name) -> the conflict, for every name two plugins registered."""
         self._profiles: dict[str, Profile] = {}
         if entry_points:
             self._load_entry_points()
@@ -157,6 +160,7 @@ class PluginHost:
                     impl.function(register=registrar(record))
                 except Exception as exc:
                     record.error = _describe(exc, hook.name)
+        self._drop_clashing_names()
 
     def _agent_registrar(self, record: PluginRecord) -> hookspecs.RegisterAgent:
         def register(
@@ -256,27 +260,43 @@ class PluginHost:
         return register
 
     def _conflict(self, kind: str, name: str, first: str, second: str) -> None:
-        self.conflicts.append(
+        message = (
             f"{kind} {name!r} is registered by two plugins, {first!r} and {second!r}; "
             f"uninstall one of them or rename the {kind} in one"
         )
+        self.conflicts.append(message)
+        self.clashes[(kind, name)] = message
+
+    def _drop_clashing_names(self) -> None:
+        """A name two plugins registered belongs to neither: only it is refused (by
+        :meth:`refuse_clash`), and every other name works."""
+        tables: dict[str, dict[str, Any]] = {
+            "agent": self.agents,
+            "game": self.games,
+            "suite": self.suites,
+            "trainer": self.trainers,
+            "command": self.commands,
+            "observation builder": self.observations,
+        }
+        for kind, name in self.clashes:
+            tables[kind].pop(name, None)
 
     # -- lookups -------------------------------------------------------------------------
 
-    def check(self) -> None:
-        """Raise :class:`PluginError` for the first name conflict between plugins."""
-        if self.conflicts:
-            raise PluginError(self.conflicts[0])
+    def refuse_clash(self, kind: str, name: str) -> None:
+        """Raise :class:`PluginError` naming both plugins if two registered ``name``."""
+        if (kind, name) in self.clashes:
+            raise PluginError(self.clashes[(kind, name)])
 
     def agent(self, name: str) -> AgentEntry:
-        self.check()
+        self.refuse_clash("agent", name)
         if name not in self.agents:
             raise UnknownNameError("agent", name, self.agents, "see `arena plugins`")
         return self.agents[name]
 
     def profile(self, name_or_path: str) -> Profile:
         """A registered game by name, or a profile YAML by path; validated once and cached."""
-        self.check()
+        self.refuse_clash("game", name_or_path)
         if name_or_path not in self._profiles:
             if name_or_path in self.games:
                 entry = self.games[name_or_path]
