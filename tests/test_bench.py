@@ -193,7 +193,7 @@ def test_bad_input_is_one_clear_line(tmp_path, args, message):
     [
         (
             "cells:\n  - {game: mario, states: [Level9-9]}\n",
-            "cells[0].states: unknown state of profile 'mario' 'Level9-9'",
+            "cells[0].states: unknown mario state 'Level9-9'",
         ),
         (
             "cells:\n  - {game: pong, states: [Start.2P]}\n",
@@ -210,7 +210,11 @@ def test_bad_input_is_one_clear_line(tmp_path, args, message):
         ("cells: []\n", "cells: expected a non-empty list of cells, got []"),
         (
             "cells:\n  - {game: mario, seeds: [0.5]}\n",
-            "cells[0].seeds: expected a list of whole numbers",
+            "cells[0].seeds: expected a list of whole numbers >= 0",
+        ),
+        (
+            "cells:\n  - {game: mario, seeds: [-1]}\n",
+            "cells[0].seeds: expected a list of whole numbers >= 0, got [-1]",
         ),
         (
             "protocol: {sticky: 1.5}\ncells:\n  - {game: mario}\n",

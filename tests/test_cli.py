@@ -132,7 +132,7 @@ BAD_INPUTS = [
     (
         ["run", "--game", "mario", "--state", "Level1-2"],
         2,
-        "unknown state of profile 'mario' 'Level1-2' (did you mean",
+        "unknown mario state 'Level1-2' (did you mean",
     ),
     (
         ["run", "--game", "mario", "--agent", "randm"],
@@ -157,6 +157,7 @@ BAD_INPUTS = [
     ),
     (["run", "--game", "mario", "--max-frames", "-5"], 2, "expected a whole number >= 1, got '-5'"),
     (["run", "--game", "mario", "--option", "repeat"], 2, "--option 'repeat' is not key=value"),
+    (["run", "--game", "mario", "--seed", "-3"], 2, "--seed: expected a whole number >= 0, got '-3'"),
     (
         ["run", "--game", "mario", "--option", "repeat=0"],
         2,

@@ -56,7 +56,7 @@ def test_every_help_is_plain(command):
         (["train", "pop"], "unknown trainer 'pop' (did you mean 'ppo'?)"),
         (["run"], "missing --game (see `arena run --help`)"),
         (["info", "maro"], "unknown game 'maro' (did you mean 'mario'?)"),
-        (["info", "mario", "--state", "Level9-9"], "unknown state of profile 'mario' 'Level9-9'"),
+        (["info", "mario", "--state", "Level9-9"], "unknown mario state 'Level9-9'"),
         (["play", "x.bk2", "--scale", "9"], "--scale: 9 is not in the range 1<=x<=8"),
     ],
 )

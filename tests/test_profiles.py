@@ -104,7 +104,7 @@ def write(tmp_path, text: str, base: str = "airstriker") -> Path:
         ("observation: {stack: 4}", r"observation.stack: unknown key 'stack'"),
         (
             "reward: {score: delta(scroe)}",
-            r"reward.score: in 'delta\(scroe\)': unknown name 'scroe' \(did you mean 'score'\?\)",
+            r"reward.score: in 'delta\(scroe\)': unknown name 'scroe' \(did you mean 'score'\?\)$",
         ),
         (
             "reward: {score: score ** 2}",

@@ -48,6 +48,8 @@ as ``--workers 10000`` is refused instead of starting thousands of processes."""
 POSITIVE = WholeNumber(1)
 WORKERS = WholeNumber(1, MAX_WORKERS)
 WHOLE = WholeNumber()
+SEED = WholeNumber(0)
+"""A seed: numpy's generators take whole numbers >= 0."""
 PATH = click.Path(path_type=Path)
 
 
@@ -75,7 +77,7 @@ def state(help: str = "save state to start from (default: the profile's)") -> cl
 
 
 def seed(help: str = "seed of the first episode") -> click.Option:
-    return click.Option(["--seed"], type=WHOLE, default=0, show_default=True, help=help)
+    return click.Option(["--seed"], type=SEED, default=0, show_default=True, help=help)
 
 
 def max_frames() -> click.Option:

@@ -146,7 +146,8 @@ class _Compiler:
 
     def fail(self, node: ast.AST, problem: str) -> ExpressionError:
         part = ast.get_source_segment(self.source, node) or type(node).__name__
-        return ExpressionError(f"{self.prefix}in {self.source!r}: {problem} ({part!r})")
+        where = "" if repr(part) in problem else f" ({part!r})"  # the problem names it already
+        return ExpressionError(f"{self.prefix}in {self.source!r}: {problem}{where}")
 
     def visit(self, node: ast.AST) -> Evaluator:
         method = getattr(self, f"visit_{type(node).__name__}", None)

@@ -200,7 +200,7 @@ class Profile:
         """The state called ``name`` (the default when None); unknown names raise."""
         name = name or self.default_state
         if name not in self.states:
-            raise UnknownNameError(f"state of profile {self.name!r}", name, self.states)
+            raise UnknownNameError(f"{self.name} state", name, self.states)
         return self.states[name]
 
 

@@ -314,8 +314,8 @@ class CellModel(Model):
     seeds: Annotated[
         list[int] | None,
         expect(
-            lambda v: v is None or (isinstance(v, list) and all(is_int(s) for s in v)),
-            "a list of whole numbers",
+            lambda v: v is None or (isinstance(v, list) and all(is_int(s) and s >= 0 for s in v)),
+            "a list of whole numbers >= 0",
         ),
     ] = None
     """Seeds (default: [0])."""

@@ -82,7 +82,7 @@ def read_state(game: str, state: str) -> bytes:
     """The decompressed bytes of one save state."""
     path = integration_file(game, f"{state}.state")
     if path is None:
-        raise UnknownNameError(f"state of {game}", state, list_states(game))
+        raise UnknownNameError(f"{game} state", state, list_states(game))
     with gzip.open(path, "rb") as fh:
         return fh.read()
 
