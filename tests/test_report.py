@@ -212,3 +212,16 @@ def test_an_absurdly_large_tournament_file_is_refused_unread(tmp_path):
     assert result.returncode == 2 and "over 64 MiB, not a tournament" in result.stderr
     result = arena("report", str(tmp_path), "--training", str(tmp_path))
     assert result.returncode == 2 and "not a tournament's" in result.stderr
+
+
+def test_chart_labels_from_a_results_file_are_plain_text(tmp_path):
+    from arena.evaluation.leaderboard import Row
+    from arena.evaluation.report import _bar_chart
+
+    rows = [
+        Row("mario", r"$\frac{$", 1, 1, 0, 0, 1.0, 1.0, None, None, False, "p"),
+        Row("mario", "$x^$", 1, 1, 0, 0, 2.0, 2.0, None, None, False, "p"),
+    ]
+    chart = tmp_path / "chart.png"
+    _bar_chart(rows, r"$\frac{$ on $", chart)  # mathtext would raise ValueError on these
+    assert chart.stat().st_size > 0

@@ -28,6 +28,8 @@ def _bar_chart(rows: Sequence[Row], title: str, path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
+    # Labels come from results files, which anyone may hand over: plain text, never TeX.
+    matplotlib.rcParams["text.parse_math"] = False
     import matplotlib.pyplot as plt
 
     agents = [r.agent for r in rows]
