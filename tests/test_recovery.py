@@ -16,14 +16,46 @@ from arena.host.checkpoints import MANIFEST, PAYLOAD
 from conftest import arena, worker_pids
 
 
+def _default_sigint() -> None:
+    # A child of `nohup ... &` (or of any shell job started in the background) inherits
+    # SIGINT as ignored; the tests send SIGINT as Ctrl-C does, so the child takes it again.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+STARTED: list[subprocess.Popen] = []
+
+
 def start(*args, cwd=None):
-    return subprocess.Popen(
+    process = subprocess.Popen(
         [sys.executable, "-m", "arena.cli", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         cwd=cwd,
+        preexec_fn=_default_sigint,
     )
+    STARTED.append(process)
+    return process
+
+
+@pytest.fixture(autouse=True)
+def _no_command_outlives_its_test():
+    """A test that fails or times out must not leave its command (and workers) running."""
+    yield
+    while STARTED:
+        process = STARTED.pop()
+        if process.poll() is None:
+            process.kill()
+            process.communicate(timeout=30)
+
+
+def wait_until(condition, what, timeout=240):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{what} never happened")
 
 
 def wait_for(process, text, timeout=120):
@@ -47,7 +79,8 @@ def test_ctrl_c_in_neats_first_generation_leaves_nothing_resumable(tmp_path):
         "--out", str(out),
     )  # fmt: skip
     wait_for(train, "neat-ff on")  # evolution has started its first generation
-    time.sleep(1.0)
+    wait_until(lambda: worker_pids(train.pid), "a NEAT worker")  # its genomes are being played
+    assert not (out / "checkpoints").exists() or not any((out / "checkpoints").iterdir())
     train.send_signal(signal.SIGINT)
     stdout, stderr = train.communicate(timeout=120)
     assert train.returncode == 130, stderr
@@ -61,11 +94,12 @@ def test_ctrl_c_mid_training_prints_a_resume_command_that_works(tmp_path):
     out = tmp_path / "ppo"
     train = start(
         "train", "ppo", "--game", "airstriker", "--steps", "100000", "--envs", "2",
-        "--set", "num_steps=64", "--set", "num_minibatches=1", "--max-frames", "400",
-        "--out", str(out),
+        "--set", "num_steps=64", "--set", "num_minibatches=1", "--set", "checkpoint_every=128",
+        "--max-frames", "400", "--out", str(out),
     )  # fmt: skip
     wait_for(train, "ppo on")
-    time.sleep(4.0)  # a few updates in
+    # The state the test needs: a checkpoint on disk, so the run is resumable, and more to do.
+    wait_until(lambda: any((out / "checkpoints").glob("*.ckpt")), "a checkpoint")
     train.send_signal(signal.SIGINT)
     stdout, stderr = train.communicate(timeout=120)
     assert train.returncode == 130, stderr
@@ -87,9 +121,8 @@ def test_workers_of_a_killed_bench_exit_quietly(tmp_path):
             stdout=subprocess.PIPE, stderr=stderr, text=True,
         )  # fmt: skip
         wait_for(bench, "to play")
-        time.sleep(1.0)
+        wait_until(lambda: len(worker_pids(bench.pid)) == 2, "both benchmark workers")
         workers = worker_pids(bench.pid)
-        assert workers
         os.kill(bench.pid, signal.SIGKILL)  # the parent dies; its workers see a closed pipe
         bench.communicate(timeout=30)
         deadline = time.time() + 60

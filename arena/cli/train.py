@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -99,9 +98,11 @@ def saved_parameters(ctx: click.Context, name: str, params: dict[str, Any]) -> d
     out = params["out"]
     if out is None:
         raise UsageError("--resume needs --out DIR, the folder of the run to continue")
+    from arena.core.reading import loads_json, read_regular_text
+
     saved_path = out / TRAIN_ARGS
     try:
-        saved = json.loads(saved_path.read_text())
+        saved = loads_json(read_regular_text(saved_path, 1 << 20))
         trainer, values = saved["trainer"], saved["parameters"]
     except (OSError, ValueError, KeyError, TypeError):
         raise UsageError(
@@ -121,6 +122,32 @@ def saved_parameters(ctx: click.Context, name: str, params: dict[str, Any]) -> d
     return merged
 
 
+MAX_CONFIG_BYTES = 1 << 20
+"""A ``--config`` file of at most 1 MiB (a full PPO or NEAT config is about 3 kB)."""
+
+
+def _check_config(path: Path) -> None:
+    """Before a trainer opens ``--config``: a regular file (a FIFO would block it), of a
+    bounded size, and (YAML or JSON) bounded nesting. Its settings are the trainer's to check."""
+    import yaml
+
+    from arena.core.reading import MAX_NESTING_DEPTH, read_regular_text, yaml_depth
+
+    if not path.exists():
+        raise UsageError(f"--config {path}: no such file")
+    try:
+        text = read_regular_text(path, MAX_CONFIG_BYTES)
+    except OSError as exc:
+        raise UsageError(f"--config {path}: cannot read it ({exc.strerror or exc})") from None
+    if path.suffix.lower() in (".yaml", ".yml", ".json"):
+        try:
+            deep = yaml_depth(text) > MAX_NESTING_DEPTH
+        except yaml.YAMLError:
+            return  # malformed: the trainer says so in its own words
+        if deep:
+            raise UsageError(f"--config {path}: nested more than {MAX_NESTING_DEPTH} levels deep")
+
+
 def start_training(ctx: click.Context, name: str, params: dict[str, Any]) -> None:
     from arena.core.protocol import TRAINING
     from arena.host.training import TrainRun, parse_overrides
@@ -133,8 +160,8 @@ def start_training(ctx: click.Context, name: str, params: dict[str, Any]) -> Non
     profile = plugins.profile(params["game"]).with_time_limit(params["max_frames"])
     state = profile.state(params["state"])
     config = params["config"]
-    if config is not None and not config.is_file():
-        raise UsageError(f"--config {config}: no such file")
+    if config is not None:
+        _check_config(config)
     out = params["out"] or Path("runs") / f"{name}-{profile.name}"
     saved = {
         key: str(value) if isinstance(value, Path) else value

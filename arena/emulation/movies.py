@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
 from arena.core.errors import MovieError, OutputError, VerifyError
 from arena.core.models import first_error
 from arena.core.protocol import Protocol
+from arena.core.reading import loads_json, read_regular_text
 from arena.emulation.emulator import Emulator, check_layout, ram_layout
 from arena.profiles.loading import Profile
 from arena.profiles.rules import RuleEngine
@@ -94,11 +95,15 @@ class SidecarModel(BaseModel):
     rom_sha1: Annotated[str, Field(pattern=r"^[0-9a-f]{40}$")]
 
 
+MAX_SIDECAR_BYTES = 1 << 20
+"""A sidecar of at most 1 MiB (the arena writes about 2 kB)."""
+
+
 def read_sidecar(movie: Path) -> dict[str, Any]:
     """The sidecar of ``movie``; a missing or malformed one raises :class:`MovieError`."""
     path = sidecar_path(movie)
     try:
-        record = json.loads(path.read_text())
+        record = loads_json(read_regular_text(path, MAX_SIDECAR_BYTES))
     except FileNotFoundError:
         raise MovieError(
             f"{movie}: no sidecar {path.name} beside it",

@@ -18,6 +18,7 @@ from typing import Any
 from arena.core.errors import ArenaError, ProfileError, UsageError, did_you_mean
 from arena.core.files import output_folder
 from arena.core.protocol import EVALUATION, Protocol
+from arena.core.reading import read_regular
 from arena.core.workers import RayPool, Worker, WorkerPool
 from arena.evaluation.results import RESULTS, ResultLine, append_result, read_results
 from arena.host.entries import AgentSpec, legend
@@ -120,7 +121,10 @@ def finished_jobs(
     another protocol are refused: one results file, one protocol."""
     if not results.exists():
         return set()
-    data = results.read_bytes()
+    try:
+        data = read_regular(results)
+    except OSError as exc:
+        raise UsageError(f"{results}: cannot read it ({exc.strerror or exc})") from None
     if data and not data.endswith(b"\n"):
         results.write_bytes(data[: data.rfind(b"\n") + 1])
     rows, damaged = read_results(results)

@@ -30,6 +30,7 @@ from arena.core.errors import UsageError
 from arena.core.files import output_folder, write_atomic
 from arena.core.models import first_error
 from arena.core.protocol import EVALUATION, Protocol
+from arena.core.reading import loads_json, read_regular_text
 from arena.emulation.movies import Finite
 from arena.host.entries import AgentSpec
 from arena.host.manager import PluginHost
@@ -384,7 +385,7 @@ def read_tournament(path: Path) -> Tournament:
     try:
         if path.stat().st_size > MAX_TOURNAMENT_BYTES:
             raise UsageError(f"{path}: over {MAX_TOURNAMENT_BYTES >> 20} MiB, not a tournament")
-        raw = json.loads(path.read_text())
+        raw = loads_json(read_regular_text(path, MAX_TOURNAMENT_BYTES))
         record = _TournamentRecord.model_validate(raw)
     except OSError as exc:
         raise UsageError(f"{path}: cannot read it ({exc.strerror or exc})") from None

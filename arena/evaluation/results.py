@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from arena.core.files import append_line
 from arena.core.models import first_error
 from arena.core.protocol import Protocol
+from arena.core.reading import loads_json, read_regular_text
 
 RESULTS = "results.jsonl"
 """The file's name in a benchmark's folder."""
@@ -88,11 +89,11 @@ def read_results(path: Path) -> tuple[list[ResultLine], list[str]]:
     """The cells of a results file, and one message per damaged line (with its number) that
     was skipped: a line cut by a crash, edited by hand, or of the wrong shape."""
     rows, damaged = [], []
-    for number, text in enumerate(path.read_text(errors="replace").splitlines(), start=1):
+    for number, text in enumerate(read_regular_text(path).splitlines(), start=1):
         if not text.strip():
             continue
         try:
-            line = ResultLine.model_validate(json.loads(text))
+            line = ResultLine.model_validate(loads_json(text))
         except ValueError as exc:  # JSON and pydantic errors alike
             reason = "not JSON" if isinstance(exc, json.JSONDecodeError) else _first_problem(exc)
             damaged.append(f"{path} line {number}: damaged ({reason}); skipped")

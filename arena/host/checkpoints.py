@@ -18,6 +18,7 @@ from typing import Any
 
 from arena.core.errors import AgentError
 from arena.core.files import package_versions, write_atomic
+from arena.core.reading import loads_json
 
 FORMAT = "retro-arena-checkpoint/1"
 MANIFEST = "manifest.json"
@@ -76,7 +77,7 @@ def read_manifest(path: Path) -> dict[str, Any]:
     try:
         with zipfile.ZipFile(path) as archive:
             _check_sizes(archive, path)
-            manifest = json.loads(archive.read(MANIFEST))
+            manifest = loads_json(archive.read(MANIFEST))
     except (zipfile.BadZipFile, KeyError, ValueError, OSError):
         raise AgentError(
             f"{path}: not a checkpoint written by retro-arena; refusing to load it"

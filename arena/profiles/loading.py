@@ -22,6 +22,7 @@ from pydantic import ValidationError
 
 from arena.core.errors import ProfileError, UnknownNameError, did_you_mean
 from arena.core.models import first_error
+from arena.core.reading import MAX_NESTING_DEPTH, read_regular, read_regular_text, yaml_depth
 from arena.profiles import schema
 from arena.profiles.expressions import Expression, compile_expression
 from arena.profiles.schema import (
@@ -252,10 +253,12 @@ def read_yaml(path: Path, what: str = "YAML") -> Any:
             raise ProfileError(
                 source, "", f"a {what} of {size:,} bytes; the limit is {MAX_YAML_BYTES:,}"
             )
-        text = path.read_text()
+        text = read_regular_text(path, MAX_YAML_BYTES)
     except OSError as exc:
         raise ProfileError(source, "", f"cannot read {what}: {exc.strerror}") from None
     try:
+        if yaml_depth(text) > MAX_NESTING_DEPTH:
+            raise ProfileError(source, "", f"nested more than {MAX_NESTING_DEPTH} levels deep")
         values = _expanded_size(yaml.compose(text, yaml.SafeLoader))
         if values > MAX_YAML_VALUES:
             raise ProfileError(
@@ -264,6 +267,10 @@ def read_yaml(path: Path, what: str = "YAML") -> Any:
                 f"expands to over {MAX_YAML_VALUES:,} values (YAML aliases repeating each other)",
             )
         return yaml.safe_load(text)
+    except RecursionError:  # block nesting (indentation, "- - -") deeper than Python recurses
+        raise ProfileError(
+            source, "", f"nested more than {MAX_NESTING_DEPTH} levels deep"
+        ) from None
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}" if mark else ""
@@ -284,7 +291,7 @@ def load_profile(path: Path | str, name: str | None = None) -> Profile:
     path = Path(path)
     raw = read_yaml(path, "profile")
     model = schema.validate(ProfileModel, raw, str(path))
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = hashlib.sha256(read_regular(path, MAX_YAML_BYTES)).hexdigest()
     return _Checker(str(path)).profile(model, name or path.stem, digest)
 
 
