@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +13,7 @@ from arena.core.errors import (
     UsageError,
 )
 from arena.core.files import check_output_folder
+from arena.core.locks import folder_lock
 from arena.host import params
 from arena.host.entries import SYNTAX
 from arena.host.params import PATH, POSITIVE, use
@@ -64,10 +66,11 @@ def bench(
     protocol = protocol_from(sticky, noop_max, None)  # None: the suite's block, else the default
     out = out or Path("runs") / f"bench-{Path(suite).stem}"
     check_output_folder(out, "--out")
-    results = run_bench(plugins, entries, suite, out, workers, resume, echo, backend, protocol)
-    board = build_leaderboard(load_results(results), plugins)
-    echo(format_leaderboard(board))
-    csv_path, json_path = write_leaderboard(board, out)
+    with folder_lock(out, "--out"):
+        results = run_bench(plugins, entries, suite, out, workers, resume, echo, backend, protocol)
+        board = build_leaderboard(load_results(results), plugins)
+        echo(format_leaderboard(board))
+        csv_path, json_path = write_leaderboard(board, out)
     echo(f"leaderboard: {csv_path}, {json_path}")
 
 
@@ -221,11 +224,12 @@ def play_matches(
         players = f"{game.player1} (P1) vs {game.player2} (P2)"
         echo(f"{players}  seed {game.seed}  returns {returns}  {outcome}")
 
-    games = play_games(plugins, entries, profile, start, seeds, record, report, protocol)
-    played = Tournament(profile.name, start, protocol, [a.label for a in entries], games)
+    with folder_lock(record, "--record") if record else contextlib.nullcontext():
+        games = play_games(plugins, entries, profile, start, seeds, record, report, protocol)
+        played = Tournament(profile.name, start, protocol, [a.label for a in entries], games)
+        path = write_tournament(record, played) if record else None
     echo(format_standings(played.standings))
     echo(f"{profile.name} {start}: {played.advantage.describe()}")
-    if record:
-        path = write_tournament(record, played)
+    if path:
         echo(f"games, pairs and ratings in {path} (a page of them: arena report {record})")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,6 +16,7 @@ from arena.core.errors import (
     VerifyError,
 )
 from arena.core.files import output_folder
+from arena.core.locks import folder_lock
 from arena.host import params
 from arena.host.params import PATH, POSITIVE, use
 
@@ -160,7 +162,8 @@ def run(
                 bar.write(result.traceback.rstrip())
             bar.update()
 
-        played = run_episodes(env, agents, config, report)
+        with folder_lock(record, "--record") if record else contextlib.nullcontext():
+            played = run_episodes(env, agents, config, report)
         bar.close()
     finally:
         env.close()

@@ -13,11 +13,12 @@ from arena.core.errors import (
     did_you_mean,
 )
 from arena.core.files import check_output_folder
+from arena.core.locks import folder_lock
 from arena.host import params
 from arena.host.params import PATH
 
 if TYPE_CHECKING:
-    pass
+    from arena.host.training import Trainer, TrainRun
 from arena.cli.common import Session, echo, host, protocol_from
 
 # -- train ---------------------------------------------------------------------------------
@@ -197,8 +198,14 @@ def start_training(ctx: click.Context, name: str, params: dict[str, Any]) -> Non
     )
     check_output_folder(out, "--out")
     run.has_checkpoint = run.resume  # a resumed run had one
+    with folder_lock(out, "--out"):
+        _train(plugins.trainers[name].trainer, run)
+
+
+def _train(trainer: Trainer, run: TrainRun) -> None:
+    """Train; a run that ends before its first checkpoint leaves nothing behind."""
     try:
-        plugins.trainers[name].trainer.train(run)
+        trainer.train(run)
     except BaseException as exc:
         if not run.has_checkpoint:  # ended before its first checkpoint: nothing to resume
             run.discard()
