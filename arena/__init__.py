@@ -52,6 +52,7 @@ _EXPORTS = {
     "TrainRun": "arena.host.training",
     "Trainer": "arena.host.training",
     "WORKERS": "arena.host.params",
+    "WholeNumber": "arena.host.params",
     "Worker": "arena.core.workers",
     "WorkerPool": "arena.core.workers",
     "first_error": "arena.core.models",
@@ -87,7 +88,7 @@ if TYPE_CHECKING:
         RegisterTrainer,
         hookimpl,
     )
-    from arena.host.params import MAX_WORKERS, POSITIVE, WORKERS
+    from arena.host.params import MAX_WORKERS, POSITIVE, WORKERS, WholeNumber
     from arena.host.training import CsvLog, Trainer, TrainRun, reseed
     from arena.host.worker_env import EnvSetup
     from arena.play.agents import Agent, AgentContext, AgentFactory, AgentState, ObservationFor
@@ -137,6 +138,7 @@ __all__ = [
     "RunConfig",
     "TrainRun",
     "Trainer",
+    "WholeNumber",
     "Worker",
     "WorkerPool",
     "__version__",

@@ -248,3 +248,16 @@ def test_foreign_and_unknown_checkpoints_are_refused(mario_run, tmp_path):
         "1",
     )
     assert "was written with another config than this command builds" in resumed_elsewhere.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--pop", "1000000000"], "--pop: at most 10000, got 1000000000"),
+        (["--set", "NEAT.pop_size=1000000000"], "NEAT.pop_size = 1,000,000,000; at most 10,000"),
+    ],
+)
+def test_an_absurd_population_is_refused_before_anything_is_built(tmp_path, args, message):
+    result = arena("train", "neat-ff", "--game", "airstriker", *args, "--out", str(tmp_path / "r"))
+    assert result.returncode != 0 and message in result.stderr, result.stderr
+    assert not (tmp_path / "r").exists()

@@ -176,6 +176,16 @@ BAD = [
         ["train", "ppo", "--game", "mario", "--set", "num_steps=3", "--envs", "1"],
         "does not split into 4 minibatches",
     ),
+    (
+        ["train", "ppo", "--game", "mario", "--device", "mps"],
+        "--device mps: not available on this machine. it has: auto, cpu",
+    )
+    if not torch.backends.mps.is_available() and not torch.cuda.is_available()
+    else (["train", "ppo", "--game", "mario", "--device", "meta"], "--device meta: not available"),
+    (
+        ["train", "ppo", "--game", "mario", "--set", "num_steps=100000000"],
+        "num_envs * num_steps = 800,000,000: a rollout holds at most 65,536 steps",
+    ),
     (["train", "ppo", "--out", "/nonexistent/run", "--resume"], "holds no run to resume"),
     (
         ["run", "--agent", "ppo", "--game", "mario"],

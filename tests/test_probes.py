@@ -70,3 +70,15 @@ def test_bad_probes_are_one_clear_line(tmp_path, host, probe, message):
         from arena.profiles.loading import load_profile
 
         load_profile(path)
+
+
+def test_a_probe_step_of_a_billion_is_refused_when_the_profile_loads(tmp_path, host):
+    from arena.errors import ProfileError
+    from conftest import profile_copy
+
+    path = profile_copy(
+        tmp_path, "airstriker", "huge",
+        probes={"forever": {"inputs": [["noop", 1_000_000_000]], "expect": {"done": "time_limit"}}},
+    )  # fmt: skip
+    with pytest.raises(ProfileError, match="1,000,000,000 steps; a probe step plays at most"):
+        host.profile(str(path))

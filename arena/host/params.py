@@ -24,8 +24,10 @@ class WholeNumber(click.ParamType):
 
     name = "integer"
 
-    def __init__(self, minimum: int | None = None, maximum: int | None = None) -> None:
-        self.minimum, self.maximum = minimum, maximum
+    def __init__(
+        self, minimum: int | None = None, maximum: int | None = None, per_machine: bool = False
+    ) -> None:
+        self.minimum, self.maximum, self.per_machine = minimum, maximum, per_machine
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
         number: int | None = None
@@ -38,7 +40,8 @@ class WholeNumber(click.ParamType):
             bound = "" if self.minimum is None else f" >= {self.minimum}"
             self.fail(f"expected a whole number{bound}, got {value!r}", param, ctx)
         if self.maximum is not None and number > self.maximum:
-            self.fail(f"at most {self.maximum} on this machine, got {number}", param, ctx)
+            where = " on this machine" if self.per_machine else ""
+            self.fail(f"at most {self.maximum}{where}, got {number}", param, ctx)
         return number
 
 
@@ -46,7 +49,7 @@ MAX_WORKERS = max(8, 4 * (os.cpu_count() or 1))
 """Worker processes (each one emulator) a command may start: four per core, so a typo such
 as ``--workers 10000`` is refused instead of starting thousands of processes."""
 POSITIVE = WholeNumber(1)
-WORKERS = WholeNumber(1, MAX_WORKERS)
+WORKERS = WholeNumber(1, MAX_WORKERS, per_machine=True)
 WHOLE = WholeNumber()
 SEED = WholeNumber(0)
 """A seed: numpy's generators take whole numbers >= 0."""

@@ -21,8 +21,9 @@ prints both, rule by rule: a profile is right once every rule has been seen to f
 
 from __future__ import annotations
 
+import itertools
 import operator
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,17 +67,27 @@ class ProbeResult:
         return all(ok for _, ok in self.checks)
 
 
+def _looped(probe: Probe) -> Iterator[tuple[int, ...]]:
+    """The probe's inputs again and again, one agent step at a time."""
+    while True:
+        for actions, count in probe.inputs:
+            yield from itertools.repeat(actions, count)
+
+
 def play_probe(env: ArenaEnv, probe: Probe) -> ProbeResult:
     """Play ``probe`` on ``env`` (built for its state, without sticky actions) and check it."""
     env.reset(seed=0)
-    steps = [actions for actions, count in probe.inputs for _ in range(count)]
-    index, info = 0, dict[str, Any]()
-    while True:
-        if index >= len(steps) and not probe.repeat:
-            break
-        actions = steps[index % len(steps)]
+    info: dict[str, Any] = {}
+    # The script is played from its [action, steps] pairs, never expanded into one list.
+    script: Iterable[tuple[int, ...]] = (
+        _looped(probe)
+        if probe.repeat
+        else itertools.chain.from_iterable(
+            itertools.repeat(actions, count) for actions, count in probe.inputs
+        )
+    )
+    for actions in script:
         _, _, terminated, truncated, info = env.step(actions[0] if env.players == 1 else actions)
-        index += 1
         if terminated or truncated:
             break
     totals = {

@@ -504,6 +504,10 @@ class _Checker:
                 shape = "[action, steps]" if players == 1 else "[p1_action, p2_action, steps]"
                 if len(entry) != players + 1 or not isinstance(count, int) or count < 1:
                     raise self.fail(where, f"expected {shape} with steps >= 1, got {entry!r}")
+                if count > schema.MAX_FRAMES:
+                    raise self.fail(
+                        where, f"{count:,} steps; a probe step plays at most {schema.MAX_FRAMES:,}"
+                    )
                 for action in names:
                     if action not in actions:
                         raise self.fail(

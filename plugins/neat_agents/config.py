@@ -24,6 +24,10 @@ HERE = Path(__file__).parent
 GAME_KEYS = {"num_inputs", "num_outputs"}  # set from the game, not by the user
 
 
+MAX_POPULATION = 10_000
+"""Genomes in a population (``--pop``, ``NEAT.pop_size``): the NEAT papers and neat-python's
+examples use 50 to 300; a typo such as ``--pop 1000000000`` is refused before anything is built."""
+
 def default_config_path(agent: str, inputs: str = "screen") -> Path:
     """``neat-ff.ini``, or the config tuned for other inputs when there is one
     (``neat-ff-tiles.ini``)."""
@@ -153,4 +157,8 @@ def build_config(
     if overrides:
         source += " with --set " + ", ".join(f"{k}={v}" for k, v in overrides.items())
     config = parse_config_text(text, source)
+    if config.pop_size > MAX_POPULATION:
+        raise AgentError(
+            f"{source}: NEAT.pop_size = {config.pop_size:,}; at most {MAX_POPULATION:,} genomes"
+        )
     return NeatConfig(text, hashlib.sha256(text.encode()).hexdigest(), config)

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import click
 
-from arena import POSITIVE, Trainer, TrainRun
+from arena import POSITIVE, Trainer, TrainRun, WholeNumber
+from arena.plugins.neat_agents.config import MAX_POPULATION
+
+POPULATION = WholeNumber(1, MAX_POPULATION)
 
 
 class NeatTrainer(Trainer):
@@ -28,7 +31,11 @@ class NeatTrainer(Trainer):
                 show_default=True,
                 help="total generations",
             ),
-            click.Option(["--pop"], type=POSITIVE, help="population size (NEAT.pop_size)"),
+            click.Option(
+                ["--pop"],
+                type=POPULATION,
+                help=f"population size (NEAT.pop_size, at most {MAX_POPULATION:,})",
+            ),
             click.Option(
                 ["--downscale"],
                 type=POSITIVE,

@@ -28,6 +28,11 @@ def _whole(value: Any) -> Any:
 
 
 PositiveInt = Annotated[int, Field(gt=0), BeforeValidator(_whole)]
+
+MAX_BATCH_SIZE = 1 << 16
+"""Agent steps in one rollout (num_envs * num_steps): 65,536 stacked 84x84 frames are about
+1.8 GB; cleanrl's Atari recipe uses 1,024. ``--set num_steps=100000000`` is refused, not
+allocated."""
 PositiveFloat = Annotated[FiniteFloat, Field(gt=0)]
 Fraction = Annotated[FiniteFloat, Field(ge=0, le=1)]
 
@@ -139,6 +144,12 @@ def build_config(game: str, user_file: Path | None, overrides: Mapping[str, Any]
     except ValidationError as exc:
         key, problem, value = first_error(exc)
         raise AgentError(f"{sources[key]}: {key} = {value!r}: {problem}") from None
+    if config.batch_size > MAX_BATCH_SIZE:
+        raise AgentError(
+            f"num_envs * num_steps = {config.batch_size:,}: a rollout holds at most "
+            f"{MAX_BATCH_SIZE:,} steps (their frames live in memory)",
+            "lower num_steps or num_envs",
+        )
     if config.batch_size % config.num_minibatches:
         raise AgentError(
             f"num_envs * num_steps = {config.batch_size} does not split into "

@@ -51,18 +51,40 @@ UPDATE_FIELDS = [
 EPISODE_FIELDS = ["global_step", "env", "return", "frames", "progress", "done_reason"]
 
 
+def available_devices() -> list[str]:
+    """The torch devices this machine can train on."""
+    found = ["cpu"]
+    if torch.cuda.is_available():
+        found += ["cuda", *(f"cuda:{i}" for i in range(torch.cuda.device_count()))]
+    if torch.backends.mps.is_available():
+        found.append("mps")
+    xpu = getattr(torch, "xpu", None)
+    if xpu is not None and xpu.is_available():
+        found.append("xpu")
+    return found
+
+
 def pick_device(name: str) -> torch.device:
-    """``auto`` is CUDA when present, else the CPU."""
+    """``auto`` is CUDA when present, else the CPU; a device this machine lacks is one line
+    naming those it has."""
+    available = available_devices()
     if name == "auto":
-        name = "cuda" if torch.cuda.is_available() else "cpu"
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise UsageError(f"--device {name}: CUDA is not available here", "use --device cpu or auto")
+        name = "cuda" if "cuda" in available else "cpu"
     try:
-        return torch.device(name)
+        device = torch.device(name)
     except RuntimeError:
         raise UsageError(
-            f"--device {name!r} is not a torch device", "use auto, cpu or cuda"
+            f"--device {name!r} is not a torch device",
+            f"this machine has: auto, {', '.join(available)}",
         ) from None
+    if str(device) not in available and device.type not in available:
+        raise UsageError(
+            f"--device {name}: not available on this machine",
+            f"it has: auto, {', '.join(available)}",
+        )
+    if device.type == "cuda" and device.index is not None and str(device) not in available:
+        raise UsageError(f"--device {name}: no such GPU here", f"it has: {', '.join(available)}")
+    return device
 
 
 def keep_freed_memory() -> None:
