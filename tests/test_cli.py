@@ -101,6 +101,9 @@ def test_play_renders_every_frame_to_mp4_and_gif(recorded, tmp_path):
     assert int(video.get(cv2.CAP_PROP_FRAME_WIDTH)) == 2 * 240
     ok, gif = cv2.imreadanimation(str(tmp_path / "out.gif"))
     assert ok and len(gif.frames) == -(-frames // 3)
+    # What it says it wrote is what each file holds.
+    assert f"out.mp4 ({frames} frames)" in result.stdout
+    assert f"out.gif ({len(gif.frames)} frames: one in 3 of the replay's {frames})" in result.stdout
 
 
 def test_window_without_display_is_a_clear_error(recorded):

@@ -201,7 +201,9 @@ def inputs_view(profile: Profile, name: str) -> Callable[[Any], Any]:
 
 @click.command()
 @click.argument("movie", type=PATH)
-@click.option("--video", type=PATH, metavar="OUT.mp4", help="write an H.264 video (.mp4 or .webm)")
+@click.option(
+    "--video", type=PATH, metavar="OUT.mp4", help="write a video: .mp4 (H.264), .webm (VP9) or .gif"
+)
 @click.option("--gif", type=PATH, metavar="OUT.gif", help="write an animated GIF")
 @click.option("--window", is_flag=True, help="show it on screen (needs a display)")
 @click.option(
@@ -242,13 +244,11 @@ def play(
         if profile is None:
             raise UsageError(f"--inputs needs the movie's sidecar, {sidecar_path(movie)}")
         beside = inputs_view(profile, inputs_name)
-    sinks: list[VideoSink | Window] = [VideoSink(p) for p in (video, gif) if p]
-    if window:
-        sinks.append(Window())
-    frames = render(replay(movie, profile, sidecar), sinks, scale, beside)
-    for path in (video, gif):
-        if path:
-            echo(f"wrote {path} ({frames} frames)")
+    files = [VideoSink(p) for p in (video, gif) if p]
+    sinks: list[VideoSink | Window] = [*files, *([Window()] if window else [])]
+    render(replay(movie, profile, sidecar), sinks, scale, beside)
+    for sink in files:
+        echo(f"wrote {sink.path} ({sink.describe()})")
 
 
 @click.command()

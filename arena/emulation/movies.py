@@ -107,7 +107,8 @@ def read_sidecar(movie: Path) -> dict[str, Any]:
     except FileNotFoundError:
         raise MovieError(
             f"{movie}: no sidecar {path.name} beside it",
-            "only movies recorded by `arena run` can be verified",
+            "movies the arena records (`arena run --record`, `bench`, `match` and `tournament "
+            "--record`, training's best episodes) carry one",
         ) from None
     except (OSError, ValueError) as exc:
         raise MovieError(f"{path}: unreadable sidecar ({exc})") from None

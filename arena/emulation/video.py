@@ -103,6 +103,17 @@ class VideoSink:
         if self.tmp.exists():
             os.replace(self.tmp, self.path)
 
+    @property
+    def written(self) -> int:
+        """Frames the file holds: every replayed frame, or every ``gif_stride``-th in a GIF."""
+        return len(self.frames) if self.gif else self.count
+
+    def describe(self) -> str:
+        """``N frames`` (a GIF: which of the replay's frames it keeps)."""
+        if self.gif and self.stride > 1:
+            return f"{self.written} frames: one in {self.stride} of the replay's {self.count}"
+        return f"{self.written} frames"
+
     def discard(self) -> None:
         if self.container is not None:
             self.container.close()
