@@ -187,3 +187,27 @@ def test_a_checkpoint_manifest_with_a_bad_observation_is_one_line(tmp_path, obse
         assert result.returncode == 7, result.stderr
         assert "observation" in result.stderr and "Traceback" not in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_resume_skips_a_damaged_newest_checkpoint_and_refuses_damaged_train_args(tmp_path):
+    out = tmp_path / "neat"
+    trained = arena(
+        "train", "neat-ff", "--game", "airstriker", "--pop", "4", "--generations", "2",
+        "--max-frames", "100", "--workers", "1", "--no-record", "--out", str(out),
+    )  # fmt: skip
+    assert trained.returncode == 0, trained.stderr
+    _, newest = sorted((out / "checkpoints").glob("*.ckpt"))
+    with zipfile.ZipFile(newest) as archive:
+        manifest = archive.read(MANIFEST)
+    with zipfile.ZipFile(newest, "w") as archive:  # the payload lost, as by a crash
+        archive.writestr(MANIFEST, manifest)
+    resumed = arena("train", "neat-ff", "--out", str(out), "--resume", "--generations", "3")
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"--resume: skipping {newest.name}:" in resumed.stderr
+    assert "Traceback" not in resumed.stderr
+    args = out / "train-args.json"
+    saved = json.loads(args.read_text())
+    args.write_text(json.dumps({**saved, "parameters": []}))
+    damaged = arena("train", "neat-ff", "--out", str(out), "--resume")
+    assert damaged.returncode == 2
+    assert "train-args.json is damaged (its parameters name no game)" in damaged.stderr

@@ -110,6 +110,11 @@ def saved_parameters(ctx: click.Context, name: str, params: dict[str, Any]) -> d
             f"--resume: {out} holds no run to resume (no readable {TRAIN_ARGS})",
             "start the run without --resume",
         ) from None
+    if not isinstance(values, dict) or not isinstance(values.get("game"), str):
+        raise UsageError(
+            f"--resume: {saved_path} is damaged (its parameters name no game)",
+            "start the run again without --resume, or restore the file",
+        )
     if trainer != name:
         raise UsageError(f"--resume: {out} is a {trainer} run, not {name}")
     merged = dict(params)

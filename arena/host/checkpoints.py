@@ -106,8 +106,11 @@ def load_checkpoint(
         raise AgentError(f"{path} {PICKLED}", "train it again with this version")
     if found != encoding:
         raise AgentError(f"{path}: payload encoding {found!r}, expected {encoding!r}")
-    with zipfile.ZipFile(path) as archive:
-        return manifest, archive.read(PAYLOAD)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return manifest, archive.read(PAYLOAD)
+    except (KeyError, zipfile.BadZipFile, OSError):
+        raise AgentError(f"{path}: the checkpoint has no whole payload (cut short?)") from None
 
 
 def manifest_observation(manifest: Mapping[str, Any], path: Path) -> dict[str, Any]:

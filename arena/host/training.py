@@ -104,13 +104,24 @@ class TrainRun:
         found = sorted(self.checkpoints.glob("*.ckpt"))
         if not found:
             raise UsageError(f"--resume: no checkpoint in {self.checkpoints}")
-        manifest, payload = load_checkpoint(found[-1], agent, kind, encoding)
-        if manifest.get("config_hash") != config_hash:
-            raise AgentError(
-                f"{found[-1]} was written with another config than this command builds",
-                f"resume with the same {same_as}, or start a new --out",
-            )
-        return found[-1], manifest, payload
+        # A damaged newest checkpoint (cut short by a crash, a full disk, a hand) is skipped
+        # for the previous whole one, and said so; if none is whole, the newest's problem.
+        first_problem: AgentError | None = None
+        for path in reversed(found):
+            try:
+                manifest, payload = load_checkpoint(path, agent, kind, encoding)
+            except AgentError as exc:
+                first_problem = first_problem or exc
+                print(f"--resume: skipping {path.name}: {exc}", file=sys.stderr)
+                continue
+            if manifest.get("config_hash") != config_hash:
+                raise AgentError(
+                    f"{path} was written with another config than this command builds",
+                    f"resume with the same {same_as}, or start a new --out",
+                )
+            return path, manifest, payload
+        assert first_problem is not None
+        raise first_problem
 
     @contextmanager
     def saving_on_interrupt(self, save: Callable[[], str | None]) -> Iterator[None]:
