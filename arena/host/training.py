@@ -106,22 +106,22 @@ class TrainRun:
             raise UsageError(f"--resume: no checkpoint in {self.checkpoints}")
         # A damaged newest checkpoint (cut short by a crash, a full disk, a hand) is skipped
         # for the previous whole one, and said so; if none is whole, the newest's problem.
-        first_problem: AgentError | None = None
+        skipped: list[tuple[Path, AgentError]] = []
         for path in reversed(found):
             try:
                 manifest, payload = load_checkpoint(path, agent, kind, encoding)
             except AgentError as exc:
-                first_problem = first_problem or exc
-                print(f"--resume: skipping {path.name}: {exc}", file=sys.stderr)
+                skipped.append((path, exc))
                 continue
+            for bad, why in skipped:
+                print(f"--resume: skipping {bad.name}: {why}", file=sys.stderr)
             if manifest.get("config_hash") != config_hash:
                 raise AgentError(
                     f"{path} was written with another config than this command builds",
                     f"resume with the same {same_as}, or start a new --out",
                 )
             return path, manifest, payload
-        assert first_problem is not None
-        raise first_problem
+        raise skipped[0][1]
 
     @contextmanager
     def saving_on_interrupt(self, save: Callable[[], str | None]) -> Iterator[None]:
