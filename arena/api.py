@@ -11,7 +11,6 @@ One emulator per process is stable-retro's rule: close an env before making the 
 
 from __future__ import annotations
 
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +20,10 @@ from pettingzoo import ParallelEnv
 
 from arena.core.errors import CallOrderError
 from arena.core.protocol import Protocol
+from arena.gym_ids import register_builtin_games
 from arena.host.manager import default_host
 from arena.play.env import ArenaEnv
 from arena.profiles.loading import Profile
-
-NAMESPACE = "retro_arena"
-BUILTIN_GAMES = Path(str(files("arena.games")))
 
 
 def load(game: str | Path | Profile) -> Profile:
@@ -156,19 +153,6 @@ class ArenaParallelEnv(ParallelEnv[str, np.ndarray, int]):
 
     def state(self) -> np.ndarray:
         return self.env.render()
-
-
-def register_builtin_games() -> None:
-    """``retro_arena/GAME-v0`` for every profile in the built-in games folder."""
-    for path in sorted(BUILTIN_GAMES.glob("*.yaml")):
-        env_id = f"{NAMESPACE}/{path.stem}-v0"
-        if env_id not in gymnasium.registry:
-            gymnasium.register(
-                id=env_id,
-                entry_point="arena.api:make",
-                kwargs={"game": path.stem},
-                disable_env_checker=False,
-            )
 
 
 register_builtin_games()

@@ -64,3 +64,21 @@ def test_a_parallel_env_step_after_the_end_plays_nothing():
         assert env.env.frame == frame
     finally:
         env.close()
+
+
+@pytest.mark.parametrize(
+    "order", ["import arena\nimport gymnasium", "import gymnasium\nimport arena"]
+)
+def test_the_gymnasium_ids_work_whatever_the_import_order(order):
+    import subprocess
+    import sys
+
+    script = order + (
+        "\nenv = gymnasium.make('retro_arena/pong-v0')"
+        "\nprint(env.reset(seed=0)[0].shape)\nenv.close()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "(4, 84, 84)" in result.stdout

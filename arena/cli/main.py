@@ -8,23 +8,25 @@ one line with a non-zero exit code; ``arena --debug ...`` shows the traceback in
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import click
 
+import arena
 from arena import __version__
+from arena.cli.common import Session
 from arena.core.errors import (
     ArenaError,
     OutputError,
     did_you_mean,
 )
 
-if TYPE_CHECKING:
-    pass
-from arena.cli.common import Session
+with contextlib.suppress(ValueError):  # the CLI registers no Gymnasium ids: it needs none
+    sys.meta_path.remove(arena.GYMNASIUM_HOOK)
+
 
 # -- the group ---------------------------------------------------------------------------------
 
