@@ -45,11 +45,13 @@ class Row:
     episodes: int
     """Cells of this agent in the scope, failed ones included."""
     distinct: int
-    """Distinct samples: played episodes with different fingerprints, plus failed cells."""
+    """Distinct samples: played episodes with different fingerprints, plus failed cells
+    scored at the floor (0 when nothing was played: the row has no numbers)."""
     failed: int
     forfeits: int
-    mean: float
-    iqm: float
+    mean: float | None
+    """None when no episode was played in the scope: the row shows as failed."""
+    iqm: float | None
     ci_low: float | None
     """None when there are fewer than two distinct samples: no interval can be had."""
     ci_high: float | None
@@ -57,6 +59,8 @@ class Row:
     protocol: str
     identical: bool = False
     """Every episode of some stratum was the same episode."""
+    floored: int = 0
+    """Failed or forfeited cells scored at their stratum's floor inside these numbers."""
 
 
 @dataclass
@@ -87,6 +91,8 @@ class _Sample:
 
     value: float
     digest: str | None
+    floor: bool = False
+    """A failed or forfeited cell, scored at the stratum's floor: no episode was played."""
 
 
 def _protocol_key(record: ResultLine) -> str:
@@ -122,6 +128,14 @@ def _row(
     normalized: bool,
     protocol: str,
 ) -> Row:
+    failed = sum(r.failed for r in records)
+    forfeits = sum(bool(r.forfeit) for r in records if not r.failed)
+    if all(s.floor for samples in strata.values() for s in samples):
+        # Nothing was played: no number here would be a score. The row shows as failed.
+        return Row(
+            scope, agent, len(records), 0, failed, forfeits, None, None, None, None,
+            normalized, protocol,
+        )  # fmt: skip
     distinct = {key: _distinct(samples) for key, samples in strata.items()}
     values = [v for group in distinct.values() for v in group]
     identical = any(
@@ -137,8 +151,8 @@ def _row(
         agent,
         episodes=len(records),
         distinct=len(values),
-        failed=sum(r.failed for r in records),
-        forfeits=sum(bool(r.forfeit) for r in records if not r.failed),
+        failed=failed,
+        forfeits=forfeits,
         mean=float(np.mean(values)),
         iqm=iqm(values),
         ci_low=low,
@@ -146,6 +160,7 @@ def _row(
         normalized=normalized,
         protocol=protocol,
         identical=bool(identical),
+        floored=sum(s.floor for samples in strata.values() for s in samples),
     )
 
 
@@ -189,7 +204,7 @@ def _add_protocol(
     records: dict[tuple[str, str], list[ResultLine]] = defaultdict(list)
     for r, value in scored:
         digest = None if r.failed else r.digest
-        by_game[r.game][r.agent][r.state].append(_Sample(value, digest))
+        by_game[r.game][r.agent][r.state].append(_Sample(value, digest, floor=not r.played))
     for r in results:
         records[(r.game, r.agent)].append(r)
     rows = []
@@ -232,7 +247,7 @@ def _add_protocol(
                 if math.isnan(baseline) or reference == baseline:
                     continue
                 normalized[agent][(game, state)] += [
-                    _Sample((s.value - baseline) / (reference - baseline), s.digest)
+                    _Sample((s.value - baseline) / (reference - baseline), s.digest, s.floor)
                     for s in samples
                 ]
     rows += [
@@ -256,11 +271,9 @@ def _win_rates(results: Sequence[ResultLine]) -> dict[str, dict[str, float | Non
     """Row beats column over the cells both played under the same protocol (failures at the
     floor, draws half)."""
     agents = sorted({r.agent for r in results})
-    scores: dict[tuple[str, str, str], float] = {}
-    for protocol in {_protocol_key(r) for r in results}:
-        group = [r for r in results if _protocol_key(r) == protocol]
-        for r, value in _scored(group)[0]:
-            scores[(r.agent, protocol, r.cell)] = value
+    scores: dict[tuple[str, str, str], float | None] = {}  # None: nothing played
+    for r in results:
+        scores[(r.agent, _protocol_key(r), r.cell)] = r.score if r.played else None
     matrix: dict[str, dict[str, float | None]] = {}
     for a in agents:
         matrix[a] = {}
@@ -269,12 +282,20 @@ def _win_rates(results: Sequence[ResultLine]) -> dict[str, dict[str, float | Non
             if a == b or not shared:
                 matrix[a][b] = None
                 continue
-            wins = sum(_win(scores[(a, p, c)], scores[(b, p, c)]) for p, c in shared)
-            matrix[a][b] = wins / len(shared)
+            decided = [
+                _win(scores[(a, p, c)], scores[(b, p, c)])
+                for p, c in shared
+                if scores[(a, p, c)] is not None or scores[(b, p, c)] is not None
+            ]
+            matrix[a][b] = sum(decided) / len(decided) if decided else None
     return matrix
 
 
-def _win(mine: float, theirs: float) -> float:
+def _win(mine: float | None, theirs: float | None) -> float:
+    """1, 0.5 or 0 for the row's side of a cell. A cell not played (failed, forfeited) loses
+    to one that was, whatever the scores: a crash is never a draw."""
+    if mine is None or theirs is None:
+        return 0.0 if mine is None else 1.0
     return 1.0 if mine > theirs else 0.5 if mine == theirs else 0.0
 
 
@@ -288,6 +309,11 @@ def write_leaderboard(board: Leaderboard, out: Path) -> tuple[Path, Path]:
     return csv_path, json_path
 
 
+def _order(row: Row) -> tuple[bool, str, bool, float]:
+    """Per-game tables first, then overall; best IQM first, rows with nothing played last."""
+    return (row.normalized, row.scope, row.iqm is None, -(row.iqm or 0.0))
+
+
 def _interval(row: Row) -> str:
     if row.ci_low is None or row.ci_high is None:
         return "n/a (1 distinct sample)"
@@ -299,7 +325,7 @@ def format_leaderboard(board: Leaderboard) -> str:
     width = max([len(r.agent) for r in board.rows] + [5])
     lines: list[str] = [f"protocol: {p}" for p in board.protocols]
     scope = None
-    for row in sorted(board.rows, key=lambda r: (r.normalized, r.scope, -r.iqm)):
+    for row in sorted(board.rows, key=_order):
         if row.scope != scope:
             scope = row.scope
             header = (
@@ -308,11 +334,18 @@ def format_leaderboard(board: Leaderboard) -> str:
             )
             lines += ["", f"{scope}", f"  {'agent':<{width}} {header}"]
         failed = row.failed + row.forfeits
+        if row.mean is None or row.iqm is None:
+            numbers = f"{row.episodes:>8} {'-':>8} {failed:>6} {'failed: no episode played':>21}"
+            lines.append(f"  {row.agent:<{width}}{numbers}")
+            continue
+        floor = "*" if row.floored else " "
         numbers = (
             f"{row.episodes:>8} {row.distinct:>8}{'!' if row.identical else ' '}"
-            f"{failed:>6} {row.mean:>10.2f} {row.iqm:>10.2f}"
+            f"{failed:>6} {row.mean:>10.2f}{floor}{row.iqm:>9.2f}{floor}"
         )
-        lines.append(f"  {row.agent:<{width}}{numbers}   {_interval(row)}")
+        lines.append(f"  {row.agent:<{width}}{numbers}  {_interval(row)}")
+    if any(row.floored for row in board.rows):
+        lines += ["", "* includes failed or forfeited cells scored at the stratum's floor"]
     if board.failures:
         lines += ["", "failed and forfeited cells (scored at the stratum's floor)"]
         for failure in board.failures:

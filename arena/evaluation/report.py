@@ -33,14 +33,27 @@ def _bar_chart(rows: Sequence[Row], title: str, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     agents = [r.agent for r in rows]
-    values = [r.iqm for r in rows]
+    values = [r.iqm or 0.0 for r in rows]  # a row with nothing played gets no bar (below)
     errors = [  # no interval (one distinct sample): no error bar
-        [r.iqm - r.ci_low if r.ci_low is not None else 0 for r in rows],
-        [r.ci_high - r.iqm if r.ci_high is not None else 0 for r in rows],
+        [r.iqm - r.ci_low if r.iqm is not None and r.ci_low is not None else 0 for r in rows],
+        [r.ci_high - r.iqm if r.iqm is not None and r.ci_high is not None else 0 for r in rows],
     ]
     figure, axes = plt.subplots(figsize=(6, 0.6 + 0.5 * len(rows)))
-    axes.barh(agents, values, xerr=errors, color="tab:blue", alpha=0.8, capsize=4)
-    axes.set_xlabel("IQM of episode return (95% CI)")
+    bars = axes.barh(agents, values, xerr=errors, color="tab:blue", alpha=0.8, capsize=4)
+    for bar, row in zip(bars, rows, strict=True):
+        if row.iqm is None:  # failed: no number, and said so where the bar would be
+            bar.set_visible(False)
+            axes.text(0, bar.get_y() + bar.get_height() / 2, " failed: no episode played",
+                      va="center", color="tab:red")  # fmt: skip
+        elif row.floored:  # a floor score inside: hatched, and labelled
+            bar.set_hatch("//")
+            bar.set_facecolor("white")
+            bar.set_edgecolor("tab:blue")
+            axes.text(bar.get_width(), bar.get_y() + bar.get_height() / 2,
+                      f" {row.floored} at the floor", va="center", fontsize=8)  # fmt: skip
+    normalized = any(r.normalized for r in rows)
+    what = "normalized score (random 0, reference 1)" if normalized else "episode return"
+    axes.set_xlabel(f"IQM of {what} (95% CI)")
     axes.set_title(title)
     axes.invert_yaxis()
     axes.grid(axis="x", alpha=0.3)
@@ -81,7 +94,7 @@ def write_report(bench: Path, host: PluginHost, training: Sequence[Path] = ()) -
     media.mkdir(parents=True, exist_ok=True)
     scopes = []
     for index, scope in enumerate(dict.fromkeys(r.scope for r in board.rows)):
-        rows = sorted((r for r in board.rows if r.scope == scope), key=lambda r: -r.iqm)
+        rows = sorted((r for r in board.rows if r.scope == scope), key=lambda r: -(r.iqm or -1e300))
         chart = media / f"chart-{index}.png"
         _bar_chart(rows, scope, chart)
         replays: list[dict[str, Any]] = []
@@ -89,10 +102,7 @@ def write_report(bench: Path, host: PluginHost, training: Sequence[Path] = ()) -
             played = [
                 r
                 for r in results
-                if r.game == scope
-                and r.agent == row.agent
-                and r.movie
-                and not r.failed
+                if r.game == scope and r.agent == row.agent and r.movie and not r.failed
             ]
             best = max(played, key=lambda r: r.score or 0.0, default=None)
             if best is None:
