@@ -225,3 +225,24 @@ def test_chart_labels_from_a_results_file_are_plain_text(tmp_path):
     chart = tmp_path / "chart.png"
     _bar_chart(rows, r"$\frac{$ on $", chart)  # mathtext would raise ValueError on these
     assert chart.stat().st_size > 0
+
+
+def test_report_training_never_copies_what_a_symlink_points_at_outside_the_run(tmp_path):
+    bench = tmp_path / "bench"
+    bench.mkdir()
+    lines = [
+        {"job": f"random|pong/Start/seed{s}/300", "cell": f"pong/Start/seed{s}/300",
+         "agent": "random", "game": "pong", "state": "Start", "seed": s, "return": -s}
+        for s in range(2)
+    ]  # fmt: skip
+    (bench / "results.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(b"not for the page")
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "fitness.png").symlink_to(secret)
+    result = arena("report", str(bench), "--training", str(run))
+    assert result.returncode == 0, result.stderr
+    assert f"skipped {run / 'fitness.png'}: it points outside {run}" in result.stderr
+    copied = [p.read_bytes() for p in (bench / "report").rglob("*") if p.is_file()]
+    assert b"not for the page" not in copied

@@ -8,13 +8,14 @@ its movies, and the first pair of each pairing as videos."""
 
 from __future__ import annotations
 
-import shutil
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
+from arena.core.reading import read_regular
 from arena.evaluation.leaderboard import Row, build_leaderboard
 from arena.evaluation.results import RESULTS, load_results
 from arena.host.manager import PluginHost
@@ -22,6 +23,9 @@ from arena.host.manager import PluginHost
 CLIP_FRAMES = 1800  # the first 30 s of play, every frame (H.264 keeps it to a few hundred kB)
 
 TEMPLATES = Path(__file__).parent  # templates/*.html.j2 beside this module
+
+MAX_CURVE_BYTES = 64 << 20
+"""A training plot of at most 64 MiB (the arena's are about 60 kB)."""
 
 
 def _bar_chart(rows: Sequence[Row], title: str, path: Path) -> None:
@@ -136,10 +140,20 @@ def write_report(bench: Path, host: PluginHost, training: Sequence[Path] = ()) -
     curves = []
     for index, folder in enumerate(training):
         for name in ("learning_curve.png", "fitness.png"):
-            if (folder / name).is_file():
-                target = media / f"training-{index}-{name}"
-                shutil.copy(folder / name, target)
-                curves.append({"name": f"{folder.name}: {name}", "image": f"media/{target.name}"})
+            source = folder / name
+            if not source.is_file():
+                continue
+            # Nothing outside the folders the command was given is read into the page.
+            if not source.resolve().is_relative_to(folder.resolve()):
+                print(f"skipped {source}: it points outside {folder}", file=sys.stderr)
+                continue
+            target = media / f"training-{index}-{name}"
+            try:
+                target.write_bytes(read_regular(source, MAX_CURVE_BYTES))
+            except OSError as exc:
+                print(f"skipped {source}: {exc.strerror or exc}", file=sys.stderr)
+                continue
+            curves.append({"name": f"{folder.name}: {name}", "image": f"media/{target.name}"})
     return _write_page(
         out,
         "report.html.j2",
