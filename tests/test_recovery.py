@@ -211,3 +211,17 @@ def test_resume_skips_a_damaged_newest_checkpoint_and_refuses_damaged_train_args
     damaged = arena("train", "neat-ff", "--out", str(out), "--resume")
     assert damaged.returncode == 2
     assert "train-args.json is damaged (its parameters name no game)" in damaged.stderr
+
+
+def test_ctrl_c_right_after_a_generations_line_keeps_that_generation(tmp_path):
+    out = tmp_path / "neat"
+    train = start(
+        "train", "neat-ff", "--game", "mario", "--pop", "30", "--generations", "3",
+        "--out", str(out),
+    )  # fmt: skip
+    wait_for(train, "generation 0 ")  # printed only once the generation is on disk
+    train.send_signal(signal.SIGINT)
+    stdout, stderr = train.communicate(timeout=120)
+    assert train.returncode == 130, stderr
+    assert "resume with" in stdout and "nothing to resume" not in stdout
+    assert any((out / "checkpoints").glob("*.ckpt")) and any((out / "best").glob("*.bk2"))

@@ -241,15 +241,19 @@ class Evolution:
                     stats = self._generation(population, pool)
                     solved = population.generation == generation  # neat stops before reproducing
                     best = stats.pop("best_genome")
-                    if recorder is not None:
-                        stats["best_movie"] = self._record_best(recorder, best, generation)
-                    log.append(stats)
+                    line = stats.pop("line")
+                    # On disk before the generation's line is printed: once a user has seen
+                    # it, Ctrl-C cannot take it away.
                     if not solved:
                         self._save_population(population)
                     self._save_winner(population)
+                    if recorder is not None:
+                        stats["best_movie"] = self._record_best(recorder, best, generation)
+                    log.append(stats)
                     plot_statistics(
                         log.rows(), self.out / "fitness.png", f"{self.agent} on {run.profile.name}"
                     )
+                    print(line, flush=True)
                     if solved:
                         threshold = self.neat.config.fitness_threshold
                         print(f"fitness threshold {threshold} reached", flush=True)
@@ -322,12 +326,11 @@ class Evolution:
             "best_genome": best,
         }
         label = self.run_.profile.progress.source if self.run_.profile.progress else "progress"
-        print(
+        stats["line"] = (
             f"generation {generation}  best {best.fitness:.1f}  mean {stats['mean_fitness']:.1f} "
             f"± {stats['stdev_fitness']:.1f}  species {len(species_sizes)}  "
             f"{label} {stats['best_progress']} ({stats['best_done']})  "
-            f"frames {frames:,}  ({seconds:.1f} s, {stats['frames_per_second']:,} frames/s)",
-            flush=True,
+            f"frames {frames:,}  ({seconds:.1f} s, {stats['frames_per_second']:,} frames/s)"
         )
         return stats
 
