@@ -72,12 +72,17 @@ def wait_for(process, text, timeout=120):
     raise AssertionError(f"{text!r} never appeared in: {seen}")
 
 
-def test_ctrl_c_in_neats_first_generation_leaves_nothing_resumable(tmp_path):
-    out = tmp_path / "neat"
-    train = start(
+def start_neat_on_mario(out):
+    """A NEAT run long enough (30 genomes, 3 generations on Mario) to interrupt in mid-run."""
+    return start(
         "train", "neat-ff", "--game", "mario", "--pop", "30", "--generations", "3",
         "--out", str(out),
     )  # fmt: skip
+
+
+def test_ctrl_c_in_neats_first_generation_leaves_nothing_resumable(tmp_path):
+    out = tmp_path / "neat"
+    train = start_neat_on_mario(out)
     wait_for(train, "neat-ff on")  # evolution has started its first generation
     wait_until(lambda: worker_pids(train.pid), "a NEAT worker")  # its genomes are being played
     assert not (out / "checkpoints").exists() or not any((out / "checkpoints").iterdir())
@@ -215,10 +220,7 @@ def test_resume_skips_a_damaged_newest_checkpoint_and_refuses_damaged_train_args
 
 def test_ctrl_c_right_after_a_generations_line_keeps_that_generation(tmp_path):
     out = tmp_path / "neat"
-    train = start(
-        "train", "neat-ff", "--game", "mario", "--pop", "30", "--generations", "3",
-        "--out", str(out),
-    )  # fmt: skip
+    train = start_neat_on_mario(out)
     wait_for(train, "generation 0 ")  # printed only once the generation is on disk
     train.send_signal(signal.SIGINT)
     stdout, stderr = train.communicate(timeout=120)
