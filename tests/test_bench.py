@@ -135,6 +135,7 @@ def test_a_worker_killed_while_starting_is_started_again(tmp_path):
     output = _all_six_once(bench, out)
     assert "restarting: a benchmark worker died while starting (exit code -9)" in output
 
+
 def test_ray_backend_plays_the_same_cells_to_the_same_results(tmp_path, suite):
     local, ray = tmp_path / "local", tmp_path / "ray"
     assert arena("bench", "random", "--suite", str(suite), "--out", str(local)).returncode == 0

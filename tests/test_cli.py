@@ -160,7 +160,11 @@ BAD_INPUTS = [
     ),
     (["run", "--game", "mario", "--max-frames", "-5"], 2, "expected a whole number >= 1, got '-5'"),
     (["run", "--game", "mario", "--option", "repeat"], 2, "--option 'repeat' is not key=value"),
-    (["run", "--game", "mario", "--seed", "-3"], 2, "--seed: expected a whole number >= 0, got '-3'"),
+    (
+        ["run", "--game", "mario", "--seed", "-3"],
+        2,
+        "--seed: expected a whole number >= 0, got '-3'",
+    ),
     (
         ["run", "--game", "mario", "--option", "repeat=0"],
         2,

@@ -5,6 +5,7 @@ import json
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -60,3 +61,25 @@ def test_run_record_and_train_out_take_the_same_lock(tmp_path):
             pass
     done = arena("run", "--game", "airstriker", "--max-frames", "100", "--record", str(folder))
     assert done.returncode == 0, done.stderr
+
+
+def test_a_second_recording_of_one_episode_name_never_replaces_the_first(tmp_path):
+    folder = tmp_path / "movies"
+    common = ("run", "--game", "airstriker", "--max-frames", "400", "--record", str(folder))
+    first = arena(*common)
+    second = arena(*common, "--option", "repeat=8")
+    assert first.returncode == 0 and second.returncode == 0, second.stderr
+    lines = [json.loads(x) for x in (folder / "results.jsonl").read_text().splitlines()]
+    assert [Path(r["movie"]).name for r in lines] == [
+        "airstriker-Level1-random-seed0.bk2",
+        "airstriker-Level1-random-seed0-run2.bk2",
+    ]
+    sidecars = [json.loads(Path(r["movie"]).with_suffix(".json").read_text()) for r in lines]
+    assert [s["movie"] for s in sidecars] == [r["movie"] for r in lines]
+    assert [s["agent_options"] for s in sidecars] == [{}, {"repeat": "8"}]
+    assert lines[0]["returns"] != lines[1]["returns"]  # two episodes, so the test can tell
+    for line in lines:  # each line's movie is its own episode: it verifies to that line's return
+        checked = arena("verify", line["movie"])
+        assert checked.returncode == 0, checked.stderr
+        assert f"return {line['returns'][0]:.1f}" in checked.stdout
+    assert not list(folder.glob(".*part*"))

@@ -20,11 +20,11 @@ from arena.host.params import PATH, POSITIVE, use
 
 if TYPE_CHECKING:
     from arena.evaluation.results import ResultLine
+
     pass
 from arena.cli.common import EVALUATION_STICKY, echo, host, protocol_from
 
 # -- bench and the leaderboard ---------------------------------------------------------------
-
 
 
 @click.command()
@@ -140,6 +140,7 @@ def report(path: Path, training: tuple[Path, ...]) -> None:
             raise UsageError(f"--training {folder}: no such folder")
     echo(f"wrote {write_report(path, host(), list(training))}")
 
+
 # -- two-player matches --------------------------------------------------------------------
 
 
@@ -232,4 +233,3 @@ def play_matches(
     echo(f"{profile.name} {start}: {played.advantage.describe()}")
     if path:
         echo(f"games, pairs and ratings in {path} (a page of them: arena report {record})")
-

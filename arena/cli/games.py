@@ -54,6 +54,7 @@ def info(game: str, state: str | None) -> None:
     for line in describe(host(), game, state):
         echo(line)
 
+
 # -- roms and plugins ----------------------------------------------------------------------
 
 
@@ -78,6 +79,7 @@ def roms_fetch(wheels: Path | None, verbose: bool) -> None:
     """Install the ROMs that registry packages carry (ale-py, gym-super-mario-bros)."""
     from arena.retro import integrations
     from arena.retro import roms as rom_store
+
     report = rom_store.fetch(wheels)
     if verbose:
         _print_report(report, verbose=True)
@@ -101,6 +103,7 @@ def roms_fetch(wheels: Path | None, verbose: bool) -> None:
 def roms_import(paths: tuple[Path, ...], accept_sha: bool) -> None:
     """Import ROMs from files, folders or zips."""
     from arena.retro import roms as rom_store
+
     report = rom_store.import_paths(list(paths), accept_sha=accept_sha)
     _print_report(report, verbose=True)
     if report.skipped and not report.imported:
@@ -132,4 +135,3 @@ def plugins() -> None:
         raise PluginError(
             f"{problems} plugin problem(s) listed above", "everything else they register works"
         )
-

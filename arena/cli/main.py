@@ -74,14 +74,26 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.ensure_object(Session).debug = debug
 
 
-
 from arena.cli.evaluate import bench, leaderboard, match, report, tournament  # noqa: E402
 from arena.cli.games import info, plugins, probe, roms  # noqa: E402
 from arena.cli.play import play, run, verify  # noqa: E402
 from arena.cli.train import train  # noqa: E402
 
-for command in (run, play, verify, train, bench, leaderboard, report, match, tournament, probe,
-                info, roms, plugins):
+for command in (
+    run,
+    play,
+    verify,
+    train,
+    bench,
+    leaderboard,
+    report,
+    match,
+    tournament,
+    probe,
+    info,
+    roms,
+    plugins,
+):
     cli.add_command(command)
 
 
@@ -147,4 +159,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"arena: error: {where}{exc.strerror or exc}", file=sys.stderr)
         return OutputError.exit_code
-

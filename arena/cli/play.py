@@ -176,6 +176,7 @@ def run(
     if record:
         echo(f"movies and results in {record}/ (watch one: arena play MOVIE.bk2 --video out.mp4)")
 
+
 # -- play and verify -----------------------------------------------------------------------
 
 
@@ -287,4 +288,3 @@ def verify(path: Path, sample: int | None, seed: int) -> None:
     if failures:
         raise VerifyError(f"{len(failures)} of {len(movies)} movies do not reproduce their sidecar")
     echo(f"{len(movies)} movie(s) verified")
-

@@ -217,4 +217,3 @@ def _train(trainer: Trainer, run: TrainRun) -> None:
             if isinstance(exc, KeyboardInterrupt) and run.is_started:
                 echo("interrupted before the first checkpoint: nothing to resume")
         raise
-

@@ -59,9 +59,7 @@ class Protocol(BaseModel):
 
     sticky: Annotated[float, Field(ge=0, lt=1), expect(_is_probability, PROBABILITY)] = 0.0
     """Probability, per emulated frame and player, that the previous frame's buttons repeat."""
-    noop_max: Annotated[
-        int, Field(ge=0, le=NOOP_MAX_LIMIT), expect(_is_noop_max, NOOP_RANGE)
-    ] = 0
+    noop_max: Annotated[int, Field(ge=0, le=NOOP_MAX_LIMIT), expect(_is_noop_max, NOOP_RANGE)] = 0
     """Most frames with no button pressed after a reset (uniform from 0 to this)."""
 
     def __init__(self, sticky: float = 0.0, noop_max: int = 0, **extra: Any) -> None:

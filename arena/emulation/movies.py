@@ -11,7 +11,7 @@ import json
 import math
 import os
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -38,11 +38,19 @@ def sidecar_path(movie: Path) -> Path:
     return movie.with_suffix(".json")
 
 
-def commit_movie(partial: Path, final: Path, record: Mapping[str, Any]) -> None:
-    """Put a recorded movie and its sidecar in place together, or neither: the sidecar is
-    written whole beside the partial movie first, then both are renamed (which needs no
-    space). On any failure both temporary files go and earlier files are untouched."""
-    tmp = final.with_name(f".{final.stem}.part.json")
+MAX_TAKEN_NAMES = 10_000
+"""How many recordings of one episode name a folder holds: ``NAME.bk2``, ``NAME-run2.bk2``..."""
+
+
+def commit_movie(partial: Path, final: Path, record: Callable[[Path], Mapping[str, Any]]) -> Path:
+    """Put a recorded movie and its sidecar in place together, or neither, and return the
+    movie's path. A movie is never replaced: where ``final`` is taken (the same episode name
+    recorded before, with other options or another checkpoint), the movie becomes
+    ``NAME-run2.bk2`` and so on, so that an earlier results line still names its own episode.
+    ``record(path)`` gives the sidecar for the name chosen. The sidecar is written whole beside
+    the partial movie first; the movie is then linked to its name, which fails where another
+    command took that name first. On any failure both temporary files go and earlier files
+    are untouched."""
     try:
         check_movie(partial)  # stable-retro does not report a failed write (a full disk)
     except MovieError:
@@ -51,19 +59,52 @@ def commit_movie(partial: Path, final: Path, record: Mapping[str, Any]) -> None:
             f"{final}: the movie could not be written whole (is the disk full?); "
             "nothing of this episode was kept"
         ) from None
+    tmp = final.with_name(f".{final.stem}.part.json")
+    chosen = final
     try:
-        tmp.write_text(json.dumps({"format": SIDECAR_FORMAT, **record}, indent=2) + "\n")
-        os.replace(partial, final)
-        os.replace(tmp, sidecar_path(final))
+        for run in range(1, MAX_TAKEN_NAMES + 1):
+            chosen = final if run == 1 else final.with_name(f"{final.stem}-run{run}.bk2")
+            if sidecar_path(chosen).exists():
+                continue  # a sidecar whose movie went: its name stays taken
+            sidecar = {"format": SIDECAR_FORMAT, **record(chosen)}
+            tmp.write_text(json.dumps(sidecar, indent=2) + "\n")
+            if _claim(partial, chosen):
+                break
+        else:
+            raise OutputError(
+                f"{final}: {MAX_TAKEN_NAMES} recordings of this episode are already there",
+                "record into another folder",
+            )
+        os.replace(tmp, sidecar_path(chosen))
     except OSError as exc:
         for leftover in (tmp, partial):
             leftover.unlink(missing_ok=True)
-        if not sidecar_path(final).exists():
-            final.unlink(missing_ok=True)
+        if chosen.exists() and not sidecar_path(chosen).exists():
+            chosen.unlink(missing_ok=True)
         raise OutputError(
             f"{final}: cannot write the movie and its sidecar ({exc.strerror or exc}); "
             "nothing of this episode was kept"
         ) from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        partial.unlink(missing_ok=True)
+        raise
+    return chosen
+
+
+def _claim(partial: Path, name: Path) -> bool:
+    """Move ``partial`` to ``name`` unless ``name`` exists; False where it does."""
+    try:
+        os.link(partial, name)  # atomic: fails where the name exists, whoever made it
+    except FileExistsError:
+        return False
+    except OSError:  # a file system without hard links: the folder's lock guards the check
+        if name.exists():
+            return False
+        os.replace(partial, name)
+        return True
+    partial.unlink()
+    return True
 
 
 Whole = Annotated[int, Field(ge=0), Strict()]

@@ -34,7 +34,11 @@ class EnvSetup:
     def of(cls, run: TrainRun, observation: Mapping[str, Any]) -> EnvSetup:
         profile = run.profile
         return cls(
-            profile.source, profile.name, run.state, profile.max_frames, dict(observation),
+            profile.source,
+            profile.name,
+            run.state,
+            profile.max_frames,
+            dict(observation),
             run.protocol,
         )
 

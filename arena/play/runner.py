@@ -172,9 +172,13 @@ def record_episode(
         raise
     result.agent, result.episode = config.agent, episode
     if movie and final:
-        result.movie = str(final)
-        sidecar = _sidecar(env, result, config, integrations.rom_sha1(env.emulator.rom))
-        commit_movie(movie, final, sidecar)
+        rom_sha1 = integrations.rom_sha1(env.emulator.rom)
+
+        def sidecar(path: Path) -> dict[str, Any]:
+            result.movie = str(path)
+            return _sidecar(env, result, config, rom_sha1)
+
+        result.movie = str(commit_movie(movie, final, sidecar))
     return result
 
 

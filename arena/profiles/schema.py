@@ -153,9 +153,7 @@ class InputsModel(BaseModel):
 class RamModel(Model):
     """A RAM variable the profile adds to those of the integration's data.json."""
 
-    address: Annotated[
-        int, Field(ge=0), expect(lambda v: is_int(v) and v >= 0, "an address >= 0")
-    ]
+    address: Annotated[int, Field(ge=0), expect(lambda v: is_int(v) and v >= 0, "an address >= 0")]
     type: Annotated[
         str,
         Field(pattern=RAM_TYPE.pattern),
