@@ -51,5 +51,9 @@ def build(context: AgentContext) -> RandomAgent:
 @hookimpl
 def arena_register_agents(register: RegisterAgent) -> None:
     register(
-        "random", build, "uniformly random actions from the profile's action set", options=OPTIONS
+        "random",
+        build,
+        "uniformly random actions from the profile's action set",
+        options=OPTIONS,
+        checkpoint=False,
     )

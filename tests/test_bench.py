@@ -178,6 +178,11 @@ BAD = [
     (["bench", "random", "--suite", "smok"], "unknown suite 'smok' (did you mean 'smoke'?)"),
     (["bench", "ppo:/no/such.ckpt"], "no such checkpoint /no/such.ckpt"),
     (["bench", "a=random", "a=random,repeat=2"], "label 'a' names two entries"),
+    (
+        ["bench", "x=random:pyproject.toml"],
+        "entry 'x': agent 'random' takes no checkpoint, and pyproject.toml was given",
+    ),
+    (["bench", "ppo"], "agent 'ppo' plays a trained checkpoint, and none was given"),
 ]
 
 

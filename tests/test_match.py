@@ -148,6 +148,11 @@ def test_one_agent_against_itself_comes_out_even_over_side_swapped_pairs(tmp_pat
         (["match", "random", "ppo:x.ckpt", "--game", "pong"], "no such checkpoint x.ckpt"),
         (["match", "random", "neat-ff:x", "--game", "mario"], "no such checkpoint x"),
         (["tournament", "random", "randm", "--game", "pong"], "unknown agent 'randm'"),
+        (
+            ["tournament", "random", "random:pyproject.toml", "--game", "pong"],
+            "agent 'random' takes no checkpoint, and pyproject.toml was given",
+        ),
+        (["match", "random", "ppo", "--game", "pong"], "agent 'ppo' plays a trained checkpoint"),
     ],
 )
 def test_bad_input_is_one_clear_line(args, message):

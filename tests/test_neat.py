@@ -223,10 +223,10 @@ def test_foreign_and_unknown_checkpoints_are_refused(mario_run, tmp_path):
             ["--agent", "neat-ff", "--checkpoint", str(out / "fitness.png")],
             "not a checkpoint written by retro-arena; refusing to load it",
         ),
-        (["--agent", "neat-ff"], "neat-ff plays a trained genome: give --checkpoint PATH"),
+        (["--agent", "neat-ff"], "agent 'neat-ff' plays a trained checkpoint, and none was given"),
         (
             ["--agent", "random", "--checkpoint", str(out / "winner.ckpt")],
-            "the random agent has no checkpoint",
+            "agent 'random' takes no checkpoint, and",
         ),
     ]
     for args, message in cases:

@@ -189,7 +189,7 @@ BAD = [
     (["train", "ppo", "--out", "/nonexistent/run", "--resume"], "holds no run to resume"),
     (
         ["run", "--agent", "ppo", "--game", "mario"],
-        "ppo plays a trained model: give --checkpoint PATH",
+        "agent 'ppo' plays a trained checkpoint, and none was given",
     ),
 ]
 

@@ -10,7 +10,21 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import arena
+from conftest import arena, installed_plugin
+
+BROKEN = """
+from arena import hookimpl
+from arena.errors import AgentError
+
+
+def build(context):
+    raise AgentError("this agent breaks when built")
+
+
+@hookimpl
+def arena_register_agents(register):
+    register("broken", build, "fails in every cell")
+"""
 
 
 def test_report_shows_tables_charts_and_replays(tmp_path):
@@ -20,11 +34,14 @@ def test_report_shows_tables_charts_and_replays(tmp_path):
         "  - {game: pong, seeds: [0], max_frames: 300}\n"
     )
     bench = tmp_path / "bench"
-    # `broken` cannot be built (the random agent loads no checkpoint): its cells fail and must
+    # `broken` is a plugin agent that fails to build in the workers: its cells fail and must
     # show on the page.
+    site = tmp_path / "site"
+    site.mkdir()
+    plugin = installed_plugin(site, "broken", BROKEN)
     played = arena(
-        "bench", "random", "random:", f"broken=random:{suite}", "--suite", str(suite),
-        "--out", str(bench),
+        "bench", "random", "random:", "broken", "--suite", str(suite), "--out", str(bench),
+        env=plugin,
     )  # fmt: skip
     assert played.returncode == 0, played.stderr
     train = tmp_path / "train"
@@ -57,7 +74,7 @@ def test_report_shows_tables_charts_and_replays(tmp_path):
     assert "Evaluation protocol: <strong>sticky actions p=0.25, no no-op starts</strong>" in page
     failures = page.split('<table class="failures">')[1].split("</table>")[0]
     assert "<td>broken</td><td>mario</td><td>2</td>" in failures
-    assert "the random agent has no checkpoint to load" in failures
+    assert "1 x this agent breaks when built" in failures
     for source in re.findall(r'<img src="([^"]+)"', page):
         assert cv2.imread(str(bench / "report" / source)) is not None, source
     videos = re.findall(r'<video src="([^"]+)"', page)

@@ -119,8 +119,7 @@ def run(
     refusal = entry.refuses(profile.name)
     if refusal:
         raise UsageError(refusal, "see `arena plugins`")
-    if checkpoint is not None and not checkpoint.exists():
-        raise UsageError(f"--checkpoint {checkpoint}: no such file")
+    entry.check_checkpoint(checkpoint)
     protocol = protocol_from(sticky, noop_max, EVALUATION)
     observation = entry.observation_overrides(checkpoint, options)
     if inputs is not None:

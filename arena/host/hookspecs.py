@@ -33,7 +33,8 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
 class RegisterAgent(Protocol):
-    """``register(name, factory, description="", observation=None, options=None, games=None)``"""
+    """``register(name, factory, description="", observation=None, options=None, games=None,
+    checkpoint=None)``"""
 
     def __call__(
         self,
@@ -43,6 +44,7 @@ class RegisterAgent(Protocol):
         observation: ObservationFor | None = None,
         options: Sequence[click.Option] | None = None,
         games: Iterable[str] | None = None,
+        checkpoint: bool | None = None,
     ) -> None: ...
 
 
@@ -76,7 +78,7 @@ class RegisterCommand(Protocol):
 
 @hookspec
 def arena_register_agents(register: RegisterAgent) -> None:
-    """Register agent types: ``register(name, factory, description="", observation=None)``.
+    """Register agent types: ``register(name, factory, description="", ...)``.
 
     Called once, when the plugin manager starts. ``factory`` is called with an
     :class:`arena.agents.AgentContext` (the game's :class:`arena.env.GameSpec`, the seed, an
@@ -91,8 +93,11 @@ def arena_register_agents(register: RegisterAgent) -> None:
     values, defaults filled in, in ``context.options`` (see :mod:`arena.host.options`); without
     a declaration the factory gets the ``--option`` / ``,KEY=VALUE`` text as given. ``games``
     names the profiles the agent can play (None: any); a command refuses the others, and a
-    benchmark leaves those cells out for it ("not entered"). Names are unique across all
-    plugins: a second plugin registering the same name is an error that names both plugins.
+    benchmark leaves those cells out for it ("not entered"). ``checkpoint`` declares whether
+    the agent plays a checkpoint: True (it needs one), False (it takes none) or None (its
+    factory decides); a command refuses an entry against the declaration before anything
+    plays. Names are unique across all plugins: a second plugin registering the same name is
+    an error that names both plugins.
     """
 
 

@@ -57,6 +57,26 @@ class AgentEntry:
     """The options it declares (None: it reads ``--option`` text itself)."""
     games: frozenset[str] | None = None
     """The profiles it can play (None: any)."""
+    checkpoint: bool | None = None
+    """True: it plays a checkpoint and needs one; False: it takes none; None: undeclared."""
+
+    def check_checkpoint(self, checkpoint: Path | None, entry: str | None = None) -> None:
+        """Refuse, before anything is built, a checkpoint this agent declares it takes none
+        of, a missing one it declares it needs, or a path that is not there. ``entry`` is
+        the bench entry's label, named in the message."""
+        who = f"entry {entry!r}: " if entry and entry != self.name else ""
+        if checkpoint is not None and self.checkpoint is False:
+            raise UsageError(
+                f"{who}agent {self.name!r} takes no checkpoint, and {checkpoint} was given",
+                "drop the checkpoint",
+            )
+        if checkpoint is None and self.checkpoint is True:
+            raise UsageError(
+                f"{who}agent {self.name!r} plays a trained checkpoint, and none was given",
+                f"give one (`arena train {self.name} --game GAME` writes one)",
+            )
+        if checkpoint is not None and not checkpoint.exists():
+            raise UsageError(f"{who}no such checkpoint {checkpoint}")
 
     def read_options(self, given: Mapping[str, str]) -> dict[str, Any]:
         """An entry's ``KEY=VALUE`` text checked and typed against the declared options."""
@@ -170,6 +190,7 @@ class PluginHost:
             observation: ObservationFor | None = None,
             options: AgentOptions | None = None,
             games: Iterable[str] | None = None,
+            checkpoint: bool | None = None,
         ) -> None:
             if not isinstance(name, str) or not name or not callable(factory):
                 raise PluginError(f"plugin {record.name!r} registered a malformed agent {name!r}")
@@ -190,6 +211,7 @@ class PluginHost:
                 observation,
                 None if options is None else tuple(options),
                 None if games is None else frozenset(games),
+                None if checkpoint is None else bool(checkpoint),
             )
             record.agents.append(name)
 
@@ -311,12 +333,12 @@ class PluginHost:
         return self._profiles[name_or_path]
 
     def check_entries(self, entries: Iterable[AgentSpec]) -> None:
-        """Fail before anything is played: unknown agents, missing or foreign checkpoints."""
+        """Fail before anything is played: unknown agents, bad options, missing, unwanted or
+        foreign checkpoints."""
         for spec in entries:
             entry = self.agent(spec.name)
             checkpoint = spec.checkpoint_path
-            if checkpoint is not None and not checkpoint.exists():
-                raise UsageError(f"{spec.label}: no such checkpoint {checkpoint}")
+            entry.check_checkpoint(checkpoint, spec.label)
             entry.read_options(spec.options)  # an unknown option or a bad value, up front
             entry.observation_overrides(checkpoint, spec.options)  # reads the manifest
 

@@ -21,6 +21,7 @@ def arena_register_agents(register: RegisterAgent) -> None:
             f"a trained {kind} NEAT network (--checkpoint)",
             observation=observation_for(name),
             options=[],
+            checkpoint=True,
         )
 
 

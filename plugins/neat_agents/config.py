@@ -28,6 +28,7 @@ MAX_POPULATION = 10_000
 """Genomes in a population (``--pop``, ``NEAT.pop_size``): the NEAT papers and neat-python's
 examples use 50 to 300; a typo such as ``--pop 1000000000`` is refused before anything is built."""
 
+
 def default_config_path(agent: str, inputs: str = "screen") -> Path:
     """``neat-ff.ini``, or the config tuned for other inputs when there is one
     (``neat-ff-tiles.ini``)."""

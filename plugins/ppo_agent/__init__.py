@@ -32,6 +32,7 @@ def arena_register_agents(register: RegisterAgent) -> None:
                 help="sample actions from the policy (default: greedy, or --sample)",
             )
         ],
+        checkpoint=True,
     )
 
 
