@@ -25,7 +25,9 @@ def _default_sigint() -> None:
 STARTED: list[subprocess.Popen] = []
 
 
-def start(*args, cwd=None):
+def start(*args, cwd=None, own_group=False):
+    """The command, started as a user would; ``own_group`` puts it and its workers in a
+    process group of their own, so that a Ctrl-C can go to all of them as a terminal sends it."""
     process = subprocess.Popen(
         [sys.executable, "-m", "arena.cli", *args],
         stdout=subprocess.PIPE,
@@ -33,6 +35,7 @@ def start(*args, cwd=None):
         text=True,
         cwd=cwd,
         preexec_fn=_default_sigint,
+        process_group=0 if own_group else None,
     )
     STARTED.append(process)
     return process
@@ -113,6 +116,33 @@ def test_ctrl_c_mid_training_prints_a_resume_command_that_works(tmp_path):
     resumed = arena(*command[1:], "--steps", "1024")
     assert resumed.returncode == 0, resumed.stderr
     assert "resuming at step" in resumed.stdout
+
+
+POOLS = {
+    "bench": ["bench", "random", "--suite", "smoke", "--workers", "4"],
+    "neat": ["train", "neat-ff", "--game", "pong", "--pop", "8", "--workers", "4"],
+    "ppo": ["train", "ppo", "--game", "pong", "--envs", "4", "--steps", "4096"],
+}
+
+
+@pytest.mark.parametrize("pool", sorted(POOLS))
+def test_ctrl_c_while_a_pools_workers_start_stops_the_run_in_one_line(tmp_path, pool):
+    out = tmp_path / "out"
+    command = start(*POOLS[pool], "--out", str(out), own_group=True)
+    # The state the test needs: the first worker process exists, and none has played yet.
+    wait_until(lambda: worker_pids(command.pid), "a worker process")
+    os.killpg(command.pid, signal.SIGINT)  # as a terminal's Ctrl-C: parent and workers alike
+    stdout, stderr = command.communicate(timeout=120)
+    assert command.returncode == 130, (stdout, stderr)
+    assert stderr.strip().splitlines()[-1] == "arena: interrupted"
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr
+    assert not (out / "results.jsonl").exists() or not (out / "results.jsonl").read_text()
+
+    def group_is_gone():  # multiprocessing's resource tracker leaves once the parent has gone
+        listing = ["pgrep", "--pgroup", str(command.pid)]
+        return not subprocess.run(listing, capture_output=True, text=True).stdout.strip()
+
+    wait_until(group_is_gone, "the end of every process of the run", timeout=60)
 
 
 def test_workers_of_a_killed_bench_exit_quietly(tmp_path):

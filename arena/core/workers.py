@@ -16,9 +16,10 @@ import contextlib
 import multiprocessing
 import os
 import signal
+import threading
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from multiprocessing.connection import Connection, wait
 from typing import Any, TypeVar
 
@@ -53,6 +54,27 @@ class Worker(abc.ABC):
 
 def _failure(exc: Exception) -> str:
     return str(exc) if isinstance(exc, ArenaError) else f"{type(exc).__name__}: {exc}"
+
+
+@contextlib.contextmanager
+def _sigint_held() -> Iterator[None]:
+    """Spawn a worker with SIGINT ignored, held back from the parent meanwhile. The child
+    inherits the ignored signal through exec (a blocked mask does not survive the spawn), so
+    a Ctrl-C to the terminal's process group while it boots is not a KeyboardInterrupt
+    traceback in its interpreter's start-up; the parent's own handler is back, and the held
+    signal delivered, as soon as the spawn returns, so the Ctrl-C still stops the run."""
+    if not hasattr(signal, "pthread_sigmask") or (
+        threading.current_thread() is not threading.main_thread()
+    ):  # Windows has no masks; only the main thread may set handlers
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # pending, not lost, meanwhile
+    handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, handler)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def _serve(conn: Connection, worker: Worker) -> None:
@@ -95,11 +117,11 @@ class WorkerPool:
         """Told why, each time a worker that died while starting is started again."""
         self.processes: list[Any] = []
         self.pipes: list[Connection] = []
-        for index in range(len(self.specs)):
-            process, pipe = self._spawn(index)
-            self.processes.append(process)
-            self.pipes.append(pipe)
         try:
+            for index in range(len(self.specs)):
+                process, pipe = self._spawn(index)
+                self.processes.append(process)
+                self.pipes.append(pipe)
             for index in range(len(self.specs)):  # timings start once every worker is ready
                 self._await_ready(index)
         except BaseException:
@@ -112,7 +134,8 @@ class WorkerPool:
     def _spawn(self, index: int) -> tuple[Any, Connection]:
         parent, child = self.context.Pipe()
         process = self.context.Process(target=_serve, args=(child, self.specs[index]), daemon=True)
-        process.start()
+        with _sigint_held():
+            process.start()
         child.close()  # so the parent sees EOF when the worker dies
         return process, parent
 
