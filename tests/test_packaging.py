@@ -49,3 +49,42 @@ def test_plugins_and_profiles_load_from_the_installed_wheel(wheel, tmp_path):
     assert "games: airstriker, boxing, fishing_derby, mario, pong, sf2, sonic2" in listing.stdout
     run = arena("run", "--game", "airstriker", "--max-frames", "200", env=env, cwd=tmp_path)
     assert run.returncode == 0, run.stderr
+
+
+WHERE = """
+import sys
+
+from arena.core.workers import Worker
+
+
+class Where(Worker):
+    def handle(self, task):
+        return sys.modules["arena"].__file__
+"""
+
+DRIVER = """
+from arena.core.workers import RayPool
+from where_worker import Where
+
+pool = RayPool(Where(), 1)
+print("worker imported", pool.call("which arena?"))
+pool.close()
+"""
+
+
+def test_ray_workers_import_the_driver_arena_when_run_from_the_checkout(wheel, tmp_path):
+    # The user's install is a wheel, and the command runs from the checkout's root, whose own
+    # arena/ lacks the plugins a wheel carries inside the package: Ray puts the working
+    # folder first on a worker's path, and the worker must import what the driver imported.
+    site, helpers = tmp_path / "site", tmp_path / "helpers"
+    pip_install_into(site, wheel)
+    helpers.mkdir()
+    (helpers / "where_worker.py").write_text(WHERE)
+    (helpers / "driver.py").write_text(DRIVER)
+    env = {**__import__("os").environ, "PYTHONPATH": f"{site}:{helpers}"}
+    ran = subprocess.run(
+        [sys.executable, str(helpers / "driver.py")],
+        capture_output=True, text=True, env=env, cwd=ROOT, timeout=600,
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert f"worker imported {site / 'arena' / '__init__.py'}" in ran.stdout, ran.stdout

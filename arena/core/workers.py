@@ -15,7 +15,9 @@ import abc
 import contextlib
 import multiprocessing
 import os
+import pickle
 import signal
+import sys
 import threading
 import uuid
 from collections import deque
@@ -283,7 +285,7 @@ class WorkerPool:
 _ray_worker: dict[str, Any] = {}
 
 
-def _ray_task(token: str, worker: Worker, task: Any) -> tuple[bool, Any]:
+def ray_task(token: str, worker: Worker, task: Any) -> tuple[bool, Any]:
     """One task in a Ray worker process, which keeps its set-up worker (its emulator) for
     every later task of the same pool: one emulator per process, as stable-retro requires."""
     try:
@@ -295,6 +297,9 @@ def _ray_task(token: str, worker: Worker, task: Any) -> tuple[bool, Any]:
         return True, _ray_worker["worker"].handle(task)
     except Exception as exc:
         return False, _failure(exc)
+
+
+RAY_TASK = f"{__name__}:{ray_task.__name__}"
 
 
 class RayPool:
@@ -314,9 +319,13 @@ class RayPool:
         ray.init(
             num_cpus=cpus, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True
         )
-        self.worker = ray.put(worker)  # shipped once, not with every task
-        self.token = uuid.uuid4().hex
-        self.task = ray.remote(num_cpus=1, max_retries=MAX_ATTEMPTS - 1)(_ray_task)
+        from arena.core import ray_entry
+
+        ray.cloudpickle.register_pickle_by_value(ray_entry)  # see there why
+        self.path = list(sys.path)
+        self.worker = ray.put(pickle.dumps(worker))  # shipped once, not with every task
+        self.token = pickle.dumps(uuid.uuid4().hex)
+        self.task = ray.remote(num_cpus=1, max_retries=MAX_ATTEMPTS - 1)(ray_entry.run_task)
 
     def run(
         self,
@@ -325,7 +334,10 @@ class RayPool:
         on_retry: OnRetry[Task] | None = None,
     ) -> None:
         """As :meth:`WorkerPool.run` (Ray retries dead workers' tasks itself, silently)."""
-        pending = {self.task.remote(self.token, self.worker, task): task for task in tasks}
+        pending = {
+            self.task.remote(self.path, RAY_TASK, self.token, self.worker, pickle.dumps(task)): task
+            for task in tasks
+        }
         while pending:
             [ready], _ = self.ray.wait(list(pending), num_returns=1)
             task = pending.pop(ready)

@@ -1,0 +1,26 @@
+"""The first code of the arena that a Ray worker runs, shipped to it by value.
+
+Ray puts the driver's working folder first on each worker's import path. Run from a checkout
+of this project with the arena installed from a wheel, the worker would then import the
+checkout's ``arena/`` (where ``plugins/`` is not inside the package) instead of the driver's.
+So a task's function is pickled by value from this module, which imports nothing of the arena;
+it puts the driver's import path first, and only then imports the function that does the work
+and unpickles the task's arguments, which travel as bytes for that reason.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def run_task(path: list[str], function: str, *arguments: bytes) -> Any:
+    """Call ``function`` (``module:name``) on the unpickled ``arguments``, importing through
+    ``path`` (the driver's ``sys.path``) ahead of whatever Ray put first."""
+    import importlib
+    import pickle
+    import sys
+
+    sys.path[:] = [*path, *(entry for entry in sys.path if entry not in path)]
+    module, name = function.split(":")
+    target = getattr(importlib.import_module(module), name)
+    return target(*(pickle.loads(argument) for argument in arguments))
