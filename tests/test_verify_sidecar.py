@@ -86,3 +86,25 @@ def test_a_sidecar_of_the_wrong_shape_is_one_clear_line(recorded, tmp_path, chan
         assert message in result.stderr, result.stderr
         assert len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "v.mp4").exists()
+
+
+def test_frames_counts_the_frames_the_movie_holds(tmp_path):
+    import stable_retro
+
+    played = arena(
+        "run", "--game", "airstriker", "--max-frames", "400", "--noop-max", "30", "--seed", "3",
+        "--record", str(tmp_path), "--quiet",
+    )  # fmt: skip
+    assert played.returncode == 0, played.stderr
+    [movie] = tmp_path.glob("*.bk2")
+    sidecar = json.loads(movie.with_suffix(".json").read_text())
+    assert sidecar["noops"] > 0 and sidecar["frame_skip"] == 4
+    assert sidecar["frames"] == 1 + sidecar["noops"] + sidecar["steps"] * 4
+    # The time limit ends the episode at the first step that brings the count to 400.
+    assert sidecar["done_reason"] == "time_limit"
+    assert sidecar["frames"] - 4 < 400 <= sidecar["frames"]
+    playback = stable_retro.Movie(str(movie))
+    counted = 0
+    while playback.step():
+        counted += 1
+    assert counted == sidecar["frames"]

@@ -35,6 +35,7 @@ class EpisodeResult:
     seed: int
     returns: list[float]
     frames: int
+    """The frames the movie holds: the reset frame, the no-op frames, ``frame_skip`` a step."""
     steps: int
     progress: float | None
     done_reason: str | None
