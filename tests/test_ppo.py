@@ -218,3 +218,20 @@ def test_checkpoints_of_other_agents_are_refused(airstriker_run, tmp_path):
         "run", "--agent", "ppo", "--checkpoint", str(out / "model.ckpt"), "--game", "mario"
     )
     assert "was trained on 'airstriker'" in result.stderr
+
+
+def test_bfloat16_on_a_cpu_without_native_bf16_says_so(monkeypatch):
+    import torch
+
+    from arena.plugins.ppo_agent.train import slow_bf16_warning
+
+    assert slow_bf16_warning("float32") is None
+    native = torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
+    assert (slow_bf16_warning("bfloat16") is None) == native  # what this machine's CPU is
+    # An AVX2-only CPU (the AMD EPYC of the report) as torch reads it:
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: False)
+    monkeypatch.setattr(torch.cpu, "_is_avx2_supported", lambda: True)
+    warning = slow_bf16_warning("bfloat16")
+    assert warning is not None and "without native bf16 (no AVX512-BF16, no AMX)" in warning
+    assert "--set precision=float32" in warning

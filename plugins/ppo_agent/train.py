@@ -87,6 +87,32 @@ def pick_device(name: str) -> torch.device:
     return device
 
 
+def slow_bf16_warning(precision: str) -> str | None:
+    """The line to print when ``precision: bfloat16`` meets a CPU that torch says lacks native
+    bf16 (neither AVX512-BF16 nor AMX, as on AVX2-only CPUs): its rollouts, and its updates on
+    the CPU, then run bf16 emulated, several times slower than float32. None otherwise, and
+    where torch cannot tell (CPUs other than x86)."""
+    if precision != "bfloat16":
+        return None
+    cpu = torch.cpu
+    probes = [getattr(cpu, name, None) for name in CPU_BF16_PROBES]
+    if not all(callable(probe) for probe in probes):
+        return None
+    if any(probe() for probe in probes):  # type: ignore[misc]
+        return None
+    if not getattr(cpu, "_is_avx2_supported", lambda: False)():  # not an x86 torch can read
+        return None
+    return (
+        "warning: precision bfloat16 on a CPU without native bf16 (no AVX512-BF16, no AMX): "
+        "bf16 is emulated here and runs several times slower than float32; "
+        "--set precision=float32 is faster on this machine"
+    )
+
+
+CPU_BF16_PROBES = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+"""torch's readings of the CPU's native bf16 instructions (x86)."""
+
+
 def keep_freed_memory() -> None:
     """Let glibc's malloc keep freed blocks of up to 32 MiB instead of returning them to the OS.
 
@@ -295,6 +321,9 @@ class PPORun:
         if run.resume:
             self._restore()
         where = "CUDA " + torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU"
+        warning = slow_bf16_warning(config.precision)  # rollouts run on the CPU, always
+        if warning:
+            print(warning, flush=True)
         print(
             f"ppo on {run.profile.title}, {run.state}: "
             f"{config.num_envs} envs x {config.num_steps} steps, "
