@@ -86,6 +86,14 @@ def test_report_shows_tables_charts_and_replays(tmp_path):
             assert (bench / "report" / source).stat().st_size < 2_000_000
     for link in re.findall(r'<a href="([^"]+\.bk2)"', page):
         assert (bench / "report" / link).resolve().is_file()
+    for link in re.findall(r'<a href="([^"#]+)"', page):  # no folder: files a browser opens
+        assert (bench / "report" / link).resolve().is_file(), link
+    captions = re.findall(r"best-episode videos: (.*?)</figcaption>", page)
+    assert len(captions) == 2  # mario and pong; the overall table has no episodes of its own
+    for caption in captions:
+        linked = re.findall(r'<a href="([^"]+)">', caption)
+        assert len(linked) == 2  # the two random entries; `broken` played nothing to show
+        assert all(href.startswith("media/best-") and href.endswith(".mp4") for href in linked)
 
 
 def test_report_of_a_folder_without_results_is_refused(tmp_path):

@@ -121,12 +121,8 @@ def write_report(bench: Path, host: PluginHost, training: Sequence[Path] = ()) -
                         "episode_return": best.score,
                     }
                 )
-        folders = {r.agent: Path(r.movie).parent for r in results if r.movie}
-        movies = [
-            {"agent": a, "href": _relative(folders[a], bench)}
-            for a in (r.agent for r in rows)
-            if a in folders
-        ]
+        # Links a browser opens: each agent's best-episode video (a .bk2 folder it cannot).
+        movies = [{"agent": r["agent"], "href": r["video"]} for r in replays]
         scopes.append(
             {
                 "id": f"scope-{index}",
