@@ -254,3 +254,12 @@ def test_iqm_and_stratified_bootstrap():
     low, high = bootstrap_ci({"a": [1.0, 2.0, 3.0, 4.0], "b": [10.0, 11.0, 12.0, 13.0]})
     assert low <= iqm([1, 2, 3, 4, 10, 11, 12, 13]) <= high
     assert bootstrap_ci({"a": [5.0, 5.0]}) == (5.0, 5.0)
+
+
+def test_a_suite_whose_every_cell_is_skipped_is_one_line_not_a_traceback(tmp_path):
+    suite = tmp_path / "s.yaml"
+    suite.write_text("cells:\n  - {game: sonic2, seeds: [0]}\n")  # a ROM only its owner has
+    result = arena("bench", "random", "--suite", str(suite), "--out", str(tmp_path / "b"))
+    assert result.returncode == 2, result.stderr
+    assert "no cell could be played (each is listed above with why)" in result.stderr
+    assert "skipped   sonic2/" in result.stdout and "Traceback" not in result.stderr

@@ -68,6 +68,11 @@ def bench(
     check_output_folder(out, "--out")
     with folder_lock(out, "--out"):
         results = run_bench(plugins, entries, suite, out, workers, resume, echo, backend, protocol)
+        if not results.is_file():  # every cell skipped: nothing to rank
+            raise UsageError(
+                f"suite {suite}: no cell could be played (each is listed above with why)",
+                "install what they need, then run the command again",
+            )
         board = build_leaderboard(load_results(results), plugins)
         echo(format_leaderboard(board))
         csv_path, json_path = write_leaderboard(board, out)

@@ -46,7 +46,11 @@ def describe(host: PluginHost, game: str, state: str | None) -> Iterator[str]:
             marks.append("default")
         if spec.constants:
             marks.append(", ".join(f"{k}={v:g}" for k, v in spec.constants.items()))
+        if spec.made_by:
+            marks.append(f"made by `{spec.made_by}`")
         yield f"  {spec.name:<28} {'; '.join(marks)}"
+    for name, why in profile.left_out_states.items():
+        yield f"  {name:<28} not playable here: {why}"
     yield ""
     yield f"actions ({len(profile.actions)}; buttons pressed, player 1):"
     for name, combo in profile.actions.items():

@@ -122,6 +122,12 @@ class CallOrderError(ArenaError, RuntimeError):
     ended): nothing was played."""
 
 
+class StateError(ArenaError):
+    """A save state that cannot be read or written: too large, not gzip, a bad record."""
+
+    exit_code = 2
+
+
 class OutputError(ArenaError):
     """A place the arena must write to that it cannot: a file where a folder is wanted, a
     read-only folder, a full disk. Nothing half-written is left behind."""

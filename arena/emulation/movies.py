@@ -7,6 +7,7 @@ come out equal to the sidecar's.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -20,7 +21,7 @@ import numpy as np
 import stable_retro
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
 
-from arena.core.errors import MovieError, OutputError, VerifyError
+from arena.core.errors import ArenaError, MovieError, OutputError, VerifyError
 from arena.core.models import first_error
 from arena.core.protocol import Protocol
 from arena.core.reading import loads_json, read_regular_text
@@ -29,6 +30,7 @@ from arena.profiles.loading import Profile
 from arena.profiles.rules import RuleEngine
 from arena.profiles.schema import MAX_FRAMES
 from arena.retro import integrations
+from arena.retro.state_files import sha256
 
 SIDECAR_FORMAT = "retro-arena-episode/1"
 BK2_ENTRIES = {"Input Log.txt", "Header.txt"}
@@ -134,6 +136,8 @@ class SidecarModel(BaseModel):
     max_frames: Annotated[int, Field(ge=1), Strict()] | None
     profile_digest: Annotated[str, Field(min_length=1)]
     rom_sha1: Annotated[str, Field(pattern=r"^[0-9a-f]{40}$")]
+    state_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] | None = None
+    """The start state's sha256 (sidecars before it was recorded lack it)."""
 
 
 MAX_SIDECAR_BYTES = 1 << 20
@@ -286,6 +290,15 @@ def _replay_frames(
         yield ReplayFrame(frame, list(returns), done_reason, emulator, any(m.any() for m in masks))
 
 
+def _state_named(profile: Profile, state: bytes) -> str | None:
+    """The profile's state whose bytes are ``state`` now, if one is."""
+    for name in profile.states:
+        with contextlib.suppress(ArenaError):
+            if profile.integration.read_state(name) == state:
+                return name
+    return None
+
+
 def _whole(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise MovieError(f"sidecar field noops must be a whole number >= 0, got {value!r}")
@@ -324,7 +337,16 @@ def verify(path: Path, profile: Profile, sidecar: Mapping[str, Any]) -> VerifyRe
     if profile.game != sidecar["game"]:
         raise fail(f"sidecar game {sidecar['game']!r} is not profile {profile.name!r}'s")
     start_state = profile.integration.read_state(profile.state(sidecar["state"]).name)
-    if movie.get_state() != start_state:
+    recorded_sha, embedded = sidecar.get("state_sha256"), bytes(movie.get_state())
+    if embedded != start_state:
+        named = _state_named(profile, embedded)
+        if named is not None:  # the sidecar names another state than the movie holds
+            raise fail(f"the movie does not start from state {sidecar['state']!r} ({named!r})")
+        if recorded_sha == sha256(embedded):  # recorded from the state as it was then
+            raise fail(
+                f"state {sidecar['state']!r} changed since this movie was recorded (sha256 "
+                f"{str(recorded_sha)[:12]} recorded, {sha256(start_state)[:12]} now)"
+            )
         raise fail(f"the movie does not start from state {sidecar['state']!r}")
     rom = integrations.rom_sha1(profile.integration.rom(f"movie {path.name}"))
     if sidecar["rom_sha1"] != rom:

@@ -29,6 +29,7 @@ from arena.play.observers import BuilderEntry, GameView, Observer
 from arena.play.screen import FramePipeline
 from arena.profiles.loading import ObservationSpec, Profile, split_button
 from arena.profiles.rules import RuleEngine
+from arena.retro.state_files import sha256
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,8 @@ class ArenaEnv(gym.Env[Any, Any]):
         specs = [base.with_overrides(dict(o)) for o in overrides]  # each player's
         self._builders = builders or {}
         self._state_bytes = profile.integration.read_state(self.state.name)
+        self.state_sha256 = sha256(self._state_bytes)
+        """Of the start state, as sidecars record it (``arena verify`` compares)."""
         self._layout = ram_layout(profile.game, profile.ram)
         self.emulator = Emulator(profile.integration, self.players, f"profile {profile.name!r}")
         try:

@@ -220,6 +220,7 @@ def _sidecar(
         "frame_skip": profile.frame_skip,
         "max_frames": profile.max_frames,
         "rom_sha1": rom_sha1,
+        "state_sha256": env.state_sha256,
         "agent_name": config.agent_name or config.agent,
         "checkpoint": str(config.checkpoint) if config.checkpoint else None,
         "agent_options": config.options,

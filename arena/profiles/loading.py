@@ -34,6 +34,7 @@ from arena.profiles.schema import (
     ProfileModel,
     StateModel,
 )
+from arena.profiles.states import StateSpec, made_states
 from arena.retro import integrations
 from arena.retro.integrations import Integration
 
@@ -47,15 +48,6 @@ def split_button(entry: str) -> tuple[int | None, str]:
     """``"P1:LEFT"`` -> (0, "LEFT"); ``"LEFT"`` -> (None, "LEFT"): the player's own controller."""
     match = CONTROLLER_PREFIX.match(entry)
     return (int(match.group(1)) - 1, match.group(2)) if match else (None, entry)
-
-
-@dataclass(frozen=True)
-class StateSpec:
-    """One save state: how many players it is for and the constants the rules read there."""
-
-    name: str
-    players: int = 1
-    constants: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -156,6 +148,9 @@ class Profile:
     """The game's stable-retro integration, resolved once when the profile loaded."""
     rom: str
     states: Mapping[str, StateSpec]
+    """The states it plays: those it declares, then those ``arena state`` made for its game."""
+    left_out_states: Mapping[str, str]
+    """States ``arena state`` made that it cannot play, with why (``arena info`` says so)."""
     default_state: str
     actions: Mapping[str, tuple[str, ...]]
     actions_p2: Mapping[str, tuple[str, ...]] | None
@@ -311,16 +306,16 @@ class _Checker:
             self.integration = integrations.resolve(game)
         except UnknownNameError as exc:
             raise self.fail("game", exc.message) from None
-        states = self.states(game, raw.states)
-        default_state = raw.default_state or next(iter(states))
-        if default_state not in states:
+        declared = self.states(game, raw.states)
+        default_state = raw.default_state or next(iter(declared))
+        if default_state not in declared:
             raise self.fail(
                 "default_state",
-                f"{default_state!r} is not among 'states'{did_you_mean(default_state, states)}",
+                f"{default_state!r} is not among 'states'{did_you_mean(default_state, declared)}",
             )
         ram = {key: RamVariable(v.address, v.type) for key, v in raw.ram.items()}
         constants = dict(raw.constants)
-        known = self.known_names(game, ram, constants, states)
+        known = self.known_names(game, ram, constants, declared)
         variables: dict[str, Expression] = {}
         for key, source in raw.variables.items():
             if key in known:
@@ -332,10 +327,13 @@ class _Checker:
         rewards = [self.terms(raw.reward, known, "reward")]
         if raw.reward_p2 is not None:
             rewards.append(self.terms(raw.reward_p2, known, "reward_p2"))
-        elif any(s.players == 2 for s in states.values()):
+        elif any(s.players == 2 for s in declared.values()):
             raise self.fail(
                 "reward_p2", "missing: a state is for 2 players, so player 2 needs rewards"
             )
+        # States `arena state` made, beside the declared ones (never in place of one).
+        made, left_out = made_states(game, declared, two_players=len(rewards) == 2)
+        states = {**declared, **made}
         actions = self.actions(game, raw.actions, "actions")
         actions_p2 = None
         if raw.actions_p2 is not None:
@@ -355,6 +353,7 @@ class _Checker:
             integration=self.integration,
             rom=raw.rom,
             states=states,
+            left_out_states=left_out,
             default_state=default_state,
             actions=actions,
             actions_p2=actions_p2,

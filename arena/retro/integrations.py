@@ -10,7 +10,6 @@ own ``rom.sha`` (a near-miss ROM accepted with ``--accept-sha``).
 from __future__ import annotations
 
 import functools
-import gzip
 import hashlib
 import json
 import os
@@ -22,6 +21,7 @@ import stable_retro
 import stable_retro.data
 
 from arena.core.errors import RomMissingError, UnknownNameError
+from arena.retro.state_files import read_file
 
 INTEGRATIONS = stable_retro.data.Integrations.ALL
 
@@ -79,12 +79,12 @@ def list_states(game: str) -> list[str]:
 
 
 def read_state(game: str, state: str) -> bytes:
-    """The decompressed bytes of one save state."""
+    """The decompressed bytes of one save state (bounded on disk and inflated: see
+    :mod:`arena.retro.state_files`)."""
     path = integration_file(game, f"{state}.state")
     if path is None:
         raise UnknownNameError(f"{game} state", state, list_states(game))
-    with gzip.open(path, "rb") as fh:
-        return fh.read()
+    return read_file(path)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,130 @@
+"""Making save states without stable-retro's Integration UI: from a frame of a recorded movie,
+or from a scripted input sequence played on the real game.
+
+``arena state save MOVIE --frame N`` keeps the emulator's state after the movie's first N
+frames: played on from there with the rest of the movie's inputs, the game shows the same
+frames and RAM as the movie did. ``arena state make GAME --inputs SCRIPT`` plays a script in
+the probes' syntax (``[[ACTION, STEPS], ...]``, ``[P1, P2, STEPS]`` for two players, each step
+``frame_skip`` frames) from a state or from power-on; an action is the profile's, or buttons of
+the system joined by ``+`` (``SELECT``, ``RESET+SELECT``, ``P2:LEFT``), so console switches that
+choose a game mode can be pressed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from arena.core.errors import UsageError, did_you_mean
+from arena.emulation.emulator import Emulator
+from arena.emulation.movies import open_movie, read_sidecar, replay, sidecar_path
+from arena.profiles.loading import Profile, split_button
+from arena.profiles.schema import MAX_FRAMES
+from arena.retro import integrations
+
+POWER_ON = "power-on"
+"""``--from power-on``: the console as it starts, no state loaded (stable-retro's State.NONE)."""
+MAX_SCRIPT_ENTRIES = 10_000
+"""Entries in one ``--inputs`` script; each plays at most :data:`MAX_FRAMES` frames."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One entry of a script: each player's buttons, held for ``frames`` frames."""
+
+    combos: tuple[tuple[str, ...], ...]
+    frames: int
+
+
+def state_at_frame(movie: Path, frame: int) -> tuple[bytes, int, str | None]:
+    """The emulator's state after the first ``frame`` frames of ``movie``, its players, and
+    the state the movie started from (by its sidecar, when it has one)."""
+    if frame < 0:
+        raise UsageError(f"--frame {frame}: a frame number is 0 or more")
+    based_on = read_sidecar(movie).get("state") if sidecar_path(movie).exists() else None
+    opened = open_movie(movie)
+    players = opened.players
+    if frame == 0:
+        return bytes(opened.get_state()), players, based_on
+    last = 0
+    for replayed in replay(movie, None, None):
+        last = replayed.frame
+        if replayed.frame == frame:
+            return bytes(replayed.emulator.core.get_state()), players, based_on
+    raise UsageError(f"--frame {frame}: {movie} holds {last} frames")
+
+
+def parse_script(text: str, profile: Profile, players: int) -> list[Step]:
+    """``--inputs`` text as steps, checked before anything plays."""
+    try:
+        entries = json.loads(text)
+    except ValueError as exc:
+        raise UsageError(f"--inputs: not a JSON list ({exc})", "e.g. '[[\"noop\", 30]]'") from None
+    shape = "[action, steps]" if players == 1 else "[p1_action, p2_action, steps]"
+    if not isinstance(entries, list) or not entries:
+        raise UsageError(f"--inputs: expected a non-empty list of {shape}, got {text!r:.60}")
+    if len(entries) > MAX_SCRIPT_ENTRIES:
+        raise UsageError(f"--inputs: {len(entries):,} entries; the limit is {MAX_SCRIPT_ENTRIES:,}")
+    steps = []
+    for index, entry in enumerate(entries):
+        where = f"--inputs[{index}]"
+        if not isinstance(entry, list) or len(entry) != players + 1:
+            raise UsageError(f"{where}: expected {shape}, got {entry!r:.60}")
+        *names, count = entry
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise UsageError(f"{where}: steps must be a whole number >= 1, got {count!r}")
+        if count * profile.frame_skip > MAX_FRAMES:
+            raise UsageError(
+                f"{where}: {count:,} steps; one entry plays at most {MAX_FRAMES:,} frames"
+            )
+        combos = tuple(
+            _combo(str(name), player, profile, where) for player, name in enumerate(names)
+        )
+        steps.append(Step(combos, count * profile.frame_skip))
+    return steps
+
+
+def _combo(name: str, player: int, profile: Profile, where: str) -> tuple[str, ...]:
+    """The buttons of action ``name`` for ``player``, or the raw buttons ``A+B`` names."""
+    actions = profile.player_actions(player)
+    if name in actions:
+        return actions[name]
+    buttons = [b for b in integrations.buttons(profile.game) if b]
+    combo = tuple(part for part in name.split("+") if part)
+    for part in combo:
+        _, button = split_button(part)
+        if button not in buttons:
+            raise UsageError(
+                f"{where}: {name!r} is neither an action of {profile.name} nor buttons of "
+                f"{integrations.system_of(profile.game)}{did_you_mean(name, [*actions, *buttons])}",
+                f"actions: {', '.join(actions)}; buttons: {', '.join(buttons)}",
+            )
+    if not combo:
+        raise UsageError(f"{where}: an empty action")
+    return combo
+
+
+def play_script(profile: Profile, start: str, players: int, steps: Sequence[Step]) -> bytes:
+    """The state reached by playing ``steps`` from state ``start`` (or power-on)."""
+    emulator = Emulator(profile.integration, players, f"profile {profile.name!r}")
+    try:
+        if start != POWER_ON:
+            emulator.load_state(profile.integration.read_state(start))
+        for step in steps:
+            masks = _masks(emulator, step.combos)
+            for _ in range(step.frames):
+                emulator.step(masks)
+        return bytes(emulator.core.get_state())
+    finally:
+        emulator.close()
+
+
+def _masks(emulator: Emulator, combos: tuple[tuple[str, ...], ...]) -> tuple[np.ndarray, ...]:
+    total = np.zeros((emulator.players, len(emulator.buttons)), np.uint8)
+    for player, combo in enumerate(combos):
+        total |= emulator.button_masks(combo, player)
+    return tuple(total)
