@@ -50,6 +50,7 @@ def bench(
     backend: str,
     sticky: float | None,
     noop_max: int | None,
+    cheat: tuple[str, ...],
 ) -> None:
     """Play agents on the same cells of a suite; print a leaderboard."""
     from arena.evaluation.bench import run_bench
@@ -67,7 +68,9 @@ def bench(
     out = out or Path("runs") / f"bench-{Path(suite).stem}"
     check_output_folder(out, "--out")
     with folder_lock(out, "--out"):
-        results = run_bench(plugins, entries, suite, out, workers, resume, echo, backend, protocol)
+        results = run_bench(
+            plugins, entries, suite, out, workers, resume, echo, backend, protocol, cheat
+        )
         if not results.is_file():  # every cell skipped: nothing to rank
             raise UsageError(
                 f"suite {suite}: no cell could be played (each is listed above with why)",
@@ -192,6 +195,7 @@ def play_matches(
     record: Path | None,
     sticky: float | None,
     noop_max: int | None,
+    cheat: tuple[str, ...],
 ) -> None:
     from arena.core.protocol import EVALUATION
     from arena.evaluation.match import (
@@ -202,15 +206,17 @@ def play_matches(
         write_tournament,
     )
     from arena.host.entries import legend, parse_entries
+    from arena.profiles.cheats import check_names
 
     plugins = host()
     entries = parse_entries(list(agents))
     wanted = "two" if command == "match" else "two or more"
     if len(entries) < 2 or (command == "match" and len(entries) != 2):
         raise UsageError(f"arena {command} needs {wanted} agents, got {len(entries)}")
-    protocol = protocol_from(sticky, noop_max, EVALUATION) or EVALUATION
+    protocol = (protocol_from(sticky, noop_max, EVALUATION) or EVALUATION).with_cheats(cheat)
     plugins.check_entries(entries)
     profile = plugins.profile(game).with_time_limit(max_frames)
+    check_names(protocol.cheats, profile.cheats, profile.pokes, profile.name)
     start = two_player_state(profile, state)
     if record:
         check_output_folder(record, "--record")

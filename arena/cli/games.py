@@ -23,17 +23,22 @@ from arena.cli.common import echo, host
 @click.command()
 @click.argument("game")
 @click.option("--state", help="only the probes of this state")
-def probe(game: str, state: str | None) -> None:
+@click.option(
+    "--cheat", multiple=True, metavar="NAME", help="switch on a cheat or poke in every probe"
+)
+def probe(game: str, state: str | None, cheat: tuple[str, ...]) -> None:
     """Play a profile's probes on the real game: does every rule fire?"""
     from arena.core.errors import ProbeError
     from arena.play.probes import coverage, format_results, run_probes, summary
+    from arena.profiles.cheats import check_names
 
     profile = host().profile(game)
     if state is not None:
         profile.state(state)  # an unknown state is an error naming the valid ones
+    check_names(cheat, profile.cheats, profile.pokes, profile.name)
     if not profile.probes:
         raise UsageError(f"profile {profile.name!r} has no probes", "add a probes: block")
-    results = list(run_probes(profile, state))
+    results = list(run_probes(profile, state, cheat))
     if not results:
         raise UsageError(f"profile {profile.name!r} has no probe for state {state!r}")
     rules = coverage(profile, results)

@@ -97,6 +97,7 @@ def run(
     inputs: str | None,
     sticky: float | None,
     noop_max: int | None,
+    cheat: tuple[str, ...],
     quiet: bool,
 ) -> None:
     """Play episodes of a game with an agent, recording each as .bk2."""
@@ -120,7 +121,7 @@ def run(
     if refusal:
         raise UsageError(refusal, "see `arena plugins`")
     entry.check_checkpoint(checkpoint)
-    protocol = protocol_from(sticky, noop_max, EVALUATION)
+    protocol = (protocol_from(sticky, noop_max, EVALUATION) or EVALUATION).with_cheats(cheat)
     observation = entry.observation_overrides(checkpoint, options)
     if inputs is not None:
         trained = observation.get("inputs", inputs)

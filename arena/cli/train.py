@@ -157,6 +157,7 @@ def _check_config(path: Path) -> None:
 def start_training(ctx: click.Context, name: str, params: dict[str, Any]) -> None:
     from arena.core.protocol import TRAINING
     from arena.host.training import TrainRun, parse_overrides
+    from arena.profiles.cheats import check_names
 
     plugins = host()
     if params["resume"]:
@@ -165,6 +166,7 @@ def start_training(ctx: click.Context, name: str, params: dict[str, Any]) -> Non
         raise UsageError(f"arena train {name} needs --game (or --resume with the --out of a run)")
     profile = plugins.profile(params["game"]).with_time_limit(params["max_frames"])
     state = profile.state(params["state"])
+    check_names(params.get("cheat") or (), profile.cheats, profile.pokes, profile.name)
     config = params["config"]
     if config is not None:
         _check_config(config)
@@ -186,6 +188,7 @@ def start_training(ctx: click.Context, name: str, params: dict[str, Any]) -> Non
         "overrides",
         "sticky",
         "noop_max",
+        "cheat",
     }
     run = TrainRun(
         trainer=name,
@@ -198,7 +201,9 @@ def start_training(ctx: click.Context, name: str, params: dict[str, Any]) -> Non
         config=config,
         overrides=parse_overrides(params["overrides"]),
         options={k: v for k, v in params.items() if k not in common},
-        protocol=protocol_from(params["sticky"], params["noop_max"], TRAINING) or TRAINING,
+        protocol=(
+            protocol_from(params["sticky"], params["noop_max"], TRAINING) or TRAINING
+        ).with_cheats(params.get("cheat") or ()),
         parameters={"trainer": name, "parameters": saved},
     )
     check_output_folder(out, "--out")

@@ -25,6 +25,7 @@ evaluation protocol.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated, Any
 
 import numpy as np
@@ -61,6 +62,10 @@ class Protocol(BaseModel):
     """Probability, per emulated frame and player, that the previous frame's buttons repeat."""
     noop_max: Annotated[int, Field(ge=0, le=NOOP_MAX_LIMIT), expect(_is_noop_max, NOOP_RANGE)] = 0
     """Most frames with no button pressed after a reset (uniform from 0 to this)."""
+    cheats: tuple[str, ...] = Field(default=(), exclude_if=lambda names: not names)
+    """The profile's cheats and RAM pokes switched on (``--cheat NAME``), sorted: cheated and
+    plain play are different protocols, so they never pool on one board. Left out of records when
+    none is on, so plain records read as they always did."""
 
     def __init__(self, sticky: float = 0.0, noop_max: int = 0, **extra: Any) -> None:
         super().__init__(sticky=sticky, noop_max=noop_max, **extra)
@@ -79,15 +84,20 @@ class Protocol(BaseModel):
     def deterministic(self) -> bool:
         return self.sticky == 0 and self.noop_max == 0
 
+    def with_cheats(self, cheats: Iterable[str]) -> Protocol:
+        """This protocol with these cheats switched on as well."""
+        return self.model_copy(update={"cheats": tuple(sorted({*self.cheats, *cheats}))})
+
     def describe(self) -> str:
         """One line for boards and reports."""
+        cheats = f"; cheats on: {', '.join(self.cheats)}" if self.cheats else ""
         if self.deterministic:
-            return "deterministic (no sticky actions, no no-op starts)"
+            return "deterministic (no sticky actions, no no-op starts)" + cheats
         parts = [f"sticky actions p={self.sticky:g}" if self.sticky else "no sticky actions"]
         parts.append(
             f"up to {self.noop_max} no-op frames at reset" if self.noop_max else "no no-op starts"
         )
-        return ", ".join(parts)
+        return ", ".join(parts) + cheats
 
     def as_dict(self) -> dict[str, Any]:
         return self.model_dump()

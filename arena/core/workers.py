@@ -18,10 +18,9 @@ import os
 import pickle
 import signal
 import sys
-import threading
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from multiprocessing.connection import Connection, wait
 from typing import Any, TypeVar
 
@@ -56,27 +55,6 @@ class Worker(abc.ABC):
 
 def _failure(exc: Exception) -> str:
     return str(exc) if isinstance(exc, ArenaError) else f"{type(exc).__name__}: {exc}"
-
-
-@contextlib.contextmanager
-def _sigint_held() -> Iterator[None]:
-    """Spawn a worker with SIGINT ignored, held back from the parent meanwhile. The child
-    inherits the ignored signal through exec (a blocked mask does not survive the spawn), so
-    a Ctrl-C to the terminal's process group while it boots is not a KeyboardInterrupt
-    traceback in its interpreter's start-up; the parent's own handler is back, and the held
-    signal delivered, as soon as the spawn returns, so the Ctrl-C still stops the run."""
-    if not hasattr(signal, "pthread_sigmask") or (
-        threading.current_thread() is not threading.main_thread()
-    ):  # Windows has no masks; only the main thread may set handlers
-        yield
-        return
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # pending, not lost, meanwhile
-    handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, handler)
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def _serve(conn: Connection, worker: Worker) -> None:
@@ -136,8 +114,11 @@ class WorkerPool:
     def _spawn(self, index: int) -> tuple[Any, Connection]:
         parent, child = self.context.Pipe()
         process = self.context.Process(target=_serve, args=(child, self.specs[index]), daemon=True)
-        with _sigint_held():
-            process.start()
+        # No signal games around the spawn: a Ctrl-C must reach the parent whichever of its
+        # threads takes it (ignoring SIGINT for the spawn, so that the child inherits that,
+        # let a torch thread of PPO's discard one). A child still booting may print its own
+        # KeyboardInterrupt; the parent stops the run all the same.
+        process.start()
         child.close()  # so the parent sees EOF when the worker dies
         return process, parent
 

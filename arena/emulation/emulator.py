@@ -17,7 +17,8 @@ import stable_retro
 import stable_retro.data
 
 from arena.core.errors import ProfileError
-from arena.profiles.loading import split_button
+from arena.profiles.cheats import Poke, check_names
+from arena.profiles.loading import Profile, split_button
 from arena.retro import integrations
 from arena.retro.integrations import Integration
 
@@ -41,6 +42,8 @@ class Emulator:
         self.buttons = list(integration.buttons)
         self.movie: stable_retro.Movie | None = None
         self._no_buttons = np.zeros(len(self.buttons), np.uint8)
+        self.frame_pokes: tuple[Poke, ...] = ()
+        """RAM writes made before every emulated frame (``when: every_frame`` pokes)."""
 
     def button_masks(self, combo: tuple[str, ...], player: int = 0) -> np.ndarray:
         """The 0/1 masks (one row per controller) that ``player`` pressing ``combo`` sets.
@@ -57,6 +60,30 @@ class Emulator:
     def load_state(self, state: bytes) -> None:
         self.core.set_state(state)
 
+    def switch_on(self, profile: Profile, names: Iterable[str]) -> None:
+        """Right after a state is loaded: the profile's cheats and pokes named, and no others.
+        Codes go to the core (which keeps them across frames); ``reset`` pokes are written
+        now, ``every_frame`` ones before each frame. A poke outside memory raises."""
+        names = check_names(tuple(names), profile.cheats, profile.pokes, profile.name)
+        self.core.clear_cheats()
+        frame_pokes = []
+        for name in names:
+            if name in profile.cheats:
+                self.core.add_cheat(profile.cheats[name])
+                continue
+            poke = profile.pokes[name]
+            layout = {name: (poke.address, poke.type)}
+            check_layout(layout, self.memory.blocks, profile.source, layout, key="pokes")
+            if poke.when == "reset":
+                self.memory.assign(poke.address, poke.type, poke.value)
+            else:
+                frame_pokes.append(poke)
+        self.frame_pokes = tuple(frame_pokes)
+
+    def _write_frame_pokes(self) -> None:
+        for poke in self.frame_pokes:
+            self.memory.assign(poke.address, poke.type, poke.value)
+
     def step(self, masks: np.ndarray | tuple[np.ndarray, ...]) -> None:
         """Emulate one frame with one button mask per controller, recorded when a movie is open."""
         for player, mask in enumerate(masks):
@@ -66,6 +93,8 @@ class Emulator:
                 for index, pressed in enumerate(mask):
                     self.movie.set_key(index, bool(pressed), player)
             self.movie.step()
+        if self.frame_pokes:
+            self._write_frame_pokes()
         self.core.step()
 
     def run(self, masks: np.ndarray, frames: int, screens: int) -> list[np.ndarray]:
@@ -75,7 +104,7 @@ class Emulator:
         their per-frame Python work when no movie is recording (the arena's hot loop).
         """
         first_screen = frames - screens
-        if self.movie is not None:
+        if self.movie is not None or self.frame_pokes:
             shots = []
             for i in range(frames):
                 self.step(masks)
@@ -133,22 +162,27 @@ def check_layout(
     blocks: Mapping[int, bytes],
     source: str,
     extra: Iterable[str],
+    key: str = "ram",
 ) -> None:
     """Every variable must lie inside one of the system's memory blocks (stable-retro reads
     past a block's end without complaint, returning bytes that mean nothing)."""
     for name, (address, kind) in layout.items():
         width = int(kind[2:]) if kind[2:].isdigit() else 0
         if not 1 <= width <= 8:
-            raise ProfileError(source, f"ram.{name}.type", f"{kind!r} is not 1 to 8 bytes wide")
+            raise ProfileError(source, f"{key}.{name}.type", f"{kind!r} is not 1 to 8 bytes wide")
         inside = any(
             start <= address and address + width <= start + len(data)
             for start, data in blocks.items()
         )
         if not inside:
             ranges = ", ".join(f"{s}..{s + len(d) - 1}" for s, d in sorted(blocks.items()))
-            key = f"ram.{name}.address" if name in extra else f"the integration's data.json {name}"
+            where = (
+                f"{key}.{name}.address" if name in extra else f"the integration's data.json {name}"
+            )
             raise ProfileError(
-                source, key, f"{address} (+{width} bytes) is outside the system's memory ({ranges})"
+                source,
+                where,
+                f"{address} (+{width} bytes) is outside the system's memory ({ranges})",
             )
 
 

@@ -61,7 +61,7 @@ def commit_movie(partial: Path, final: Path, record: Callable[[Path], Mapping[st
             f"{final}: the movie could not be written whole (is the disk full?); "
             "nothing of this episode was kept"
         ) from None
-    tmp = final.with_name(f".{final.stem}.part.json")
+    tmp = final.with_name(f".{final.stem}.{os.getpid()}.part.json")
     chosen = final
     try:
         for run in range(1, MAX_TAKEN_NAMES + 1):
@@ -260,7 +260,8 @@ def _replay_frames(
     players, n_buttons = movie.players, len(emulator.buttons)
     emulator.load_state(movie.get_state())
     rules = layout = None
-    if profile is not None:
+    if profile is not None:  # the cheats the episode had on (a .bk2 does not record them)
+        emulator.switch_on(profile, Protocol.model_validate(sidecar.get("protocol", {})).cheats)
         rules = RuleEngine(profile, profile.state(sidecar.get("state")))
         layout = ram_layout(profile.game, profile.ram)
         check_layout(layout, emulator.memory.blocks, profile.source, profile.ram)

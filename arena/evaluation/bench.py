@@ -10,7 +10,7 @@ in the results file, so nothing is lost or doubled.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from arena.evaluation.results import RESULTS, ResultLine, append_result, read_re
 from arena.host.entries import AgentSpec, legend
 from arena.host.manager import PluginHost
 from arena.play.slot import EnvSlot
+from arena.profiles.cheats import check_names
 from arena.profiles.loading import read_yaml, schema
 from arena.profiles.schema import SuiteModel
 from arena.retro import roms
@@ -39,10 +40,13 @@ class Cell:
     max_frames: int
     source: str = ""
     """How the suite names the game when it is not a registered name: a profile's path."""
+    cheats: tuple[str, ...] = ()
+    """The profile's cheats and pokes on in this cell (the suite's and ``--cheat``'s)."""
 
     @property
     def id(self) -> str:
-        return f"{self.game}/{self.state}/seed{self.seed}/{self.max_frames}"
+        played = f"{self.game}/{self.state}/seed{self.seed}/{self.max_frames}"
+        return played + (f"/cheats={'+'.join(self.cheats)}" if self.cheats else "")
 
 
 @dataclass(frozen=True)
@@ -66,8 +70,9 @@ class Suite:
     protocol: Protocol | None
 
 
-def load_suite(host: PluginHost, name: str) -> Suite:
-    """Read and validate a suite (by name or path), dropping cells whose ROM is missing."""
+def load_suite(host: PluginHost, name: str, cheats: Sequence[str] = ()) -> Suite:
+    """Read and validate a suite (by name or path), dropping cells whose ROM is missing;
+    ``cheats`` are switched on in every cell, beside a cell's own."""
     host.refuse_clash("suite", name)
     if name in host.suites:
         path = host.suites[name].path
@@ -95,6 +100,10 @@ def load_suite(host: PluginHost, name: str) -> Suite:
                 source, f"{where}.max_frames", f"required: {profile.name} has no time limit"
             )
         status = roms.rom_status(profile.game)
+        try:
+            on = check_names([*cheats, *entry.cheats], profile.cheats, profile.pokes, profile.name)
+        except ArenaError as exc:
+            raise ProfileError(source, f"{where}.cheats", exc.message) from None
         for state in entry.states or [profile.default_state]:
             try:
                 spec = profile.state(state)
@@ -105,7 +114,7 @@ def load_suite(host: PluginHost, name: str) -> Suite:
                 raise ProfileError(source, f"{where}.states", problem)
             for seed in entry.seeds or [0]:
                 source = "" if entry.game == profile.name else profile.source
-                cell = Cell(profile.name, spec.name, seed, max_frames, source)
+                cell = Cell(profile.name, spec.name, seed, max_frames, source, on)
                 if status.installed:
                     cells.append(cell)
                 else:
@@ -133,7 +142,8 @@ def finished_jobs(
     done = set()
     for record in rows:
         recorded = record.played_under()
-        if recorded != protocol:
+        # Cheats differ cell by cell, and name the cell (its id): the rest is the suite's.
+        if recorded.model_copy(update={"cheats": ()}) != protocol.model_copy(update={"cheats": ()}):
             raise UsageError(
                 f"{results} was played under {recorded.describe()}, not {protocol.describe()}",
                 "resume with the same --sticky and --noop-max, or use another --out",
@@ -230,10 +240,12 @@ def run_bench(
     echo: Callable[[str], None],
     backend: str = "local",
     protocol: Protocol | None = None,
+    cheats: Sequence[str] = (),
 ) -> Path:
     """Run every agent on every cell of ``suite``; return the results file. ``protocol``
-    overrides the suite's ``protocol:`` block (whose default is :data:`EVALUATION`)."""
-    loaded = load_suite(host, suite)
+    overrides the suite's ``protocol:`` block (whose default is :data:`EVALUATION`);
+    ``cheats`` are switched on in every cell."""
+    loaded = load_suite(host, suite, cheats)
     protocol = protocol or loaded.protocol or EVALUATION
     host.check_entries(agents)
     labels = [a.label for a in agents]
@@ -264,7 +276,11 @@ def run_bench(
         for agent in agents
         if refusals[(agent.label, cell.game)] is None
     ]
-    jobs = [job for agent, cell in entered if (job := Job(agent, cell, protocol)).id not in done]
+    jobs = [
+        job
+        for agent, cell in entered
+        if (job := Job(agent, cell, protocol.with_cheats(cell.cheats))).id not in done
+    ]
     for line in legend(agents):
         echo(line)
     echo(

@@ -90,7 +90,8 @@ def max_frames() -> click.Option:
 
 
 def protocol(default: str) -> list[click.Option]:
-    """``--sticky P`` and ``--noop-max N``: the evaluation protocol (see arena/protocol.py)."""
+    """``--sticky P``, ``--noop-max N`` and ``--cheat NAME``: the protocol episodes are played
+    under (see arena/core/protocol.py)."""
     return [
         click.Option(
             ["--sticky"],
@@ -103,6 +104,12 @@ def protocol(default: str) -> list[click.Option]:
             type=WHOLE,
             metavar="N",
             help="up to N no-op frames after each reset, drawn from the seed (default: 0)",
+        ),
+        click.Option(
+            ["--cheat"],
+            multiple=True,
+            metavar="NAME",
+            help="switch on one of the profile's cheats or pokes (repeatable)",
         ),
     ]
 

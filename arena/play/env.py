@@ -27,6 +27,7 @@ from arena.emulation.emulator import Emulator, check_layout, ram_layout
 from arena.play import observers
 from arena.play.observers import BuilderEntry, GameView, Observer
 from arena.play.screen import FramePipeline
+from arena.profiles.cheats import check_names
 from arena.profiles.loading import ObservationSpec, Profile, split_button
 from arena.profiles.rules import RuleEngine
 from arena.retro.state_files import sha256
@@ -91,6 +92,7 @@ class ArenaEnv(gym.Env[Any, Any]):
         self.protocol = protocol or Protocol()
         if not isinstance(self.protocol, Protocol):
             raise TypeError(f"protocol must be an arena Protocol, not {self.protocol!r:.60}")
+        check_names(self.protocol.cheats, profile.cheats, profile.pokes, profile.name)
         base = (observation or profile.observation).with_overrides(observation_overrides)
         overrides = player_observations or [{}] * self.players
         if len(overrides) != self.players:
@@ -144,6 +146,7 @@ class ArenaEnv(gym.Env[Any, Any]):
         }
         self.rules = RuleEngine(profile, self.state)
         self.emulator.load_state(self._state_bytes)
+        self.emulator.switch_on(profile, self.protocol.cheats)  # a poke outside memory: here
         self.emulator.idle()
         screen_shape = self.emulator.screen().shape
         try:
@@ -202,6 +205,8 @@ class ArenaEnv(gym.Env[Any, Any]):
         self.emulator.load_state(self._state_bytes)
         if options and options.get("movie"):
             self.emulator.start_movie(Path(options["movie"]), self._state_bytes)
+        # The .bk2 does not record cheats: a replay switches them on again from the sidecar.
+        self.emulator.switch_on(self.profile, self.protocol.cheats)
         self.emulator.idle()
         self.noops = int(self._rng.integers(self.protocol.noop_max + 1))
         for _ in range(self.noops):

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from arena.core.protocol import Protocol
 from arena.play.env import ArenaEnv
 from arena.profiles.loading import Comparison, Probe, Profile
 
@@ -120,17 +121,22 @@ def _text(comparison: Comparison) -> str:
     return f"{comparison[0]} {comparison[1]:g}"
 
 
-def run_probes(profile: Profile, state: str | None = None) -> Iterator[ProbeResult]:
-    """Play the profile's probes (those of ``state`` alone when given), one env per state."""
+def run_probes(
+    profile: Profile, state: str | None = None, cheats: Sequence[str] = ()
+) -> Iterator[ProbeResult]:
+    """Play the profile's probes (those of ``state`` alone when given), one env per state and
+    set of cheats; ``cheats`` are switched on in every probe, beside a probe's own."""
     probes = [p for p in profile.probes if state is None or p.state == state]
     env: ArenaEnv | None = None
     try:
         for probe in probes:
             max_frames = probe.max_frames or profile.max_frames
-            if env is None or (env.state.name, env.profile.max_frames) != (probe.state, max_frames):
+            protocol = Protocol().with_cheats([*probe.cheats, *cheats])
+            wanted = (probe.state, max_frames, protocol)
+            if env is None or (env.state.name, env.profile.max_frames, env.protocol) != wanted:
                 if env is not None:
                     env.close()  # one emulator per process
-                env = ArenaEnv(profile.with_time_limit(max_frames), probe.state)
+                env = ArenaEnv(profile.with_time_limit(max_frames), probe.state, protocol=protocol)
             yield play_probe(env, probe)
     finally:
         if env is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -161,9 +162,11 @@ def record_episode(
     if config.record:
         config.record.mkdir(parents=True, exist_ok=True)
         tag = f"-{config.tag}" if config.tag else ""
-        stem = f"{env.profile.name}-{env.state.name}-{config.agent}{tag}-seed{seed}"
+        cheats = "".join(f"-{name}" for name in env.protocol.cheats)
+        stem = f"{env.profile.name}-{env.state.name}{cheats}-{config.agent}{tag}-seed{seed}"
         final = config.record / f"{stem}.bk2"
-        movie = config.record / f".{stem}.part.bk2"
+        # Its own partial name: two workers may record episodes of one name at once.
+        movie = config.record / f".{stem}.{os.getpid()}.part.bk2"
     try:
         result = play_episode(env, agents, seed, movie)
     except BaseException:

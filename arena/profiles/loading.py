@@ -24,6 +24,7 @@ from arena.core.errors import ProfileError, UnknownNameError, did_you_mean
 from arena.core.models import first_error
 from arena.core.reading import MAX_NESTING_DEPTH, read_regular, read_regular_text, yaml_depth
 from arena.profiles import schema
+from arena.profiles.cheats import Poke, compile_cheats
 from arena.profiles.expressions import Expression, compile_expression
 from arena.profiles.schema import (
     COMPARISON,
@@ -133,6 +134,8 @@ class Probe:
     """The done condition (or ``time_limit``) that must end the episode."""
     before_frame: int | None = None
     progress: Comparison | None = None
+    cheats: tuple[str, ...] = ()
+    """The profile's cheats and pokes switched on while it plays."""
 
 
 @dataclass(frozen=True)
@@ -175,6 +178,10 @@ class Profile:
     """Presses the arena makes itself (Pong's serve), in the order the profile lists them."""
     probes: tuple[Probe, ...] = ()
     """Scripted checks of the rules on the real game (``arena probe``)."""
+    cheats: Mapping[str, str] = field(default_factory=dict)
+    """Cheat codes for the core, by name; off unless switched on (see arena.profiles.cheats)."""
+    pokes: Mapping[str, Poke] = field(default_factory=dict)
+    """RAM writes, by name; off unless switched on."""
 
     def with_time_limit(self, max_frames: int | None) -> Profile:
         """This profile with another time limit (None keeps the profile's own)."""
@@ -344,6 +351,10 @@ class _Checker:
                     f"must name the same actions as 'actions', in order: {', '.join(actions)}",
                 )
         done = self.terms(raw.done, known, "done")
+        cheats, pokes = compile_cheats(
+            integrations.system_of(game), raw.cheats, raw.pokes, self.fail
+        )
+        self.cheat_names = [*cheats, *pokes]
         return Profile(
             name=name,
             source=self.source,
@@ -376,6 +387,8 @@ class _Checker:
             else self.expression(raw.progress, known, "progress"),
             mirror_p2=raw.mirror_p2,
             reference_score=raw.reference_score,
+            cheats=cheats,
+            pokes=pokes,
         )
 
     def states(self, game: str, raw: Mapping[str, StateModel | None]) -> dict[str, StateSpec]:
@@ -525,6 +538,13 @@ class _Checker:
                         f"unknown reward term {term!r}{did_you_mean(term, terms)}",
                         f"valid: {', '.join(terms)}",
                     )
+            for cheat in spec.cheats:
+                if cheat not in self.cheat_names:
+                    raise self.fail(
+                        f"{path}.cheats",
+                        f"unknown cheat {cheat!r}{did_you_mean(cheat, self.cheat_names)}",
+                        f"valid: {', '.join(self.cheat_names) or '(none: add cheats: or pokes:)'}",
+                    )
             if expect.done is not None and expect.done not in conditions:
                 raise self.fail(
                     f"{path}.expect.done",
@@ -542,6 +562,7 @@ class _Checker:
                     terms={t: comparison(c) for t, c in expect.terms.items()},
                     done=expect.done,
                     before_frame=expect.before_frame,
+                    cheats=tuple(sorted(set(spec.cheats))),
                     progress=None if expect.progress is None else comparison(expect.progress),
                 )
             )

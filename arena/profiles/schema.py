@@ -165,6 +165,17 @@ class RamModel(Model):
     """stable-retro's type code: byte order (| < > =), kind (u i d n) and size in bytes."""
 
 
+class PokeModel(RamModel):
+    """A RAM write switched on with ``--cheat NAME``; it works where the core ignores cheat
+    codes (the Atari 2600)."""
+
+    value: Annotated[int, expect(is_int, "a whole number")]
+    """The number written (in the variable's type)."""
+    when: Literal["reset", "every_frame"] = "reset"
+    """``reset``: once, when the episode's state is loaded; ``every_frame``: before every
+    emulated frame, so the game cannot change it."""
+
+
 class ExpectModel(Model):
     """What must follow when a probe's inputs are played."""
 
@@ -209,6 +220,8 @@ class ProbeModel(Model):
     repeat: Flag = True
     """Loop the inputs until the episode ends."""
     max_frames: Frames | None = None
+    cheats: list[str] = []
+    """The profile's cheats and pokes switched on while it plays."""
     expect: ExpectModel
 
 
@@ -292,6 +305,10 @@ class ProfileModel(Model):
     """Presses the arena makes itself, by name (recorded in the movies like any input)."""
     probes: dict[str, ProbeModel] = {}
     """Scripted checks of the rules on the real game (``arena probe``)."""
+    cheats: dict[str, Annotated[str, Field(min_length=1, max_length=200)]] = {}
+    """Game Genie or Pro Action Replay codes for the core, by name (``--cheat NAME``)."""
+    pokes: dict[str, PokeModel] = {}
+    """RAM writes, by name (``--cheat NAME`` too)."""
 
 
 def _evaluation_defaults(value: Any) -> Any:
@@ -319,6 +336,8 @@ class CellModel(Model):
     """Seeds (default: [0])."""
     max_frames: Frames | None = None
     """The time limit (default: the profile's)."""
+    cheats: list[str] = []
+    """The profile's cheats and pokes switched on in these cells (default: none)."""
 
 
 class SuiteModel(Model):
