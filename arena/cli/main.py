@@ -76,7 +76,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 from arena.cli.evaluate import bench, leaderboard, match, report, tournament  # noqa: E402
 from arena.cli.games import info, plugins, probe, roms  # noqa: E402
-from arena.cli.play import play, run, verify  # noqa: E402
+from arena.cli.play import inspect, play, run, verify  # noqa: E402
 from arena.cli.ram import ram  # noqa: E402
 from arena.cli.states import state  # noqa: E402
 from arena.cli.train import train  # noqa: E402
@@ -85,6 +85,7 @@ for command in (
     run,
     play,
     verify,
+    inspect,
     train,
     bench,
     leaderboard,

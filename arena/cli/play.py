@@ -288,3 +288,16 @@ def verify(path: Path, sample: int | None, seed: int) -> None:
     if failures:
         raise VerifyError(f"{len(failures)} of {len(movies)} movies do not reproduce their sidecar")
     echo(f"{len(movies)} movie(s) verified")
+
+
+@click.command()
+@click.argument("movie", type=PATH)
+@click.option("--out", type=PATH, help="the page's folder (default: MOVIE's name + .inspect/)")
+def inspect(movie: Path, out: Path | None) -> None:
+    """A page with the episode's video beside plots of every reward term, variable, the
+    progress and each player's buttons, frame by frame; clicking a plot seeks the video."""
+    from arena.evaluation.inspector import inspect as write_page
+
+    out = out or movie.with_name(f"{movie.stem}.inspect")
+    page = write_page(movie, host(), out)
+    echo(f"wrote {page} (open it in a browser; add #frame=N to open it at frame N)")

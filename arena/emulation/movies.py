@@ -222,6 +222,10 @@ class ReplayFrame:
     emulator: Emulator
     pressed: bool = False
     """Whether any button was down in this frame."""
+    masks: tuple[np.ndarray, ...] = ()
+    """Each player's buttons in this frame (0/1 per button of the core's layout)."""
+    rules: RuleEngine | None = None
+    """The profile's rules as of the last agent step (None without a profile)."""
 
     def screen(self) -> np.ndarray:
         return self.emulator.screen()
@@ -288,7 +292,8 @@ def _replay_frames(
                 for player, reward in enumerate(outcome.rewards):
                     returns[player] += reward
                 done_reason = done_reason or outcome.done_reason
-        yield ReplayFrame(frame, list(returns), done_reason, emulator, any(m.any() for m in masks))
+        pressed = any(m.any() for m in masks)
+        yield ReplayFrame(frame, list(returns), done_reason, emulator, pressed, masks, rules)
 
 
 def _state_named(profile: Profile, state: bytes) -> str | None:

@@ -114,6 +114,10 @@ class RuleEngine:
     def _pressing(self) -> tuple[str, ...]:
         return tuple(name for name, when in self._presses if when(self.scope))
 
+    def progress(self) -> float | None:
+        """The profile's progress measure now (None: the profile has none)."""
+        return self._progress()
+
     def _progress(self) -> float | None:
         if self.profile.progress is None:
             return None
