@@ -40,3 +40,33 @@ def test_the_one_line_env_examples_run_as_written():
             [sys.executable, "-c", check], capture_output=True, text=True, timeout=300
         )
         assert result.returncode == 0, (block, result.stderr[-2000:])
+
+
+def test_the_make_a_game_yours_blocks_run_as_written(tmp_path):
+    import shutil
+
+    from arena.retro import integrations
+
+    # A store of its own, holding what `arena roms fetch` installed for Mario and Pong.
+    home = tmp_path / "home"
+    for game in (integrations.MARIO_GAME, "Pong-Atari2600-v0"):
+        rom = integrations.find_rom(game)
+        assert rom is not None, "run `arena roms fetch` first"
+        shutil.copytree(rom.parent, home / "integrations" / game)
+    env = {**__import__("os").environ, "ARENA_HOME": str(home)}
+    blocks = section_blocks("Make a game yours", "bash")
+    assert len(blocks) == 4
+    outputs = []
+    for block in blocks:  # in order, in one folder, as a user follows the section
+        result = subprocess.run(
+            ["bash", "-e", "-c", block], capture_output=True, text=True, cwd=tmp_path, env=env,
+            timeout=600,
+        )  # fmt: skip
+        assert result.returncode == 0, (block, result.stdout[-1500:], result.stderr[-1500:])
+        outputs.append(result.stdout)
+    assert "saved SuperMarioBros-Nes-v0 state 'my-start'" in outputs[0]
+    assert "3 of 3 probes passed" in outputs[1]
+    assert "0x075A (1882)" in outputs[2] and "1 left" in outputs[2]
+    assert (tmp_path / "runs/lives/mario_lives-Level1-1-random-seed1.inspect/index.html").is_file()
+    yaml_block = section_blocks("Make a game yours", "yaml")[0]
+    assert yaml_block in (ROOT / "games" / "mario_lives.yaml").read_text()
