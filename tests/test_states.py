@@ -5,6 +5,7 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -185,3 +186,20 @@ def test_hostile_state_files_are_refused_in_one_line(tmp_path, home):
         result = arena("run", "--game", "mario", "--state", name, "--max-frames", "50", env=home)
         assert result.returncode == 2 and message in result.stderr, (name, result.stderr)
         assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_profile_may_declare_a_made_state_with_players_and_constants(tmp_path, home):
+    from conftest import profile_copy
+
+    made = arena("state", "make", "pong", "--inputs", '[["noop", 5]]', "--name", "Mine", env=home)
+    assert made.returncode == 0, made.stderr
+    states = {"Start": {}, "Start.2P": {"players": 2}, "Mine": {"players": 2}}
+    path = profile_copy(tmp_path, "pong", "mine", states=states)
+    info = arena("info", str(path), env=home)
+    assert info.returncode == 0, info.stderr
+    assert re.search(r"^  Mine\s+2P$", info.stdout, re.M), info.stdout
+    match = arena(
+        "match", "random", "random", "--game", str(path), "--state", "Mine", "--max-frames", "300",
+        env=home,
+    )  # fmt: skip
+    assert match.returncode == 0, match.stderr
