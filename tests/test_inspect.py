@@ -10,12 +10,16 @@ from arena.emulation.movies import replay
 from conftest import arena
 
 
+def _dom_at(page, fragment, tmp_path):
+    profile = f"--user-data-dir={tmp_path / 'chromium'}"
+    return chromium(profile, "--dump-dom", f"{page.as_uri()}#{fragment}").stdout
+
+
 def _dom(page, frame, tmp_path):
     """The page's DOM once the video has seeked to ``frame``: Chromium dumps it when its time
     budget ends, and a busy machine may not have decoded the video by then, so up to 3 tries."""
-    profile = f"--user-data-dir={tmp_path / 'chromium'}"
     for _ in range(3):
-        dom = chromium(profile, "--dump-dom", f"{page.as_uri()}#frame={frame}").stdout
+        dom = _dom_at(page, f"frame={frame}", tmp_path)
         if "data-seeked=" in dom:
             break
     return dom
@@ -48,6 +52,11 @@ def test_the_inspector_shows_a_replays_values_at_the_frame_it_seeks_to(tmp_path)
         for name in ("death", "life", "progress", "P1 RIGHT"):
             assert f'data-name="{name}"' in dom
     assert "the done condition <strong>game_over</strong> was met at frame" in page.read_text()
+    for _ in range(3):  # the video plays (its clock runs), as a busy machine allows
+        played = _dom_at(page, "play", tmp_path)
+        if "data-played=" in played:
+            break
+    assert float(re.search(r'data-played="([\d.]+)"', played).group(1)) > 0, played[-800:]
     # The frame the page shows is the one `arena state save --frame` takes.
     from arena.emulation.emulator import Emulator
     from arena.retro import integrations
