@@ -59,6 +59,7 @@ def test_builtins_load_like_third_party_plugins():
         "boxing",
         "fishing_derby",
         "mario",
+        "mario_lives",
         "sonic2",
         "sf2",
         "airstriker",
