@@ -78,7 +78,7 @@ from arena.cli.evaluate import bench, leaderboard, match, report, tournament  # 
 from arena.cli.games import info, plugins, probe, roms  # noqa: E402
 from arena.cli.play import inspect, play, run, verify  # noqa: E402
 from arena.cli.ram import ram  # noqa: E402
-from arena.cli.states import state  # noqa: E402
+from arena.cli.states import integrate, state  # noqa: E402
 from arena.cli.train import train  # noqa: E402
 
 for command in (
@@ -95,6 +95,7 @@ for command in (
     probe,
     info,
     state,
+    integrate,
     ram,
     roms,
     plugins,

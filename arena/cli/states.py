@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from arena.cli.common import echo, host
+from arena.core.errors import UsageError
 from arena.host.params import PATH
 
 STATE_NAME_HELP = "the new state's name (letters, digits, '.', '_', '-')"
@@ -83,3 +84,54 @@ def state_make(
     echo(f"saved {profile.game} state {name!r} ({players}P, {frames} frames from {start})")
     echo(f"in {written}")
     echo(f"play from it: arena run --game {game} --state {name}")
+
+
+@click.command()
+@click.argument("rom", type=PATH)
+@click.option("--name", required=True, help="the game's name (a letter first, no '-')")
+@click.option(
+    "--var", "variables", multiple=True, metavar="NAME=ADDRESS:TYPE",
+    help="a RAM variable for data.json, e.g. score1=0x8D:|u1 (`arena ram search` finds them)",
+)  # fmt: skip
+@click.option(
+    "--start", default='[["noop", 1]]', show_default=True,
+    help="buttons played from power-on before the start state is saved: [[BUTTONS, STEPS], ...]",
+)  # fmt: skip
+@click.option("--players", type=click.IntRange(1, 2), default=1, show_default=True)
+@click.option("--system", help="the system, when the file's extension does not tell it")
+@click.option(
+    "--profile", type=PATH, help="where to write the profile skeleton (default: NAME.yaml)"
+)
+def integrate(
+    rom: Path,
+    name: str,
+    variables: tuple[str, ...],
+    start: str,
+    players: int,
+    system: str | None,
+    profile: Path | None,
+) -> None:
+    """Make a stable-retro integration, in the arena's store, for a ROM stable-retro lacks,
+    with a start state and a profile skeleton whose actions are the system's buttons."""
+    import shutil
+
+    from arena.core.errors import OutputError
+    from arena.core.files import output_folder
+    from arena.emulation.integrate import integrate as build
+    from arena.emulation.integrate import parse_variables, skeleton
+    from arena.retro import integrations
+
+    found = parse_variables(variables)
+    target = profile or Path(f"{name}.yaml")
+    if target.exists():
+        raise UsageError(f"{target} exists", "give --profile another path")
+    output_folder(target.parent, "--profile")
+    game, folder = build(rom, name, found, start, players, system)
+    try:
+        target.write_text(skeleton(game, integrations.system_of(game), players, found))
+    except OSError as exc:  # the integration goes too: nothing is left half-made
+        shutil.rmtree(folder, ignore_errors=True)
+        target.unlink(missing_ok=True)
+        raise OutputError(f"{target}: cannot write it ({exc.strerror or exc})") from None
+    echo(f"integrated {game} in {folder}")
+    echo(f"profile skeleton: {target} (write its rules, then: arena probe {target})")
