@@ -29,7 +29,8 @@ import stable_retro.data
 from arena.core.errors import ProfileError, UsageError
 from arena.core.reading import read_regular
 from arena.emulation.emulator import check_layout
-from arena.profiles.schema import MAX_FRAMES, RAM_TYPE
+from arena.emulation.state_making import read_script
+from arena.profiles.schema import RAM_TYPE
 from arena.retro import integrations, states
 from arena.retro.roms import MAX_ROM_BYTES
 
@@ -105,41 +106,22 @@ def parse_variables(texts: Sequence[str]) -> list[Variable]:
     return found
 
 
-def parse_start(
-    text: str, system: str, players: int
-) -> list[tuple[tuple[tuple[str, ...], ...], int]]:
+def parse_start(text: str, system: str, players: int) -> StartSteps:
     """``--start`` as (each player's buttons, frames) steps; buttons are the system's."""
     buttons = [b for b in stable_retro.get_system_info(system)["buttons"] if b]
-    try:
-        entries = json.loads(text)
-    except ValueError as exc:
-        raise UsageError(f"--start: not a JSON list ({exc})") from None
-    shape = "[buttons, steps]" if players == 1 else "[p1_buttons, p2_buttons, steps]"
-    if not isinstance(entries, list) or not entries or len(entries) > 10_000:
-        raise UsageError(f"--start: expected a list of 1 to 10,000 {shape}")
     steps = []
-    for index, entry in enumerate(entries):
-        where = f"--start[{index}]"
-        if not isinstance(entry, list) or len(entry) != players + 1:
-            raise UsageError(f"{where}: expected {shape}, got {entry!r:.60}")
-        *names, count = entry
-        if isinstance(count, bool) or not isinstance(count, int) or not count >= 1:
-            raise UsageError(f"{where}: steps must be a whole number >= 1, got {count!r}")
-        if count * FRAME_SKIP > MAX_FRAMES:
-            raise UsageError(
-                f"{where}: {count:,} steps; one entry plays at most {MAX_FRAMES:,} frames"
-            )
+    for index, (names, frames) in enumerate(read_script(text, "--start", players, FRAME_SKIP)):
         combos = []
         for name in names:
-            combo = () if name == NOOP else tuple(str(name).split("+"))
+            combo = () if name == NOOP else tuple(name.split("+"))
             for part in combo:
                 if part not in buttons:
                     raise UsageError(
-                        f"{where}: {part!r} is no button of {system}",
+                        f"--start[{index}]: {part!r} is no button of {system}",
                         f"buttons: {', '.join(buttons)}, or {NOOP}",
                     )
             combos.append(combo)
-        steps.append((tuple(combos), count * FRAME_SKIP))
+        steps.append((tuple(combos), frames))
     return steps
 
 

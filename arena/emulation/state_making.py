@@ -58,33 +58,45 @@ def state_at_frame(movie: Path, frame: int) -> tuple[bytes, int, str | None]:
     raise UsageError(f"--frame {frame}: {movie} holds {last} frames")
 
 
-def parse_script(text: str, profile: Profile, players: int) -> list[Step]:
-    """``--inputs`` text as steps, checked before anything plays."""
+def read_script(
+    text: str, option: str, players: int, frame_skip: int
+) -> list[tuple[list[str], int]]:
+    """A JSON script's entries, checked before anything plays: each player's action (or
+    buttons) and how many frames it is held (``steps * frame_skip``)."""
     try:
         entries = json.loads(text)
     except ValueError as exc:
-        raise UsageError(f"--inputs: not a JSON list ({exc})", "e.g. '[[\"noop\", 30]]'") from None
+        raise UsageError(f"{option}: not a JSON list ({exc})", "e.g. '[[\"noop\", 30]]'") from None
     shape = "[action, steps]" if players == 1 else "[p1_action, p2_action, steps]"
     if not isinstance(entries, list) or not entries:
-        raise UsageError(f"--inputs: expected a non-empty list of {shape}, got {text!r:.60}")
+        raise UsageError(f"{option}: expected a non-empty list of {shape}, got {text!r:.60}")
     if len(entries) > MAX_SCRIPT_ENTRIES:
-        raise UsageError(f"--inputs: {len(entries):,} entries; the limit is {MAX_SCRIPT_ENTRIES:,}")
-    steps = []
+        raise UsageError(f"{option}: {len(entries):,} entries; the limit is {MAX_SCRIPT_ENTRIES:,}")
+    read = []
     for index, entry in enumerate(entries):
-        where = f"--inputs[{index}]"
+        where = f"{option}[{index}]"
         if not isinstance(entry, list) or len(entry) != players + 1:
             raise UsageError(f"{where}: expected {shape}, got {entry!r:.60}")
         *names, count = entry
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:
             raise UsageError(f"{where}: steps must be a whole number >= 1, got {count!r}")
-        if count * profile.frame_skip > MAX_FRAMES:
+        if count * frame_skip > MAX_FRAMES:
             raise UsageError(
                 f"{where}: {count:,} steps; one entry plays at most {MAX_FRAMES:,} frames"
             )
-        combos = tuple(
-            _combo(str(name), player, profile, where) for player, name in enumerate(names)
-        )
-        steps.append(Step(combos, count * profile.frame_skip))
+        read.append(([str(name) for name in names], count * frame_skip))
+    return read
+
+
+def parse_script(text: str, profile: Profile, players: int) -> list[Step]:
+    """``--inputs`` text as steps, checked before anything plays."""
+    steps = []
+    for index, (names, frames) in enumerate(
+        read_script(text, "--inputs", players, profile.frame_skip)
+    ):
+        where = f"--inputs[{index}]"
+        combos = tuple(_combo(n, player, profile, where) for player, n in enumerate(names))
+        steps.append(Step(combos, frames))
     return steps
 
 
