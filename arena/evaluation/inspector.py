@@ -18,16 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jinja2
-
 from arena.core.errors import OutputError
 from arena.emulation.emulator import ram_layout
 from arena.emulation.movies import ReplayFrame, profile_for_replay, read_sidecar, replay
 from arena.emulation.video import EMULATOR_FPS, VideoSink, render
+from arena.evaluation.pages import write_page
 from arena.host.manager import PluginHost
 from arena.play.probes import term_key
 
-TEMPLATES = Path(__file__).parent
 VIDEO = "episode.mp4"
 
 
@@ -104,11 +102,9 @@ def inspect(movie: Path, host: PluginHost, out: Path) -> Path:
         "done_reason": found.done_reason,
         "series": found.series(),
     }
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
-        undefined=jinja2.StrictUndefined,
-    )  # fmt: skip
-    page = environment.get_template("templates/inspect.html.j2").render(
+    return write_page(
+        out,
+        "inspect.html.j2",
         title=f"retro-arena inspector: {movie.name}",
         movie=movie.name,
         profile=profile.name,
@@ -120,9 +116,3 @@ def inspect(movie: Path, host: PluginHost, out: Path) -> Path:
         done_frame=found.done_frame,
         done_reason=found.done_reason,
     )
-    index = out / "index.html"
-    try:
-        index.write_text(page)
-    except OSError as exc:
-        raise OutputError(f"{index}: cannot write it ({exc.strerror or exc})") from None
-    return index

@@ -13,16 +13,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import jinja2
-
 from arena.core.reading import read_regular
 from arena.evaluation.leaderboard import Row, build_leaderboard
+from arena.evaluation.pages import write_page
 from arena.evaluation.results import RESULTS, load_results
 from arena.host.manager import PluginHost
 
 CLIP_FRAMES = 1800  # the first 30 s of play, every frame (H.264 keeps it to a few hundred kB)
 
-TEMPLATES = Path(__file__).parent  # templates/*.html.j2 beside this module
 
 MAX_CURVE_BYTES = 64 << 20
 """A training plot of at most 64 MiB (the arena's are about 60 kB)."""
@@ -150,7 +148,7 @@ def write_report(bench: Path, host: PluginHost, training: Sequence[Path] = ()) -
                 print(f"skipped {source}: {exc.strerror or exc}", file=sys.stderr)
                 continue
             curves.append({"name": f"{folder.name}: {name}", "image": f"media/{target.name}"})
-    return _write_page(
+    return write_page(
         out,
         "report.html.j2",
         title=f"retro-arena benchmark: {bench.name}",
@@ -194,7 +192,7 @@ def write_tournament_report(folder: Path, host: PluginHost) -> Path:
                         "caption": f"seed {pair.seed}: {one} (seat 1) vs {two} (seat 2)",
                     }
                 )
-    return _write_page(
+    return write_page(
         out,
         "tournament.html.j2",
         title=f"retro-arena tournament: {played.game}",
@@ -219,14 +217,3 @@ def _inside(movie: str | None, folder: Path) -> Path | None:
     path = folder / name.parent.name / name.name
     inside = path.resolve().is_relative_to(folder.resolve())
     return path if inside and path.suffix == ".bk2" and path.is_file() else None
-
-
-def _write_page(out: Path, template: str, **values: Any) -> Path:
-    loader = jinja2.FileSystemLoader(TEMPLATES)
-    environment = jinja2.Environment(
-        loader=loader, autoescape=True, undefined=jinja2.StrictUndefined
-    )
-    page = environment.get_template(f"templates/{template}").render(**values)
-    index_html = out / "index.html"
-    index_html.write_text(page)
-    return index_html
