@@ -7,7 +7,9 @@ from arena.core.errors import ProfileError
 from arena.play.probes import coverage, run_probes
 from conftest import arena
 
-FETCHABLE = ["airstriker", "boxing", "fishing_derby", "mario", "pong"]
+FETCHABLE = [
+    "airstriker", "boxing", "combat", "fishing_derby", "joust", "mario", "pong", "space_war", "surround",
+]  # fmt: skip
 
 
 @pytest.mark.parametrize("game", FETCHABLE)

@@ -86,18 +86,57 @@ def roms_fetch(wheels: Path | None, verbose: bool) -> None:
     from arena.retro import roms as rom_store
 
     report = rom_store.fetch(wheels)
+    built = _build_games(wheels)
+    used = {label for label, _, _ in built.imported}
+    report.skipped = [(label, why) for label, why in report.skipped if label not in used]
+    report.merge(built)
     if verbose:
         _print_report(report, verbose=True)
+        if built.skipped:
+            raise click.exceptions.Exit(1)
         return
     by_wheel: dict[str, list[str]] = {}
     for label, game, _ in report.imported:
-        by_wheel.setdefault(label.split("!")[0], []).append(game.rsplit("-", 2)[0])
+        if label not in used:
+            by_wheel.setdefault(label.split("!")[0], []).append(game.rsplit("-", 2)[0])
     for wheel, games in by_wheel.items():
         echo(f"from {wheel}: {', '.join(games)}")
+    if built.imported:
+        names = ", ".join(game.rsplit("-", 2)[0] for _, game, _ in built.imported)
+        echo(f"built from ale-py's ROMs (games stable-retro lacks): {names}")
+    for label, why in built.skipped:
+        echo(f"not built  {label}: {why}")
+    installed = len(report.imported) - len(built.imported)
     echo(
-        f"{len(report.imported)} ROMs installed in {integrations.rom_store()} "
-        f"({len(report.skipped)} files without a stable-retro integration skipped; -v lists all)"
+        f"{installed} ROMs installed and {len(built.imported)} games built in "
+        f"{integrations.rom_store()} ({len(report.skipped) - len(built.skipped)} files without "
+        "an integration skipped; -v lists all)"
     )
+    if built.skipped:
+        raise click.exceptions.Exit(1)
+
+
+def _build_games(wheels: Path | None) -> ImportReport:
+    """Build the integrations of every registered profile with a ``build:`` block, from the
+    ROM ale-py's wheel carries (games stable-retro lacks: Combat, Surround...)."""
+    from arena.core.errors import ArenaError
+    from arena.emulation.integrate import build_for_profile
+    from arena.retro import roms as rom_store
+
+    plugins = host()
+    report = rom_store.ImportReport()
+    for name in sorted(plugins.games):
+        try:
+            profile = plugins.profile(name)
+            if profile.build is None:
+                continue
+            label, data = rom_store.ale_rom(profile.build.file, wheels)
+            done = build_for_profile(profile, data)
+        except ArenaError as exc:
+            report.skipped.append((f"profile {name!r}", exc.message))
+            continue
+        report.imported.append((label, profile.game, f"{done} from profile {name!r}"))
+    return report
 
 
 @roms.command("import")

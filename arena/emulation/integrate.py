@@ -30,6 +30,7 @@ from arena.core.errors import ProfileError, UsageError
 from arena.core.reading import read_regular
 from arena.emulation.emulator import check_layout
 from arena.emulation.state_making import read_script
+from arena.profiles.loading import Profile
 from arena.profiles.schema import RAM_TYPE
 from arena.retro import integrations, states
 from arena.retro.roms import MAX_ROM_BYTES
@@ -39,6 +40,8 @@ ATARI_SIZES = {2048, 4096, 8192, 12288, 16384, 32768, 65536}
 FRAME_SKIP = 4
 """The skeleton's frames per agent step; a ``--start`` step is as many frames."""
 NOOP = "noop"
+BUILD_RECORD = "arena-build.json"
+"""In a folder ``arena roms fetch`` built: the profile and the start script it was built by."""
 
 
 StartSteps = list[tuple[tuple[tuple[str, ...], ...], int]]
@@ -145,14 +148,52 @@ def integrate(
         raise UsageError(f"{rom_path}: an empty file is no ROM")
     system = system_of_rom(rom_path, data, system)
     game = f"{name}-{system}-v0"
-    store = integrations.rom_store()
-    folder = store / game
+    folder = integrations.rom_store() / game
     existing = integrations.integration_file(game, "data.json")
-    if existing is not None and not existing.resolve().is_relative_to(store.resolve()):
+    if existing is not None and not existing.resolve().is_relative_to(
+        integrations.rom_store().resolve()
+    ):
         raise UsageError(f"stable-retro integrates {game} already", "choose another --name")
     if folder.exists():
         raise UsageError(f"{folder} exists", "choose another --name, or remove that folder")
     steps = parse_start(start, system, players)
+    _build(game, system, data, variables, steps, players)
+    return game, folder
+
+
+def build_for_profile(profile: Profile, data: bytes) -> str:
+    """Build (or rebuild) the integration ``profile.build`` describes from the ROM ``data``;
+    returns what was done. Only the dump the profile was proved on is built."""
+    build = profile.build
+    if build is None:
+        raise UsageError(f"profile {profile.name!r} has no build: block")
+    sha1 = hashlib.sha1(data).hexdigest()
+    if sha1 != build.sha1:
+        raise UsageError(
+            f"{build.file} has sha1 {sha1}, not {build.sha1} that profile {profile.name!r} "
+            "was proved on; not built"
+        )
+    system = integrations.system_of(profile.game)
+    variables = [Variable(name, v.address, v.type) for name, v in profile.ram.items()]
+    steps = parse_start(json.dumps(build.start), system, build.players)
+    record: dict[str, object] = {"profile": profile.name, "start": build.start}
+    return _build(profile.game, system, data, variables, steps, build.players, record)
+
+
+def _build(
+    game: str,
+    system: str,
+    data: bytes,
+    variables: Sequence[Variable],
+    steps: StartSteps,
+    players: int,
+    record: dict[str, object] | None = None,
+) -> str:
+    """Write the integration folder whole: built beside its place, then renamed there. With a
+    ``record`` of how it was built (a profile's build), a folder already there is kept when it
+    was built alike, else swapped for the new one."""
+    store = integrations.rom_store()
+    folder = store / game
     extension = stable_retro.data.EMU_INFO[system]["ext"][0]
     sha1 = hashlib.sha1(data[16:] if system == "Nes" else data).hexdigest()
     state_name = "Start" if players == 1 else "Start.2P"
@@ -171,14 +212,42 @@ def integrate(
             json.dumps({"done": {"variables": {}}, "reward": {"variables": {}}}, indent=2) + "\n"
         )
         state = _start_state(building / f"rom.{extension}", system, players, steps, variables)
-        (building / f"{state_name}.state").write_bytes(gzip.compress(state))
-        os.replace(building, folder)
+        # mtime 0: the same build gives the same bytes, so a fetch run again changes nothing
+        (building / f"{state_name}.state").write_bytes(gzip.compress(state, mtime=0))
+        if record is not None:
+            (building / BUILD_RECORD).write_text(json.dumps(record, indent=2) + "\n")
+        done = "built"
+        if record is not None and folder.is_dir():
+            if _same_files(building, folder):
+                shutil.rmtree(building)
+                return "built already"
+            old = store / f".{game}.{os.getpid()}.old"
+            os.replace(folder, old)
+            os.replace(building, folder)
+            shutil.rmtree(old, ignore_errors=True)
+            done = "rebuilt"
+        else:
+            os.replace(building, folder)
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
         raise
     integrations.use_rom_store()
     integrations.known_games.cache_clear()
-    return game, folder
+    return done
+
+
+def _same_files(one: Path, other: Path) -> bool:
+    """Whether two builds hold the same files. Save states are left out: the Atari core writes
+    pointers into them, which differ between processes; the build record says how the state
+    was made (the same script on the same ROM plays the same)."""
+    names = sorted(p.name for p in one.iterdir())
+    if names != sorted(p.name for p in other.iterdir()):
+        return False
+    return all(
+        (one / n).read_bytes() == (other / n).read_bytes()
+        for n in names
+        if not n.endswith(".state")
+    )
 
 
 def _start_state(

@@ -109,6 +109,24 @@ class RamVariable:
 
 
 @dataclass(frozen=True)
+class Build:
+    """How ``arena roms fetch`` builds the integration of a game stable-retro lacks."""
+
+    file: str
+    """The ROM's file name in ale-py's wheel."""
+    sha1: str
+    """The only dump it installs: the one the profile's rules were proved on."""
+    start: tuple[tuple[str | int, ...], ...]
+    """The start state's script from power-on (each player's buttons, steps of 4 frames)."""
+    players: int
+
+    @property
+    def state(self) -> str:
+        """The name of the start state it makes."""
+        return "Start" if self.players == 1 else "Start.2P"
+
+
+@dataclass(frozen=True)
 class AutoPress:
     """Buttons the arena presses through the next agent step whenever ``when`` holds."""
 
@@ -182,6 +200,8 @@ class Profile:
     """Cheat codes for the core, by name; off unless switched on (see arena.profiles.cheats)."""
     pokes: Mapping[str, Poke] = field(default_factory=dict)
     """RAM writes, by name; off unless switched on."""
+    build: Build | None = None
+    """For a game stable-retro lacks: how ``arena roms fetch`` builds its integration."""
 
     def with_time_limit(self, max_frames: int | None) -> Profile:
         """This profile with another time limit (None keeps the profile's own)."""
@@ -309,10 +329,13 @@ class _Checker:
 
     def profile(self, raw: ProfileModel, name: str, digest: str) -> Profile:
         game = raw.game
+        build = None if raw.build is None else self.build(game, raw)
         try:
             self.integration = integrations.resolve(game)
         except UnknownNameError as exc:
-            raise self.fail("game", exc.message) from None
+            if build is None:
+                raise self.fail("game", exc.message) from None
+            self.integration = integrations.to_build(game, (build.state,))
         declared = self.states(game, raw.states)
         default_state = raw.default_state or next(iter(declared))
         if default_state not in declared:
@@ -389,7 +412,27 @@ class _Checker:
             reference_score=raw.reference_score,
             cheats=cheats,
             pokes=pokes,
+            build=build,
         )
+
+    def build(self, game: str, raw: ProfileModel) -> Build:
+        assert raw.build is not None
+        base = game[: -len("-v0")] if game.endswith("-v0") else ""
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*-Atari2600", base):
+            raise self.fail(
+                "game", f"{game!r}: a game built from ale-py's ROMs is named NAME-Atari2600-v0"
+            )
+        if raw.rom != "ale-py":
+            raise self.fail("rom", f"{raw.rom!r}: a built game's ROM comes from ale-py's wheel",
+                            "set rom: ale-py")  # fmt: skip
+        lengths = {len(entry) for entry in raw.build.start}
+        if len(lengths) != 1 or not lengths <= {2, 3}:
+            raise self.fail(
+                "build.start",
+                "every entry is [buttons, steps] (1 player) or [p1, p2, steps] (2 players)",
+            )
+        start = tuple(tuple(entry) for entry in raw.build.start)
+        return Build(raw.build.file, raw.build.sha1, start, players=lengths.pop() - 1)
 
     def states(self, game: str, raw: Mapping[str, StateModel | None]) -> dict[str, StateSpec]:
         available = list(self.integration.states)

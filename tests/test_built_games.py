@@ -1,0 +1,98 @@
+"""Games stable-retro lacks, built by `arena roms fetch` from ale-py's ROMs as their profiles'
+`build:` blocks say: only the dump the rules were proved on, whole or not at all, once."""
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from arena.core.errors import ProfileError, UsageError
+from arena.emulation.integrate import BUILD_RECORD, build_for_profile
+from arena.profiles.loading import load_profile
+from arena.retro import integrations
+from conftest import arena
+
+GAMES = Path(__file__).resolve().parents[1] / "games"
+BUILT = {"combat": "Combat", "joust": "Joust", "space_war": "SpaceWar", "surround": "Surround"}
+
+
+@pytest.mark.parametrize("name", sorted(BUILT))
+def test_fetch_built_each_game_from_the_dump_its_profile_names(host, name):
+    profile = host.profile(name)
+    folder = integrations.rom_store() / profile.game
+    assert profile.build is not None and profile.integration.unbuilt is False
+    assert (folder / "rom.sha").read_text().split() == [profile.build.sha1]
+    assert json.loads((folder / BUILD_RECORD).read_text())["start"] == [
+        list(step) for step in profile.build.start
+    ]
+    assert profile.integration.states == ("Start.2P",) and profile.max_players == 2
+
+
+def test_fetch_again_keeps_what_it_built(tmp_path):
+    env = {"ARENA_HOME": str(tmp_path / "home")}
+    wheels = str(integrations.arena_home() / "wheels")  # the wheels CI downloaded already
+    first = arena("roms", "fetch", "--wheels", wheels, env=env)
+    assert first.returncode == 0, first.stderr
+    assert (
+        "built from ale-py's ROMs (games stable-retro lacks): Combat, Joust, SpaceWar, Surround"
+        in first.stdout
+    )
+    again = arena("roms", "fetch", "--wheels", wheels, "-v", env=env)
+    assert again.returncode == 0, again.stderr
+    for game in BUILT.values():
+        assert f"-> {game}-Atari2600-v0 (built already from profile" in again.stdout
+    store = tmp_path / "home" / "integrations"
+    assert not [p for p in store.iterdir() if p.name.startswith(".")]  # nothing half-made
+    played = arena(
+        "match", "random", "random", "--game", "surround", "--max-frames", "600", env=env
+    )
+    assert played.returncode == 0, played.stderr
+
+
+def test_a_game_not_built_yet_names_the_fetch(tmp_path):
+    env = {"ARENA_HOME": str(tmp_path / "empty")}
+    result = arena("match", "random", "random", "--game", "combat", env=env)
+    assert result.returncode == 3, result.stderr
+    assert "Combat-Atari2600-v0, which stable-retro lacks" in result.stderr
+    assert "run `arena roms fetch` to build it" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    listing = arena("roms", "list", env=env)
+    assert any(
+        line.startswith("MISSING") and " combat " in line for line in listing.stdout.splitlines()
+    )
+
+
+def test_another_dump_is_not_built(host):
+    profile = host.profile("combat")
+    with pytest.raises(UsageError, match=r"not .* that profile 'combat' was proved on; not built"):
+        build_for_profile(profile, b"\0" * 2048)
+
+
+def _with(tmp_path: Path, **changes: object) -> Path:
+    raw = yaml.safe_load((GAMES / "combat.yaml").read_text())
+    for key, value in changes.items():
+        section, _, inner = key.partition("__")
+        if inner:
+            raw[section][inner] = value
+        else:
+            raw[section] = value
+    path = tmp_path / "built.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"game": "Combat-Nes-v0"}, "a game built from ale-py's ROMs is named NAME-Atari2600-v0"),
+        ({"rom": "user"}, "a built game's ROM comes from ale-py's wheel"),
+        ({"build__sha1": "xyz"}, "build.sha1"),
+        ({"build__file": "../combat.bin"}, "a ROM file name in ale-py's wheel"),
+        ({"build__start": [["RESET", 1], ["noop", "noop", 2]]}, "every entry is [buttons, steps]"),
+    ],
+)
+def test_bad_build_blocks_are_one_clear_line(tmp_path, changes, message):
+    with pytest.raises(ProfileError) as raised:
+        load_profile(_with(tmp_path, **changes))
+    assert message in str(raised.value)
