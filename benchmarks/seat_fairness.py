@@ -7,7 +7,7 @@ with its Wilson 95% interval, and the game's seat advantage (seat 1's share of t
 scored, with its interval over pairs, and of the decided games). Target (issue #14): the
 pair-level share's interval holds 0.5.
 
-    python benchmarks/seat_fairness.py [--pairs 20] [--agent random]
+    python benchmarks/seat_fairness.py [--pairs 20] [--agent random] [--games combat,joust]
 """
 
 from __future__ import annotations
@@ -21,15 +21,24 @@ from pathlib import Path
 
 from arena.core.stats import wilson_interval
 
-GAMES = {"pong": 36000, "fishing_derby": 12000}  # time limits: a random Fishing Derby is slow
+GAMES = {  # time limits: a random Fishing Derby is slow; Space War's clock runs 10 minutes
+    "pong": 36000,
+    "fishing_derby": 12000,
+    "combat": 9000,
+    "surround": 18000,
+    "joust": 18000,
+    "space_war": 18000,
+}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=20)
     parser.add_argument("--agent", default="random")
+    parser.add_argument("--games", default=",".join(GAMES), help="comma-separated profiles")
     args = parser.parse_args()
-    for game, max_frames in GAMES.items():
+    for game in args.games.split(","):
+        max_frames = GAMES[game]
         with tempfile.TemporaryDirectory() as out:
             command = [sys.executable, "-m", "arena.cli", "tournament", args.agent, args.agent,
                        "--game", game, "--episodes", str(args.pairs),

@@ -43,7 +43,7 @@ def test_a_failing_probe_is_a_failure(tmp_path, host):
 
 
 def test_user_rom_profiles_have_valid_probes(host):
-    for game in ("sonic2", "sf2"):
+    for game in ("sonic2", "sf2", "mk2", "samurai_shodown", "wwf_arcade"):
         assert host.profile(game).probes  # validated statically: names, actions, terms
 
 

@@ -132,14 +132,19 @@ def leaderboard(path: Path) -> None:
 def report(path: Path, training: tuple[Path, ...]) -> None:
     """Write a static HTML page of a benchmark or a tournament (DIR/report/index.html)."""
     from arena.evaluation.match import TOURNAMENT
-    from arena.evaluation.report import write_report, write_tournament_report
+    from arena.evaluation.report import write_report, write_suite_report, write_tournament_report
     from arena.evaluation.results import RESULTS
+    from arena.evaluation.suite_tournament import SUITE_TOURNAMENT
 
-    if (path / TOURNAMENT).is_file() and not (path / RESULTS).exists():
+    tournament = (path / TOURNAMENT).is_file() or (path / SUITE_TOURNAMENT).is_file()
+    if tournament and not (path / RESULTS).exists():
         if training:
             raise UsageError(
                 "--training adds learning curves to a benchmark's page, not a tournament's"
             )
+        if (path / SUITE_TOURNAMENT).is_file():
+            echo(f"wrote {write_suite_report(path, host())}")
+            return
         echo(f"wrote {write_tournament_report(path, host())}")
         return
     bench_cells(path / RESULTS)
@@ -154,7 +159,7 @@ def report(path: Path, training: tuple[Path, ...]) -> None:
 
 def match_options(f: Any) -> Any:
     f = use(
-        params.game(help="a profile with a 2-player state"),
+        params.game(required=False, help="a profile with a 2-player state"),
         params.state("2-player state (default: the profile's first)"),
         click.Option(
             ["--episodes"], type=POSITIVE, default=1, show_default=True,
@@ -179,15 +184,87 @@ def match(**params: Any) -> None:
 
 @click.command()
 @match_options
-def tournament(**params: Any) -> None:
-    """A round robin of 2-player matches, with OpenSkill and Elo ratings."""
-    play_matches("tournament", **params)
+@click.option(
+    "--suite", help="play every 2-player game of this suite (name or .yaml) instead of --game"
+)
+def tournament(suite: str | None, **params: Any) -> None:
+    """A round robin of 2-player matches, with OpenSkill and Elo ratings; --suite plays it on
+    every 2-player game of a suite, rated per game and overall."""
+    if suite is None:
+        play_matches("tournament", **params)
+        return
+    given = [f"--{k}" for k in ("game", "state") if params[k] is not None]
+    given += [f"--{k}" for k, default in (("episodes", 1), ("seed", 0)) if params[k] != default]
+    if given:
+        raise UsageError(
+            f"--suite plays the suite's games, states and seeds: drop {', '.join(given)}"
+        )
+    play_suite_matches(suite, **params)
+
+
+def play_suite_matches(
+    suite: str,
+    agents: tuple[str, ...],
+    max_frames: int | None,
+    record: Path | None,
+    sticky: float | None,
+    noop_max: int | None,
+    cheat: tuple[str, ...],
+    **_: Any,
+) -> None:
+    from arena.core.protocol import EVALUATION
+    from arena.evaluation.bench import load_suite
+    from arena.evaluation.match import format_standings
+    from arena.evaluation.suite_tournament import play_suite, write_suite_tournament
+    from arena.host.entries import legend, parse_entries
+
+    plugins = host()
+    entries = parse_entries(list(agents))
+    if len(entries) < 2:
+        raise UsageError(f"arena tournament needs two or more agents, got {len(entries)}")
+    plugins.check_entries(entries)
+    loaded = load_suite(plugins, suite, cheat, players=2)
+    protocol = protocol_from(sticky, noop_max, EVALUATION) or loaded.protocol or EVALUATION
+    if record:
+        check_output_folder(record, "--record")
+    for cell, reason in loaded.skipped:
+        echo(f"skipped   {cell}: {reason}")
+    for cell, reason in loaded.elsewhere:
+        echo(f"left out  {cell}: {reason}")
+    if not loaded.cells:
+        raise UsageError(f"suite {loaded.name!r}: no 2-player game has its ROM installed",
+                         "run `arena roms fetch`")  # fmt: skip
+    echo(f"suite {loaded.name}: {len(entries)} agents; protocol: {protocol.describe()}")
+    for line in legend(entries):
+        echo(line)
+
+    def report(item: Any, game: Any) -> None:
+        outcome = f"{game.winner} wins" if game.winner else "draw"
+        if game.forfeit:
+            outcome += f" (forfeit: {game.forfeit})"
+        echo(
+            f"{item.game} {item.state}: {game.player1} (P1) vs {game.player2} (P2)  seed "
+            f"{game.seed}  returns {game.returns[0]:g} / {game.returns[1]:g}  {outcome}"
+        )
+
+    with folder_lock(record, "--record") if record else contextlib.nullcontext():
+        played = play_suite(plugins, entries, loaded, protocol, record, report, max_frames)
+        path = write_suite_tournament(record, played) if record else None
+    for tournament in played.tournaments:
+        echo(f"\n{tournament.game} {tournament.state}:")
+        echo(format_standings(tournament.standings))
+        echo(tournament.advantage.describe())
+    echo(f"\noverall, {sum(len(t.pairs) for t in played.tournaments)} pairs on "
+         f"{len(played.tournaments)} games:")  # fmt: skip
+    echo(format_standings(played.standings))
+    if path:
+        echo(f"games, pairs and ratings in {path} (a page of them: arena report {record})")
 
 
 def play_matches(
     command: str,
     agents: tuple[str, ...],
-    game: str,
+    game: str | None,
     state: str | None,
     episodes: int,
     seed: int,
@@ -208,6 +285,10 @@ def play_matches(
     from arena.host.entries import legend, parse_entries
     from arena.profiles.cheats import check_names
 
+    if game is None:
+        raise UsageError(
+            f"arena {command} needs --game" + (" or --suite" if command == "tournament" else "")
+        )
     plugins = host()
     entries = parse_entries(list(agents))
     wanted = "two" if command == "match" else "two or more"

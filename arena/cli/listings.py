@@ -179,7 +179,7 @@ def plugin_listing(host: PluginHost, builtin_commands: set[str]) -> Iterator[str
         if record.suites:
             yield f"    suites: {', '.join(record.suites)}"
         for name in (n for n in record.suites if n in host.suites):
-            if problem := _problem(functools.partial(load_suite, host, name)):
+            if problem := _problem(functools.partial(load_suite, host, name, players=None)):
                 yield f"    FAILED suite {name}: {problem}"
         if record.error:
             yield f"    FAILED: {record.error}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -68,11 +68,22 @@ class Suite:
     cells: list[Cell]
     skipped: list[tuple[str, str]]
     protocol: Protocol | None
+    name: str = ""
+    elsewhere: list[tuple[str, str]] = field(default_factory=list)
+    """(cell, why) for cells of the other kind: 2-player ones a benchmark leaves to
+    ``arena tournament --suite``, 1-player ones a tournament leaves to ``arena bench``."""
 
 
-def load_suite(host: PluginHost, name: str, cheats: Sequence[str] = ()) -> Suite:
+PLAYED_BY = {1: "arena bench --suite", 2: "arena tournament --suite"}
+
+
+def load_suite(
+    host: PluginHost, name: str, cheats: Sequence[str] = (), players: int | None = 1
+) -> Suite:
     """Read and validate a suite (by name or path), dropping cells whose ROM is missing;
-    ``cheats`` are switched on in every cell, beside a cell's own."""
+    ``cheats`` are switched on in every cell, beside a cell's own. Only the cells of states
+    for ``players`` players are played (None: every cell, for checking a suite); a suite
+    without any is an error."""
     host.refuse_clash("suite", name)
     if name in host.suites:
         path = host.suites[name].path
@@ -87,7 +98,9 @@ def load_suite(host: PluginHost, name: str, cheats: Sequence[str] = ()) -> Suite
     source = str(path)
     suite: SuiteModel = schema.validate(SuiteModel, read_yaml(path, "suite"), source)
     protocol = suite.protocol
-    cells, skipped = [], []
+    cells: list[Cell] = []
+    skipped: list[tuple[str, str]] = []
+    elsewhere: list[tuple[str, str]] = []
     for index, entry in enumerate(suite.cells):
         where = f"cells[{index}]"
         try:
@@ -109,17 +122,27 @@ def load_suite(host: PluginHost, name: str, cheats: Sequence[str] = ()) -> Suite
                 spec = profile.state(state)
             except ArenaError as exc:
                 raise ProfileError(source, f"{where}.states", exc.message) from None
-            if spec.players != 1:
-                problem = f"{state} is for {spec.players} players; benchmarks play 1-player states"
+            if spec.players not in PLAYED_BY:
+                problem = (
+                    f"{state} is for {spec.players} players; suites hold 1- and 2-player states"
+                )
                 raise ProfileError(source, f"{where}.states", problem)
             for seed in entry.seeds or [0]:
-                source = "" if entry.game == profile.name else profile.source
-                cell = Cell(profile.name, spec.name, seed, max_frames, source, on)
-                if status.installed:
+                origin = "" if entry.game == profile.name else profile.source
+                cell = Cell(profile.name, spec.name, seed, max_frames, origin, on)
+                if players is not None and spec.players != players:
+                    why = f"a {spec.players}-player state: {PLAYED_BY[spec.players]} plays it"
+                    elsewhere.append((cell.id, why))
+                elif status.installed:
                     cells.append(cell)
                 else:
                     skipped.append((cell.id, status.detail))
-    return Suite(cells, skipped, protocol)
+    if players is not None and not cells and not skipped:
+        raise UsageError(
+            f"suite {name!r} has no cell for {players} player(s)",
+            f"{PLAYED_BY[3 - players]} {name} plays its cells",
+        )
+    return Suite(cells, skipped, protocol, path.stem, elsewhere)
 
 
 def finished_jobs(
@@ -253,6 +276,8 @@ def run_bench(
         raise UsageError(f"an agent is listed twice: {', '.join(labels)}")
     for cell, reason in loaded.skipped:
         echo(f"skipped   {cell}: {reason}")
+    for cell, reason in loaded.elsewhere:
+        echo(f"left out  {cell}: {reason}")
     results = out / RESULTS
     if results.exists() and not resume:
         raise UsageError(

@@ -207,6 +207,40 @@ def write_tournament_report(folder: Path, host: PluginHost) -> Path:
     )
 
 
+def write_suite_report(folder: Path, host: PluginHost) -> Path:
+    """``folder/report/index.html`` from an ``arena tournament --suite --record`` folder, with
+    a page for each of its games; returns its path."""
+    from arena.evaluation.match import unsettled
+    from arena.evaluation.suite_tournament import SUITE_TOURNAMENT, read_suite_tournament
+
+    played, folders = read_suite_tournament(folder / SUITE_TOURNAMENT)
+    games = []
+    for tournament, game_folder in zip(played.tournaments, folders, strict=True):
+        page = write_tournament_report(game_folder, host)
+        games.append(
+            {
+                "game": tournament.game,
+                "state": tournament.state,
+                "pairs": len(tournament.pairs),
+                "standings": tournament.standings,
+                "seat_advantage": tournament.advantage.describe(),
+                "page": f"../{page.relative_to(folder).as_posix()}",
+            }
+        )
+    out = folder / "report"
+    out.mkdir(parents=True, exist_ok=True)
+    return write_page(
+        out,
+        "suite_tournament.html.j2",
+        title=f"retro-arena tournament: suite {played.suite}",
+        suite=played.suite,
+        agents=played.agents,
+        standings=played.standings,
+        unsettled=unsettled(played.standings),
+        games=games,
+    )
+
+
 def _inside(movie: str | None, folder: Path) -> Path | None:
     """The .bk2 that ``movie`` names, in its pairing's folder under ``folder`` (where
     ``arena tournament --record`` wrote it, whatever the folder is called now); nothing
