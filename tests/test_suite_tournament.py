@@ -1,0 +1,65 @@
+"""`arena tournament AGENTS --suite NAME`: every pairing on every 2-player game of a suite,
+each game rated and its seat advantage measured, and ratings over all of them; a page of it."""
+
+import json
+
+import pytest
+
+from conftest import arena
+
+
+def test_duel_plays_six_two_player_games_rated_per_game_and_overall(tmp_path):
+    """The issue's finish line, as a user types it: the free 2-player games, two random agents."""
+    result = arena("tournament", "random", "random", "--suite", "duel", "--record",
+                   str(tmp_path / "duel"), "--max-frames", "1200")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    games = ["pong", "fishing_derby", "combat", "surround", "joust", "space_war"]
+    for game in games:
+        assert f"\n{game} Start.2P:\n" in out
+    assert out.count("seat advantage: ") == 6
+    assert "overall, 12 pairs on 6 games:" in out
+    record = json.loads((tmp_path / "duel" / "tournaments.json").read_text())
+    assert [g["game"] for g in record["games"]] == games
+    assert [s["pairs"] for s in record["standings"]] == [12, 12]
+    page = arena("report", str(tmp_path / "duel"))
+    assert page.returncode == 0, page.stderr
+    html = (tmp_path / "duel" / "report" / "index.html").read_text()
+    assert "Overall ratings" in html and html.count('<td><a href="../') == 6
+    assert (tmp_path / "duel" / "combat-Start.2P" / "report" / "index.html").is_file()
+
+
+def test_a_mixed_suite_plays_its_two_player_cells_and_names_the_rest(tmp_path):
+    suite = tmp_path / "mixed.yaml"
+    suite.write_text(
+        "cells:\n"
+        "  - {game: boxing, states: [Start], seeds: [0], max_frames: 600}\n"
+        "  - {game: combat, states: [Start.2P], seeds: [0], max_frames: 600}\n"
+    )
+    result = arena("tournament", "random", "random", "--suite", str(suite))
+    assert result.returncode == 0, result.stderr
+    assert "left out  boxing/Start/seed0/600: a 1-player state: arena bench --suite plays it" in (
+        result.stdout
+    )
+    assert "overall, 1 pairs on 1 games:" in result.stdout
+    bench = arena("bench", "random", "--suite", str(suite), "--out", str(tmp_path / "b"))
+    assert bench.returncode == 0, bench.stderr
+    assert "left out  combat/Start.2P/seed0/600: a 2-player state: arena tournament --suite" in (
+        bench.stdout
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--suite", "smoke"], "suite 'smoke' has no cell for 2 player(s). arena bench --suite smoke"),
+        (["--suite", "duel", "--game", "pong"], "--suite plays the suite's games, states and seeds: drop --game"),
+        (["--suite", "duel", "--episodes", "3"], "drop --episodes"),
+        (["--suite", "dual"], "unknown suite 'dual' (did you mean 'duel'?)"),
+        ([], "arena tournament needs --game or --suite"),
+    ],
+)  # fmt: skip
+def test_bad_suite_tournaments_are_one_clear_line(args, message):
+    result = arena("tournament", "random", "random", *args)
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
