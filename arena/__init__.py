@@ -39,6 +39,7 @@ _EXPORTS = {
     "MAX_WORKERS": "arena.host.params",
     "ObservationFor": "arena.play.agents",
     "Observer": "arena.play.observers",
+    "OpponentEnv": "arena.play.opponent",
     "POSITIVE": "arena.host.params",
     "Protocol": "arena.core.protocol",
     "RayPool": "arena.core.workers",
@@ -96,6 +97,7 @@ if TYPE_CHECKING:
     from arena.play.agents import Agent, AgentContext, AgentFactory, AgentState, ObservationFor
     from arena.play.env import ArenaEnv, GameSpec
     from arena.play.observers import SCREEN, GameView, Observer
+    from arena.play.opponent import OpponentEnv
     from arena.play.runner import RunConfig, play_episode, run_episodes
 
 
@@ -155,6 +157,7 @@ __all__ = [
     "GameView",
     "ObservationFor",
     "Observer",
+    "OpponentEnv",
     "Protocol",
     "RayPool",
     "RegisterAgent",

@@ -96,3 +96,43 @@ def test_bad_build_blocks_are_one_clear_line(tmp_path, changes, message):
     with pytest.raises(ProfileError) as raised:
         load_profile(_with(tmp_path, **changes))
     assert message in str(raised.value)
+
+
+def test_fetch_made_boxing_two_player_state_from_power_on(host):
+    """Boxing's game 2 is for two players: the profile's script makes its state."""
+    from arena.retro import states as store
+
+    profile = host.profile("boxing")
+    spec = profile.state("Start.2P")
+    assert spec.players == 2 and spec.start is not None
+    meta = store.read_meta(profile.game, "Start.2P")
+    assert meta is not None and meta.made_by.startswith("arena roms fetch (profile boxing)")
+
+
+def test_a_state_not_made_yet_names_the_fetch(tmp_path):
+    env = {"ARENA_HOME": str(tmp_path / "home")}
+    rom = integrations.find_rom("Boxing-Atari2600-v0")
+    assert arena("roms", "import", str(rom), env=env).returncode == 0  # the ROM, not the state
+    result = arena("match", "random", "random", "--game", "boxing", env=env)
+    assert result.returncode == 3, result.stderr
+    assert "state 'Start.2P', which `arena roms fetch` makes from power-on" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    one_player = arena("run", "--game", "boxing", "--max-frames", "60", "--quiet", env=env)
+    assert one_player.returncode == 0, one_player.stderr  # stable-retro's Start plays on
+
+
+@pytest.mark.parametrize(
+    ("start", "message"),
+    [
+        ([["noop", 2]], "every entry is [p1, p2, steps] (2P)"),
+        ("RESET", "a non-empty list of [action, steps]"),
+    ],
+)
+def test_bad_state_scripts_are_one_clear_line(tmp_path, start, message):
+    raw = yaml.safe_load((GAMES / "boxing.yaml").read_text())
+    raw["states"]["Start.2P"]["start"] = start
+    path = tmp_path / "boxing.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    with pytest.raises(ProfileError) as raised:
+        load_profile(path)
+    assert message in str(raised.value)

@@ -14,18 +14,18 @@ def test_duel_plays_six_two_player_games_rated_per_game_and_overall(tmp_path):
                    str(tmp_path / "duel"), "--max-frames", "1200")  # fmt: skip
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    games = ["pong", "fishing_derby", "combat", "surround", "joust", "space_war"]
+    games = ["pong", "fishing_derby", "combat", "boxing", "surround", "joust", "space_war"]
     for game in games:
         assert f"\n{game} Start.2P:\n" in out
-    assert out.count("seat advantage: ") == 6
-    assert "overall, 12 pairs on 6 games:" in out
+    assert out.count("seat advantage: ") == 7
+    assert "overall, 14 pairs on 7 games:" in out
     record = json.loads((tmp_path / "duel" / "tournaments.json").read_text())
     assert [g["game"] for g in record["games"]] == games
-    assert [s["pairs"] for s in record["standings"]] == [12, 12]
+    assert [s["pairs"] for s in record["standings"]] == [14, 14]
     page = arena("report", str(tmp_path / "duel"))
     assert page.returncode == 0, page.stderr
     html = (tmp_path / "duel" / "report" / "index.html").read_text()
-    assert "Overall ratings" in html and html.count('<td><a href="../') == 6
+    assert "Overall ratings" in html and html.count('<td><a href="../') == 7
     assert (tmp_path / "duel" / "combat-Start.2P" / "report" / "index.html").is_file()
 
 

@@ -87,12 +87,16 @@ def roms_fetch(wheels: Path | None, verbose: bool) -> None:
 
     report = rom_store.fetch(wheels)
     built = _build_games(wheels)
+    states = _make_states()
     used = {label for label, _, _ in built.imported}
     report.skipped = [(label, why) for label, why in report.skipped if label not in used]
     report.merge(built)
+    failed = [(what, done) for what, done in states if done.startswith("not made")]
     if verbose:
         _print_report(report, verbose=True)
-        if built.skipped:
+        for what, done in states:
+            echo(f"state     {what}: {done}")
+        if built.skipped or failed:
             raise click.exceptions.Exit(1)
         return
     by_wheel: dict[str, list[str]] = {}
@@ -106,13 +110,17 @@ def roms_fetch(wheels: Path | None, verbose: bool) -> None:
         echo(f"built from ale-py's ROMs (games stable-retro lacks): {names}")
     for label, why in built.skipped:
         echo(f"not built  {label}: {why}")
+    if states:
+        echo(f"states made from power-on: {', '.join(what for what, _ in states)}")
+    for what, done in failed:
+        echo(f"{what}: {done}")
     installed = len(report.imported) - len(built.imported)
     echo(
         f"{installed} ROMs installed and {len(built.imported)} games built in "
         f"{integrations.rom_store()} ({len(report.skipped) - len(built.skipped)} files without "
         "an integration skipped; -v lists all)"
     )
-    if built.skipped:
+    if built.skipped or failed:
         raise click.exceptions.Exit(1)
 
 
@@ -137,6 +145,27 @@ def _build_games(wheels: Path | None) -> ImportReport:
             continue
         report.imported.append((label, profile.game, f"{done} from profile {name!r}"))
     return report
+
+
+def _make_states() -> list[tuple[str, str]]:
+    """Make the states profiles declare with a ``start`` script (a 2-player Boxing) where
+    the ROM is installed: (what, done) for each; a failure is (what, "not made: why")."""
+    from arena.core.errors import ArenaError
+    from arena.emulation.state_making import make_declared_states
+    from arena.retro import roms as rom_store
+
+    plugins = host()
+    made = []
+    for name in sorted(plugins.games):
+        try:
+            profile = plugins.profile(name)
+            wanted = [s for s in profile.states.values() if s.start is not None]
+            if not wanted or not rom_store.rom_status(profile.game).installed:
+                continue
+            made += [(f"{name} {state}", done) for state, done in make_declared_states(profile)]
+        except ArenaError as exc:
+            made.append((f"profile {name!r}", f"not made: {exc.message}"))
+    return made
 
 
 @roms.command("import")

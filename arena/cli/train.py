@@ -18,7 +18,9 @@ from arena.host import params
 from arena.host.params import PATH
 
 if TYPE_CHECKING:
+    from arena.host.manager import PluginHost
     from arena.host.training import Trainer, TrainRun
+    from arena.profiles.loading import Profile
 from arena.cli.common import Session, echo, host, protocol_from
 
 # -- train ---------------------------------------------------------------------------------
@@ -77,6 +79,12 @@ def train_command(name: str) -> click.Command:
             help="override one config key (repeatable)",
         ),
         *params.protocol("0 while training"),
+        click.Option(
+            ["--opponent"],
+            metavar="AGENT",
+            help="for a 2-player state: the agent playing the other seat (random, ppo:PATH...); "
+            "the trainee's seat alternates by episode",
+        ),
     ]
 
     @click.pass_context
@@ -167,6 +175,7 @@ def start_training(ctx: click.Context, name: str, params: dict[str, Any]) -> Non
     profile = plugins.profile(params["game"]).with_time_limit(params["max_frames"])
     state = profile.state(params["state"])
     check_names(params.get("cheat") or (), profile.cheats, profile.pokes, profile.name)
+    _check_opponent(plugins, profile, state.name, state.players, params.get("opponent"))
     config = params["config"]
     if config is not None:
         _check_config(config)
@@ -189,6 +198,7 @@ def start_training(ctx: click.Context, name: str, params: dict[str, Any]) -> Non
         "sticky",
         "noop_max",
         "cheat",
+        "opponent",
     }
     run = TrainRun(
         trainer=name,
@@ -205,11 +215,46 @@ def start_training(ctx: click.Context, name: str, params: dict[str, Any]) -> Non
             protocol_from(params["sticky"], params["noop_max"], TRAINING) or TRAINING
         ).with_cheats(params.get("cheat") or ()),
         parameters={"trainer": name, "parameters": saved},
+        opponent=params.get("opponent"),
     )
     check_output_folder(out, "--out")
     run.has_checkpoint = run.resume  # a resumed run had one
     with folder_lock(out, "--out"):
         _train(plugins.trainers[name].trainer, run)
+
+
+def _check_opponent(
+    plugins: PluginHost, profile: Profile, state: str, players: int, opponent: str | None
+) -> None:
+    """A 2-player state is trained against an ``--opponent``; a 1-player one has none. The
+    opponent must play the game and see the screen the trainee sees (seats alternate)."""
+    from arena.host.entries import parse_entries
+
+    if players == 2 and opponent is None:
+        raise UsageError(
+            f"{profile.name} {state} is for 2 players: name the agent that plays the other seat",
+            "add --opponent random (or a trained agent, ppo:PATH)",
+        )
+    if opponent is None:
+        return
+    if players != 2:
+        raise UsageError(
+            f"--opponent: {profile.name} {state} is for 1 player; it has no other seat"
+        )
+    entries = parse_entries([opponent])
+    if len(entries) != 1:
+        raise UsageError(f"--opponent {opponent!r}: name one agent")
+    [entry] = entries
+    plugins.check_entries(entries)
+    if refusal := plugins.cannot_play(entry, profile):
+        raise UsageError(f"--opponent {opponent}: {refusal}")
+    wanted = plugins.agent(entry.name).observation_overrides(entry.checkpoint_path, entry.options)
+    if wanted:
+        raise UsageError(
+            f"--opponent {opponent}: it sees the screen its own way ({wanted}); the trainee "
+            "and its opponent take turns in both seats, so they must see it alike",
+            "train against random, or an agent trained with the profile's observation",
+        )
 
 
 def _train(trainer: Trainer, run: TrainRun) -> None:

@@ -140,3 +140,33 @@ def _masks(emulator: Emulator, combos: tuple[tuple[str, ...], ...]) -> tuple[np.
     for player, combo in enumerate(combos):
         total |= emulator.button_masks(combo, player)
     return tuple(total)
+
+
+def make_declared_states(profile: Profile) -> list[tuple[str, str]]:
+    """Make the states ``profile`` declares with a ``start`` script, from power-on, into the
+    arena's store (``arena roms fetch`` calls it once the ROM is installed): (state, what was
+    done) for each. One made by the same script already is kept."""
+    import json
+
+    from arena.retro import states as store
+    from arena.retro.state_files import sha256
+
+    done = []
+    for spec in profile.states.values():
+        if spec.start is None:
+            continue
+        script = json.dumps([list(entry) for entry in spec.start])
+        made_by = (
+            f"arena roms fetch (profile {profile.name}): --inputs '{script}' --from {POWER_ON}"
+        )
+        meta = store.read_meta(profile.game, spec.name)
+        if meta is not None and meta.made_by == made_by:
+            done.append((spec.name, "made already"))
+            continue
+        data = play_script(
+            profile, POWER_ON, spec.players, parse_script(script, profile, spec.players)
+        )
+        meta = store.StateMeta(spec.players, None, made_by, sha256(data))
+        store.write(profile.game, spec.name, data, meta, replace=True)
+        done.append((spec.name, "made"))
+    return done

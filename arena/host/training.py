@@ -46,6 +46,8 @@ class TrainRun:
     """The trainer's own options (declared by its ``options()``), by parameter name."""
     protocol: Protocol = TRAINING
     """Sticky actions and no-op starts of the training episodes (``--sticky``, ``--noop-max``)."""
+    opponent: str | None = None
+    """``--opponent``: the agent entry playing the other seat of a 2-player state."""
     parameters: dict[str, Any] = field(default_factory=dict)
     """Every parameter of this invocation, as ``--resume`` replays them."""
     is_started: bool = False
@@ -138,6 +140,10 @@ class TrainRun:
 
     def finished(self, model: Path, agent: str, summary: str) -> None:
         """The last line of a run: where its model is and the command that plays it."""
+        if self.opponent is not None:
+            play = f"arena match {agent}:{model} {self.opponent} --game {self.profile.name}"
+            print(f"{summary}: {model}; play it with: {play} --state {self.state}", flush=True)
+            return
         play = f"arena run --agent {agent} --checkpoint {model} --game {self.profile.name}"
         print(f"{summary}: {model}; play it with: {play} --state {self.state}", flush=True)
 

@@ -11,10 +11,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from arena.core.protocol import TRAINING, Protocol
+from arena.host.entries import parse_entries
 from arena.host.manager import default_host
 from arena.host.training import TrainRun
+from arena.play.agents import Agent
 from arena.play.env import ArenaEnv, GameSpec
 from arena.play.observers import SCREEN
+from arena.play.opponent import OpponentEnv
 from arena.profiles.loading import load_profile
 
 
@@ -29,6 +32,9 @@ class EnvSetup:
     observation: Mapping[str, Any] = field(default_factory=dict)
     """Overrides of the profile's observation spec (``inputs`` names a plugin's builder)."""
     protocol: Protocol = TRAINING
+    opponent: str | None = None
+    """The agent entry (``random``, ``ppo:PATH``) that plays the other seat of a 2-player
+    state; the learner's seat alternates by episode (see arena.play.opponent)."""
 
     @classmethod
     def of(cls, run: TrainRun, observation: Mapping[str, Any]) -> EnvSetup:
@@ -40,6 +46,7 @@ class EnvSetup:
             profile.max_frames,
             dict(observation),
             run.protocol,
+            run.opponent,
         )
 
     def game_spec(self) -> GameSpec:
@@ -51,14 +58,23 @@ class EnvSetup:
         finally:
             env.close()
 
-    def make(self) -> ArenaEnv:
+    def make(self) -> ArenaEnv | OpponentEnv:
         profile = load_profile(self.profile_source, self.profile_name)
         # Only inputs beyond the screen need the plugins' builders (and so the plugin host).
         uses_plugin = self.observation.get("inputs", SCREEN) != SCREEN
-        return ArenaEnv(
+        env = ArenaEnv(
             profile.with_time_limit(self.max_frames),
             self.state,
             protocol=self.protocol,
             builders=default_host().observations if uses_plugin else None,
             **self.observation,
         )
+        if self.opponent is None:
+            return env
+        host = default_host()
+        [entry] = parse_entries([self.opponent])
+
+        def build(spec: GameSpec, seat: int) -> Agent:
+            return host.build_agent(entry, spec, 0, seat)
+
+        return OpponentEnv(env, build)

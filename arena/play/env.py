@@ -31,6 +31,7 @@ from arena.profiles.cheats import check_names
 from arena.profiles.loading import ObservationSpec, Profile, split_button
 from arena.profiles.rules import RuleEngine
 from arena.retro.state_files import sha256
+from arena.retro.states import require_made
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,8 @@ class ArenaEnv(gym.Env[Any, Any]):
             raise ValueError(f"{len(overrides)} player observations for {self.players} players")
         specs = [base.with_overrides(dict(o)) for o in overrides]  # each player's
         self._builders = builders or {}
+        if self.state.start is not None and not profile.integration.unbuilt:
+            require_made(profile.game, self.state.name, profile.name)
         self._state_bytes = profile.integration.read_state(self.state.name)
         self.state_sha256 = sha256(self._state_bytes)
         """Of the start state, as sidecars record it (``arena verify`` compares)."""

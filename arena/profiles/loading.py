@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from arena.core.errors import ProfileError, UnknownNameError, did_you_mean
+from arena.core.errors import ProfileError, UnknownNameError, UsageError, did_you_mean
 from arena.core.models import first_error
 from arena.core.reading import MAX_NESTING_DEPTH, read_regular, read_regular_text, yaml_depth
 from arena.profiles import schema
@@ -37,6 +37,7 @@ from arena.profiles.schema import (
 )
 from arena.profiles.states import StateSpec, made_states
 from arena.retro import integrations
+from arena.retro import states as store
 from arena.retro.integrations import Integration
 
 BUILTIN_NAMES = ("frame", "step")  # always defined: emulated frames and agent steps since reset
@@ -438,14 +439,17 @@ class _Checker:
         available = list(self.integration.states)
         states = {}
         for name, spec in raw.items():
-            if name not in available:
+            spec = spec or StateModel()
+            if spec.start is not None:
+                self.made_state(game, name, spec)
+            elif name not in available:
                 raise self.fail(
                     f"states.{name}",
                     f"{game} has no state {name!r}{did_you_mean(name, available)}",
                     f"valid: {', '.join(available)}",
                 )
-            spec = spec or StateModel()
-            states[name] = StateSpec(name, spec.players, dict(spec.constants))
+            start = None if spec.start is None else tuple(tuple(e) for e in spec.start)
+            states[name] = StateSpec(name, spec.players, dict(spec.constants), start=start)
         state_keys = {key for s in states.values() for key in s.constants}
         for state in states.values():
             if missing := state_keys - set(state.constants):
@@ -454,6 +458,20 @@ class _Checker:
                     f"missing {', '.join(sorted(missing))} (other states define it)",
                 )
         return states
+
+    def made_state(self, game: str, name: str, spec: StateModel) -> None:
+        """A state the profile makes from power-on (``start``): never one the game ships,
+        and its script's entries are for its players."""
+        if name in store.shipped(game):
+            raise self.fail(f"states.{name}.start", f"{game} ships {name!r}: drop start")
+        try:
+            store.check_name(name)
+        except UsageError as exc:
+            raise self.fail(f"states.{name}", exc.message) from None
+        assert spec.start is not None
+        if any(len(entry) != spec.players + 1 for entry in spec.start):
+            shape = "[action, steps]" if spec.players == 1 else "[p1, p2, steps]"
+            raise self.fail(f"states.{name}.start", f"every entry is {shape} ({spec.players}P)")
 
     def actions(
         self, game: str, raw: Mapping[str, list[str] | None], key: str

@@ -110,6 +110,18 @@ class StateModel(Model):
     constants: dict[str, Number] = {}
     """Numbers the rules read in this state (e.g. the level's end x); every state defines
     the same names."""
+    start: Annotated[
+        list[list[str | int]] | None,
+        expect(
+            lambda v: (
+                v is None
+                or (isinstance(v, list) and len(v) > 0 and all(isinstance(e, list) for e in v))
+            ),
+            "a non-empty list of [action, steps] (2 players: [p1, p2, steps])",
+        ),
+    ] = None
+    """For a state the integration does not ship: the script from power-on that makes it
+    (``arena roms fetch`` plays it; actions or buttons, ``SELECT``, ``RESET``)."""
 
 
 class ObservationModel(Model):

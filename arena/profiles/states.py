@@ -18,6 +18,9 @@ class StateSpec:
     made_by: str | None = None
     """The command that made it, for a state ``arena state`` made and the profile does not
     declare (None: a declared state)."""
+    start: tuple[tuple[str | int, ...], ...] | None = None
+    """A declared state the integration lacks: the script from power-on that ``arena roms
+    fetch`` plays to make it."""
 
 
 def made_states(

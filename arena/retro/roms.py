@@ -23,7 +23,7 @@ from pathlib import Path
 import stable_retro.data
 
 from arena.core.errors import RomImportError
-from arena.retro import integrations
+from arena.retro import integrations, states
 
 ALE_WHEEL = "ale-py"
 MARIO_WHEEL = "gym-super-mario-bros==7.4.0"
@@ -69,11 +69,28 @@ def _extension(game: str) -> str:
     return "." + stable_retro.data.EMU_INFO[integrations.system_of(game)]["ext"][0]
 
 
+def _clear(folder: Path) -> None:
+    """Empty a game's folder of the store for a new ROM, but keep the states the arena made
+    there (``arena state``, ``arena roms fetch``): an earlier near-miss copy goes."""
+    if not folder.is_dir():
+        return
+    kept = set()
+    for record in folder.glob(f"*{states.META_SUFFIX}"):
+        kept |= {record.name, record.name[: -len(states.META_SUFFIX)] + ".state"}
+    for path in folder.iterdir():
+        if path.name in kept:
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+
 def install_rom(game: str, data: bytes) -> Path:
     """Install a ROM whose sha1 stable-retro's integration already lists."""
     folder = integrations.rom_store() / game
-    shutil.rmtree(folder, ignore_errors=True)  # drop an earlier near-miss copy, if any
-    folder.mkdir(parents=True)
+    _clear(folder)  # an earlier near-miss copy, if any; the states made there stay
+    folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"rom{_extension(game)}"
     path.write_bytes(data)
     integrations.use_rom_store()  # the store may have been made just now

@@ -20,7 +20,7 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from arena.core.errors import StateError, UsageError
+from arena.core.errors import RomMissingError, StateError, UsageError
 from arena.core.reading import loads_json, read_regular_text
 from arena.retro import integrations
 
@@ -139,3 +139,14 @@ def write(game: str, name: str, state: bytes, meta: StateMeta, replace: bool = F
         raise StateError(f"{target}: cannot write the state ({exc.strerror or exc})") from None
     integrations.use_rom_store()
     return target
+
+
+def require_made(game: str, name: str, profile: str) -> None:
+    """Raise :class:`RomMissingError` unless the state ``name`` that profile ``profile`` makes
+    from power-on (``arena roms fetch`` plays its script) has been made."""
+    if not (store_folder(game) / f"{name}.state").is_file():
+        raise RomMissingError(
+            f"profile {profile!r} plays {game} state {name!r}, which `arena roms fetch` makes "
+            "from power-on; it is not made yet",
+            "run `arena roms fetch` to make it",
+        )

@@ -24,6 +24,7 @@ from arena import (
     SCREEN,
     CsvLog,
     EnvSetup,
+    OpponentEnv,
     RayPool,
     RunConfig,
     TrainRun,
@@ -81,7 +82,12 @@ class NeatWorker(Worker):
 
     def set_up(self) -> None:
         setup = self.setup
-        self.env = setup.env.make()
+        made = setup.env.make()
+        # Against an --opponent a genome plays seat 1 of the 2-player game, the opponent seat
+        # 2: every genome meets the same opponent on the same seed, so fitnesses compare.
+        self.env, self.opponents = (
+            (made.env, [made.opponent(1)]) if isinstance(made, OpponentEnv) else (made, [])
+        )
         self.observation_range = self.env.spec_for(0).observation_range
         self.config = parse_config_text(setup.config_text)
 
@@ -89,7 +95,7 @@ class NeatWorker(Worker):
         if isinstance(task, Recording):
             return self.record(task)
         genome_id, genome = task
-        result = play_episode(self.env, [self.agent(genome)], EPISODE_SEED)
+        result = play_episode(self.env, [self.agent(genome), *self.opponents], EPISODE_SEED)
         outcome = (result.progress, result.done_reason)
         return genome_id, result.episode_return, result.frames, outcome
 
@@ -105,7 +111,7 @@ class NeatWorker(Worker):
             checkpoint=task.checkpoint,
             tag=task.tag,
         )
-        [result] = run_episodes(self.env, [self.agent(task.genome)], config)
+        [result] = run_episodes(self.env, [self.agent(task.genome), *self.opponents], config)
         return result.episode_return, str(result.movie)
 
     def close(self) -> None:
