@@ -44,6 +44,16 @@ def test_ppo_trains_on_combat_against_random_and_plays_a_match(tmp_path):
     played = arena("match", f"ppo:{out / 'model.ckpt'}", "random", "--game", "combat",
                    "--max-frames", "400")  # fmt: skip
     assert played.returncode == 0, played.stderr
+    # On a suite, a checkpoint trained on one game sits the others out.
+    suite = tmp_path / "two.yaml"
+    suite.write_text("cells:\n  - {game: pong, states: [Start.2P], max_frames: 300}\n"
+                     "  - {game: combat, states: [Start.2P], max_frames: 300}\n")  # fmt: skip
+    rated = arena(
+        "tournament", "random", f"ppo:{out / 'model.ckpt'}", "random", "--suite", str(suite)
+    )
+    assert rated.returncode == 0, rated.stderr
+    assert "left out  pong Start.2P: ppo: its checkpoint was trained on combat" in rated.stdout
+    assert "overall, 4 pairs on 2 games:" in rated.stdout  # pong: 1 pairing; combat: 3
 
 
 def test_neat_evolves_on_combat_against_random(tmp_path):

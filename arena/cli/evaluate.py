@@ -247,8 +247,15 @@ def play_suite_matches(
             f"{game.seed}  returns {game.returns[0]:g} / {game.returns[1]:g}  {outcome}"
         )
 
+    def left_out(item: Any, why: str) -> None:
+        echo(f"left out  {item.game} {item.state}: {why}")
+
     with folder_lock(record, "--record") if record else contextlib.nullcontext():
-        played = play_suite(plugins, entries, loaded, protocol, record, report, max_frames)
+        played = play_suite(
+            plugins, entries, loaded, protocol, record, report, left_out, max_frames
+        )
+        if not played.tournaments:
+            raise UsageError(f"suite {loaded.name!r}: no game had two agents to play it")
         path = write_suite_tournament(record, played) if record else None
     for tournament in played.tournaments:
         echo(f"\n{tournament.game} {tournament.state}:")

@@ -19,7 +19,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, ValidationError
 
-from arena.core.errors import UsageError
+from arena.core.errors import ArenaError, UsageError
 from arena.core.files import output_folder, write_atomic
 from arena.core.models import first_error
 from arena.core.protocol import Protocol
@@ -35,8 +35,10 @@ from arena.evaluation.match import (
     read_tournament,
     write_tournament,
 )
+from arena.host.checkpoints import read_manifest
 from arena.host.entries import AgentSpec
 from arena.host.manager import PluginHost
+from arena.profiles.loading import Profile
 
 SUITE_TOURNAMENT = "tournaments.json"
 MAX_SUITE_BYTES = 1 << 20
@@ -92,26 +94,55 @@ def play_suite(
     protocol: Protocol,
     record: Path | None,
     on_game: Callable[[SuiteGame, Game], None],
+    on_left_out: Callable[[SuiteGame, str], None],
     max_frames: int | None = None,
 ) -> SuiteTournament:
-    """Every pairing of ``agents`` on every game of ``suite``, each seed from both sides."""
+    """Every pairing of ``agents`` on every game of ``suite``, each seed from both sides. An
+    agent that cannot play a game (a checkpoint trained on another) sits that game out."""
+    if not suite.cells:
+        raise UsageError(f"suite {suite.name!r}: none of its 2-player games can be played")
     tournaments = []
     for item in suite_games(suite.cells):
         profile = host.profile(item.source or item.game).with_time_limit(
             max_frames or item.max_frames
         )
+        playing = []
+        for agent in agents:
+            if refusal := _cannot_play(host, agent, profile):
+                on_left_out(item, f"{agent.label}: {refusal}")
+            else:
+                playing.append(agent)
+        if len(playing) < 2:
+            on_left_out(item, "fewer than two of the agents play it: not played")
+            continue
         played_under = protocol.with_cheats(item.cheats)
         folder = record / item.folder if record else None
         report = functools.partial(on_game, item)
         games = play_games(
-            host, agents, profile, item.state, item.seeds, folder, report, played_under
+            host, playing, profile, item.state, item.seeds, folder, report, played_under
         )
-        tournament = Tournament(profile.name, item.state, played_under, [a.label for a in agents],
-                                games)  # fmt: skip
+        tournament = Tournament(profile.name, item.state, played_under,
+                                [a.label for a in playing], games)  # fmt: skip
         if folder:
             write_tournament(folder, tournament)
         tournaments.append(tournament)
     return SuiteTournament(suite.name, [a.label for a in agents], tournaments)
+
+
+def _cannot_play(host: PluginHost, agent: AgentSpec, profile: Profile) -> str | None:
+    """Why ``agent`` sits ``profile`` out: its plugin's refusal, or a checkpoint trained on
+    another profile (a PPO of Combat has no policy for Pong)."""
+    if refusal := host.cannot_play(agent, profile):
+        return refusal
+    if agent.checkpoint_path is None:
+        return None
+    try:
+        trained = read_manifest(agent.checkpoint_path).get("profile")
+    except ArenaError:
+        return None  # building the agent says what is wrong with it, in its own words
+    if isinstance(trained, str) and trained != profile.name:
+        return f"its checkpoint was trained on {trained}"
+    return None
 
 
 def write_suite_tournament(out: Path, played: SuiteTournament) -> Path:
