@@ -70,3 +70,33 @@ def test_the_make_a_game_yours_blocks_run_as_written(tmp_path):
     assert (tmp_path / "runs/lives/mario_lives-Level1-1-random-seed1.inspect/index.html").is_file()
     yaml_block = section_blocks("Make a game yours", "yaml")[0]
     assert yaml_block in (ROOT / "games" / "mario_lives.yaml").read_text()
+
+
+def test_the_bring_a_game_blocks_run_as_written(tmp_path):
+    """The walkthrough from a ROM in ale-py's wheel to a proved profile, in a fresh folder
+    and store (the wheels `arena roms fetch` downloaded, so nothing is downloaded again)."""
+    import os
+
+    from arena.retro import integrations
+
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "wheels").symlink_to(integrations.arena_home() / "wheels")
+    env = {**os.environ, "ARENA_HOME": str(home)}
+    blocks = section_blocks("Bring a game stable-retro lacks", "bash")
+    assert len(blocks) == 3
+    outputs = []
+    for block in blocks:
+        result = subprocess.run(
+            ["bash", "-e", "-c", block], capture_output=True, text=True, cwd=tmp_path, env=env,
+            timeout=600,
+        )  # fmt: skip
+        assert result.returncode == 0, (block, result.stdout[-1500:], result.stderr[-1500:])
+        outputs.append(result.stdout)
+    assert "integrated MySurround-Atari2600-v0" in outputs[0]
+    assert "2 left" in outputs[1] and "0x00F6 (246)" in outputs[1] and "0x00F7 (247)" in outputs[1]
+    assert (tmp_path / "runs/surround/match.mp4").stat().st_size > 0
+    assert "2 of 2 probes passed" in outputs[2] and "seat advantage" in outputs[2]
+    built = section_blocks("Bring a game stable-retro lacks", "yaml")[0]
+    combat = (ROOT / "games" / "combat.yaml").read_text()
+    assert all(line in combat for line in built.splitlines())

@@ -40,6 +40,8 @@ ATARI_SIZES = {2048, 4096, 8192, 12288, 16384, 32768, 65536}
 FRAME_SKIP = 4
 """The skeleton's frames per agent step; a ``--start`` step is as many frames."""
 NOOP = "noop"
+CONSOLE_SWITCHES = {"Atari2600": ("RESET", "SELECT")}
+"""Buttons of the core that are the console's switches, not a player's controls."""
 BUILD_RECORD = "arena-build.json"
 """In a folder ``arena roms fetch`` built: the profile and the start script it was built by."""
 
@@ -291,8 +293,12 @@ def _start_state(
 def skeleton(game: str, system: str, players: int, variables: Sequence[Variable]) -> str:
     """A profile for ``game`` to write the rules in: the system's buttons as actions, the start
     state, and one reward term per variable (its change), which the author replaces."""
-    # The Atari console's RESET is no action: a .bk2 cannot store it (the start state has it).
-    buttons = [b for b in stable_retro.get_system_info(system)["buttons"] if b and b != "RESET"]
+    # The Atari console's switches are no actions: a .bk2 cannot store RESET (the start state
+    # has it), and SELECT pressed in play changes the game (Surround's mode byte counts up).
+    switches = CONSOLE_SWITCHES.get(system, ())
+    buttons = [
+        b for b in stable_retro.get_system_info(system)["buttons"] if b and b not in switches
+    ]
     state = "Start" if players == 1 else "Start.2P"
     lines = [
         f"# A profile skeleton `arena integrate` wrote for {game}: the actions are the system's",
