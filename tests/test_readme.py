@@ -30,6 +30,19 @@ def section_blocks(heading: str, language: str) -> list[str]:
     return re.findall(rf"```{language}\n(.+?)\n```", section, re.S)
 
 
+def run_in_order(blocks: list[str], folder, env: dict[str, str]) -> list[str]:
+    """Each bash block in turn, in one folder, as a user follows a section; their outputs."""
+    outputs = []
+    for block in blocks:
+        result = subprocess.run(
+            ["bash", "-e", "-c", block], capture_output=True, text=True, cwd=folder, env=env,
+            timeout=600,
+        )  # fmt: skip
+        assert result.returncode == 0, (block, result.stdout[-1500:], result.stderr[-1500:])
+        outputs.append(result.stdout)
+    return outputs
+
+
 def test_the_one_line_env_examples_run_as_written():
     blocks = section_blocks("Gymnasium and PettingZoo in one line", "python")
     assert len(blocks) == 3
@@ -56,14 +69,7 @@ def test_the_make_a_game_yours_blocks_run_as_written(tmp_path):
     env = {**__import__("os").environ, "ARENA_HOME": str(home)}
     blocks = section_blocks("Make a game yours", "bash")
     assert len(blocks) == 4
-    outputs = []
-    for block in blocks:  # in order, in one folder, as a user follows the section
-        result = subprocess.run(
-            ["bash", "-e", "-c", block], capture_output=True, text=True, cwd=tmp_path, env=env,
-            timeout=600,
-        )  # fmt: skip
-        assert result.returncode == 0, (block, result.stdout[-1500:], result.stderr[-1500:])
-        outputs.append(result.stdout)
+    outputs = run_in_order(blocks, tmp_path, env)
     assert "saved SuperMarioBros-Nes-v0 state 'my-start'" in outputs[0]
     assert "3 of 3 probes passed" in outputs[1]
     assert "0x075A (1882)" in outputs[2] and "1 left" in outputs[2]
@@ -85,14 +91,7 @@ def test_the_bring_a_game_blocks_run_as_written(tmp_path):
     env = {**os.environ, "ARENA_HOME": str(home)}
     blocks = section_blocks("Bring a game stable-retro lacks", "bash")
     assert len(blocks) == 3
-    outputs = []
-    for block in blocks:
-        result = subprocess.run(
-            ["bash", "-e", "-c", block], capture_output=True, text=True, cwd=tmp_path, env=env,
-            timeout=600,
-        )  # fmt: skip
-        assert result.returncode == 0, (block, result.stdout[-1500:], result.stderr[-1500:])
-        outputs.append(result.stdout)
+    outputs = run_in_order(blocks, tmp_path, env)
     assert "integrated MySurround-Atari2600-v0" in outputs[0]
     assert "2 left" in outputs[1] and "0x00F6 (246)" in outputs[1] and "0x00F7 (247)" in outputs[1]
     assert (tmp_path / "runs/surround/match.mp4").stat().st_size > 0

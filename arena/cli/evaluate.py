@@ -157,6 +157,16 @@ def report(path: Path, training: tuple[Path, ...]) -> None:
 # -- two-player matches --------------------------------------------------------------------
 
 
+def game_line(game: Any) -> str:
+    """One played game of a match or tournament: who sat where, the returns, the outcome."""
+    outcome = f"{game.winner} wins" if game.winner else "draw"
+    if game.forfeit:
+        outcome += f" (forfeit: {game.forfeit})"
+    returns = f"{game.returns[0]:g} / {game.returns[1]:g}"
+    players = f"{game.player1} (P1) vs {game.player2} (P2)"
+    return f"{players}  seed {game.seed}  returns {returns}  {outcome}"
+
+
 def match_options(f: Any) -> Any:
     f = use(
         params.game(required=False, help="a profile with a 2-player state"),
@@ -239,13 +249,7 @@ def play_suite_matches(
         echo(line)
 
     def report(item: Any, game: Any) -> None:
-        outcome = f"{game.winner} wins" if game.winner else "draw"
-        if game.forfeit:
-            outcome += f" (forfeit: {game.forfeit})"
-        echo(
-            f"{item.game} {item.state}: {game.player1} (P1) vs {game.player2} (P2)  seed "
-            f"{game.seed}  returns {game.returns[0]:g} / {game.returns[1]:g}  {outcome}"
-        )
+        echo(f"{item.game} {item.state}: {game_line(game)}")
 
     def left_out(item: Any, why: str) -> None:
         echo(f"left out  {item.game} {item.state}: {why}")
@@ -317,12 +321,7 @@ def play_matches(
         echo(line)
 
     def report(game: Any) -> None:
-        outcome = f"{game.winner} wins" if game.winner else "draw"
-        if game.forfeit:
-            outcome += f" (forfeit: {game.forfeit})"
-        returns = f"{game.returns[0]:g} / {game.returns[1]:g}"
-        players = f"{game.player1} (P1) vs {game.player2} (P2)"
-        echo(f"{players}  seed {game.seed}  returns {returns}  {outcome}")
+        echo(game_line(game))
 
     with folder_lock(record, "--record") if record else contextlib.nullcontext():
         games = play_games(plugins, entries, profile, start, seeds, record, report, protocol)

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
-from pydantic import BeforeValidator, ValidationError
+from pydantic import BaseModel, BeforeValidator, ValidationError
 from pydantic_core import PydanticCustomError
 
 
@@ -41,3 +42,23 @@ def first_error(exc: ValidationError) -> tuple[str, str, Any]:
     error = exc.errors(include_url=False)[0]
     message = error["msg"]
     return ".".join(map(str, error["loc"])), message[:1].lower() + message[1:], error["input"]
+
+
+RecordT = TypeVar("RecordT", bound=BaseModel)
+
+
+def read_record(path: Path, model: type[RecordT], what: str, limit: int) -> RecordT:
+    """The JSON file at ``path`` (a regular file of at most ``limit`` bytes) as ``model``;
+    anything else is one :class:`UsageError` saying the file is not ``what``."""
+    from arena.core.errors import UsageError
+    from arena.core.reading import loads_json, read_regular_text
+
+    try:
+        return model.model_validate(loads_json(read_regular_text(path, limit)))
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    except ValidationError as exc:
+        where, problem, _ = first_error(exc)
+        raise UsageError(f"{path}: not {what} ({where}: {problem})") from None
+    except ValueError as exc:  # not JSON
+        raise UsageError(f"{path}: not {what} (not JSON: {exc})") from None

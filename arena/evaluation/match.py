@@ -24,13 +24,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict
 
 from arena.core.errors import UsageError
 from arena.core.files import output_folder, write_atomic
-from arena.core.models import first_error
+from arena.core.models import read_record
 from arena.core.protocol import EVALUATION, Protocol
-from arena.core.reading import loads_json, read_regular_text
 from arena.emulation.movies import Finite
 from arena.host.entries import AgentSpec
 from arena.host.manager import PluginHost
@@ -383,17 +382,12 @@ def read_tournament(path: Path) -> Tournament:
     the winners, pairs, ratings and seat advantage are derived from them again, so a file
     edited by hand cannot show a table its games do not give."""
     try:
-        if path.stat().st_size > MAX_TOURNAMENT_BYTES:
-            raise UsageError(f"{path}: over {MAX_TOURNAMENT_BYTES >> 20} MiB, not a tournament")
-        raw = loads_json(read_regular_text(path, MAX_TOURNAMENT_BYTES))
-        record = _TournamentRecord.model_validate(raw)
+        too_big = path.stat().st_size > MAX_TOURNAMENT_BYTES
     except OSError as exc:
         raise UsageError(f"{path}: cannot read it ({exc.strerror or exc})") from None
-    except ValidationError as exc:
-        where, problem, _ = first_error(exc)
-        raise UsageError(f"{path}: not a tournament ({where}: {problem})") from None
-    except ValueError as exc:  # not JSON
-        raise UsageError(f"{path}: not a tournament (not JSON: {exc})") from None
+    if too_big:
+        raise UsageError(f"{path}: over {MAX_TOURNAMENT_BYTES >> 20} MiB, not a tournament")
+    record = read_record(path, _TournamentRecord, "a tournament", MAX_TOURNAMENT_BYTES)
     games = [
         Game(
             g.player1, g.player2, g.seed, g.returns,

@@ -17,13 +17,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from arena.core.errors import ArenaError, UsageError
 from arena.core.files import output_folder, write_atomic
-from arena.core.models import first_error
+from arena.core.models import read_record
 from arena.core.protocol import Protocol
-from arena.core.reading import loads_json, read_regular_text
 from arena.evaluation.bench import Cell, Suite
 from arena.evaluation.match import (
     TOURNAMENT,
@@ -196,16 +195,7 @@ class _SuiteRecord(BaseModel):
 def read_suite_tournament(path: Path) -> tuple[SuiteTournament, list[Path]]:
     """A ``tournaments.json`` and the folders of its games, each game's tournament read again
     from its own ``tournament.json`` (a folder is a plain name inside the file's folder)."""
-    try:
-        raw = loads_json(read_regular_text(path, MAX_SUITE_BYTES))
-        record = _SuiteRecord.model_validate(raw)
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read it ({exc.strerror or exc})") from None
-    except ValidationError as exc:
-        where, problem, _ = first_error(exc)
-        raise UsageError(f"{path}: not a suite tournament ({where}: {problem})") from None
-    except ValueError as exc:
-        raise UsageError(f"{path}: not a suite tournament (not JSON: {exc})") from None
+    record = read_record(path, _SuiteRecord, "a suite tournament", MAX_SUITE_BYTES)
     folders = [path.parent / g.folder for g in record.games]
     tournaments = [read_tournament(folder / TOURNAMENT) for folder in folders]
     for folder, tournament in zip(folders, tournaments, strict=True):
