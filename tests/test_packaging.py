@@ -47,8 +47,8 @@ def test_plugins_and_profiles_load_from_the_installed_wheel(wheel, tmp_path):
     assert str(site) in probe.stdout and str(ROOT) not in probe.stdout
     listing = arena("plugins", env=env, cwd=tmp_path)
     assert (
-        "games: airstriker, boxing, fishing_derby, mario, mario_lives, pong, sf2, sonic2"
-        in listing.stdout
+        "games: airstriker, boxing, combat, fishing_derby, joust, mario, mario_lives, mk2, "
+        "pong, samurai_shodown, sf2, sonic2, space_war, surround, wwf_arcade" in listing.stdout
     )
     run = arena("run", "--game", "airstriker", "--max-frames", "200", env=env, cwd=tmp_path)
     assert run.returncode == 0, run.stderr

@@ -56,15 +56,10 @@ def test_builtins_load_like_third_party_plugins():
     assert host.records["random"].origin.startswith("retro-arena ")
     assert host.records["random"].agents == ["random"]
     assert set(host.records["builtin-games"].games) == {
-        "boxing",
-        "fishing_derby",
-        "mario",
-        "mario_lives",
-        "sonic2",
-        "sf2",
-        "airstriker",
-        "pong",
-    }
+        "boxing", "fishing_derby", "mario", "mario_lives", "sonic2", "sf2", "airstriker",
+        "pong", "combat", "surround", "joust", "space_war", "mk2", "samurai_shodown",
+        "wwf_arcade",
+    }  # fmt: skip
 
 
 def test_the_example_wheel_ships_its_agent_profile_suite_and_command(example_venv, tmp_path):

@@ -63,3 +63,21 @@ def test_bad_suite_tournaments_are_one_clear_line(args, message):
     result = arena("tournament", "random", "random", *args)
     assert result.returncode == 2, result.stderr
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("record", "message"),
+    [
+        ({"suite": "duel", "agents": ["a", "b"], "games": [{"folder": "../elsewhere"}]},
+         "not a suite tournament (games.0.folder"),
+        ({"suite": "duel", "agents": ["a"], "games": [{"folder": "x"}]}, "not a suite tournament (agents"),
+        ("not json", "not a suite tournament (not JSON"),
+    ],
+)  # fmt: skip
+def test_a_shared_suite_tournament_is_checked_before_it_is_read(tmp_path, record, message):
+    (tmp_path / "tournaments.json").write_text(
+        record if isinstance(record, str) else json.dumps(record)
+    )
+    result = arena("report", str(tmp_path))
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert not (tmp_path / "report").exists()
