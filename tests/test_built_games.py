@@ -136,3 +136,31 @@ def test_bad_state_scripts_are_one_clear_line(tmp_path, start, message):
     with pytest.raises(ProfileError) as raised:
         load_profile(path)
     assert message in str(raised.value)
+
+
+def test_a_movie_verifies_against_another_machines_build(tmp_path):
+    """Builds differ in two words the Atari core fills with its heap addresses; a movie
+    recorded on one machine verifies on another, and a real change to the state still fails."""
+    import gzip
+
+    from arena.retro.state_files import ATARI_POINTERS, ATARI_TIA
+
+    env = {"ARENA_HOME": str(tmp_path / "home")}
+    wheels = str(integrations.arena_home() / "wheels")
+    assert arena("roms", "fetch", "--wheels", wheels, env=env).returncode == 0
+    played = arena("match", "random", "random", "--game", "combat", "--max-frames", "300",
+                   "--record", str(tmp_path / "rec"), env=env)  # fmt: skip
+    assert played.returncode == 0, played.stderr
+    state_file = tmp_path / "home/integrations/Combat-Atari2600-v0/Start.2P.state"
+    state = bytearray(gzip.decompress(state_file.read_bytes()))
+    at = state.find(ATARI_TIA) + ATARI_POINTERS.start
+    state[at : at + 16] = bytes.fromhex("7856341200550000f0debc9a00560000")  # other addresses
+    state_file.write_bytes(gzip.compress(bytes(state)))
+    assert arena("verify", str(tmp_path / "rec"), env=env).returncode == 0
+    state[at - 40] ^= 0xFF  # a byte of the game's own state
+    state_file.write_bytes(gzip.compress(bytes(state)))
+    changed = arena("verify", str(tmp_path / "rec"), env=env)
+    assert (
+        changed.returncode != 0
+        and "changed since this movie was recorded" in changed.stdout + changed.stderr
+    )

@@ -34,6 +34,7 @@ from arena.profiles.loading import Profile
 from arena.profiles.schema import RAM_TYPE
 from arena.retro import integrations, states
 from arena.retro.roms import MAX_ROM_BYTES
+from arena.retro.state_files import comparable
 
 ATARI_SIZES = {2048, 4096, 8192, 12288, 16384, 32768, 65536}
 """The sizes of Atari 2600 cartridges (bank-switched ones included)."""
@@ -239,17 +240,18 @@ def _build(
 
 
 def _same_files(one: Path, other: Path) -> bool:
-    """Whether two builds hold the same files. Save states are left out: the Atari core writes
-    pointers into them, which differ between processes; the build record says how the state
-    was made (the same script on the same ROM plays the same)."""
+    """Whether two builds hold the same files; save states compare as game states (the Atari
+    core writes its heap addresses into them, which differ from process to process)."""
     names = sorted(p.name for p in one.iterdir())
     if names != sorted(p.name for p in other.iterdir()):
         return False
-    return all(
-        (one / n).read_bytes() == (other / n).read_bytes()
-        for n in names
-        if not n.endswith(".state")
-    )
+    for name in names:
+        mine, theirs = (one / name).read_bytes(), (other / name).read_bytes()
+        if name.endswith(".state"):
+            mine, theirs = (comparable(gzip.decompress(d)) for d in (mine, theirs))
+        if mine != theirs:
+            return False
+    return True
 
 
 def _start_state(

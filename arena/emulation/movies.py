@@ -30,7 +30,7 @@ from arena.profiles.loading import Profile
 from arena.profiles.rules import RuleEngine
 from arena.profiles.schema import MAX_FRAMES
 from arena.retro import integrations
-from arena.retro.state_files import sha256
+from arena.retro.state_files import comparable, sha256
 
 SIDECAR_FORMAT = "retro-arena-episode/1"
 BK2_ENTRIES = {"Input Log.txt", "Header.txt"}
@@ -300,7 +300,7 @@ def _state_named(profile: Profile, state: bytes) -> str | None:
     """The profile's state whose bytes are ``state`` now, if one is."""
     for name in profile.states:
         with contextlib.suppress(ArenaError):
-            if profile.integration.read_state(name) == state:
+            if comparable(profile.integration.read_state(name)) == comparable(state):
                 return name
     return None
 
@@ -344,7 +344,7 @@ def verify(path: Path, profile: Profile, sidecar: Mapping[str, Any]) -> VerifyRe
         raise fail(f"sidecar game {sidecar['game']!r} is not profile {profile.name!r}'s")
     start_state = profile.integration.read_state(profile.state(sidecar["state"]).name)
     recorded_sha, embedded = sidecar.get("state_sha256"), bytes(movie.get_state())
-    if embedded != start_state:
+    if comparable(embedded) != comparable(start_state):
         named = _state_named(profile, embedded)
         if named is not None:  # the sidecar names another state than the movie holds
             raise fail(f"the movie does not start from state {sidecar['state']!r} ({named!r})")
