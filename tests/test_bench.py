@@ -203,7 +203,7 @@ def test_bad_input_is_one_clear_line(tmp_path, args, message):
         ),
         (
             "cells:\n  - {game: pong, states: [Start.2P]}\n",
-            "Start.2P is for 2 players; benchmarks play 1-player states",
+            "has no cell for 1 player(s). arena tournament --suite",
         ),
         (
             "cells:\n  - {game: maro}\n",

@@ -17,14 +17,18 @@ NEAT_SMALL = ["--generations", "1", "--pop", "6", "--workers", "2", "--max-frame
 
 
 def readme_lines(prefix: str) -> list[str]:
-    """The README's example lines that start with ``prefix`` (outside the set-up section, and
-    outside "Make a game yours", whose blocks a test of their own runs in order)."""
+    """The README's example lines that start with ``prefix`` (outside the set-up section and
+    the sections whose blocks tests of their own run in order, and but for suite
+    tournaments, which test_suite_tournament runs)."""
     text = (ROOT / "README.md").read_text().split("## Commands", 1)[1]
-    own = text.split("## Make a game yours", 1)
-    if len(own) == 2:
-        text = own[0] + "\n## " + own[1].split("\n## ", 1)[1]
+    for heading in ("Make a game yours", "Bring a game stable-retro lacks"):
+        own = text.split(f"## {heading}", 1)
+        if len(own) == 2:
+            text = own[0] + "\n## " + own[1].split("\n## ", 1)[1]
     blocks = re.findall(r"```bash\n(.+?)\n\s*```", text, re.S)
-    return [line for block in blocks for line in block.splitlines() if line.startswith(prefix)]
+    lines = [line for block in blocks for line in block.splitlines()]
+    suite_tournament = re.compile(r"^arena tournament .*--suite ")
+    return [x for x in lines if x.startswith(prefix) and not suite_tournament.match(x)]
 
 
 @pytest.fixture(scope="module")

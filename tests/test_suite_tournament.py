@@ -2,16 +2,19 @@
 each game rated and its seat advantage measured, and ratings over all of them; a page of it."""
 
 import json
+import shlex
 
 import pytest
 
-from conftest import arena
+from conftest import ROOT, arena
 
 
 def test_duel_plays_six_two_player_games_rated_per_game_and_overall(tmp_path):
     """The issue's finish line, as a user types it: the free 2-player games, two random agents."""
-    result = arena("tournament", "random", "random", "--suite", "duel", "--record",
-                   str(tmp_path / "duel"), "--max-frames", "1200")  # fmt: skip
+    readme = (ROOT / "README.md").read_text().splitlines()
+    [line] = [x for x in readme if "--suite duel --record" in x]
+    assert line == "arena tournament random random --suite duel --record runs/duel"
+    result = arena(*shlex.split(line)[1:], cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     out = result.stdout
     games = ["pong", "fishing_derby", "combat", "boxing", "surround", "joust", "space_war"]
@@ -19,14 +22,14 @@ def test_duel_plays_six_two_player_games_rated_per_game_and_overall(tmp_path):
         assert f"\n{game} Start.2P:\n" in out
     assert out.count("seat advantage: ") == 7
     assert "overall, 14 pairs on 7 games:" in out
-    record = json.loads((tmp_path / "duel" / "tournaments.json").read_text())
+    record = json.loads((tmp_path / "runs" / "duel" / "tournaments.json").read_text())
     assert [g["game"] for g in record["games"]] == games
     assert [s["pairs"] for s in record["standings"]] == [14, 14]
-    page = arena("report", str(tmp_path / "duel"))
+    page = arena("report", str(tmp_path / "runs" / "duel"))
     assert page.returncode == 0, page.stderr
-    html = (tmp_path / "duel" / "report" / "index.html").read_text()
+    html = (tmp_path / "runs" / "duel" / "report" / "index.html").read_text()
     assert "Overall ratings" in html and html.count('<td><a href="../') == 7
-    assert (tmp_path / "duel" / "combat-Start.2P" / "report" / "index.html").is_file()
+    assert (tmp_path / "runs" / "duel" / "combat-Start.2P" / "report" / "index.html").is_file()
 
 
 def test_a_mixed_suite_plays_its_two_player_cells_and_names_the_rest(tmp_path):

@@ -20,10 +20,11 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from arena.core.errors import ProfileError, UnknownNameError, UsageError, did_you_mean
+from arena.core.errors import ProfileError, UnknownNameError, did_you_mean
 from arena.core.models import first_error
 from arena.core.reading import MAX_NESTING_DEPTH, read_regular, read_regular_text, yaml_depth
 from arena.profiles import schema
+from arena.profiles.builds import Build, check_build, check_made_state
 from arena.profiles.cheats import Poke, compile_cheats
 from arena.profiles.expressions import Expression, compile_expression
 from arena.profiles.schema import (
@@ -37,7 +38,6 @@ from arena.profiles.schema import (
 )
 from arena.profiles.states import StateSpec, made_states
 from arena.retro import integrations
-from arena.retro import states as store
 from arena.retro.integrations import Integration
 
 BUILTIN_NAMES = ("frame", "step")  # always defined: emulated frames and agent steps since reset
@@ -107,24 +107,6 @@ class RamVariable:
 
     address: int
     type: str
-
-
-@dataclass(frozen=True)
-class Build:
-    """How ``arena roms fetch`` builds the integration of a game stable-retro lacks."""
-
-    file: str
-    """The ROM's file name in ale-py's wheel."""
-    sha1: str
-    """The only dump it installs: the one the profile's rules were proved on."""
-    start: tuple[tuple[str | int, ...], ...]
-    """The start state's script from power-on (each player's buttons, steps of 4 frames)."""
-    players: int
-
-    @property
-    def state(self) -> str:
-        """The name of the start state it makes."""
-        return "Start" if self.players == 1 else "Start.2P"
 
 
 @dataclass(frozen=True)
@@ -330,7 +312,7 @@ class _Checker:
 
     def profile(self, raw: ProfileModel, name: str, digest: str) -> Profile:
         game = raw.game
-        build = None if raw.build is None else self.build(game, raw)
+        build = None if raw.build is None else check_build(game, raw.rom, raw.build, self.fail)
         try:
             self.integration = integrations.resolve(game)
         except UnknownNameError as exc:
@@ -416,32 +398,13 @@ class _Checker:
             build=build,
         )
 
-    def build(self, game: str, raw: ProfileModel) -> Build:
-        assert raw.build is not None
-        base = game[: -len("-v0")] if game.endswith("-v0") else ""
-        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*-Atari2600", base):
-            raise self.fail(
-                "game", f"{game!r}: a game built from ale-py's ROMs is named NAME-Atari2600-v0"
-            )
-        if raw.rom != "ale-py":
-            raise self.fail("rom", f"{raw.rom!r}: a built game's ROM comes from ale-py's wheel",
-                            "set rom: ale-py")  # fmt: skip
-        lengths = {len(entry) for entry in raw.build.start}
-        if len(lengths) != 1 or not lengths <= {2, 3}:
-            raise self.fail(
-                "build.start",
-                "every entry is [buttons, steps] (1 player) or [p1, p2, steps] (2 players)",
-            )
-        start = tuple(tuple(entry) for entry in raw.build.start)
-        return Build(raw.build.file, raw.build.sha1, start, players=lengths.pop() - 1)
-
     def states(self, game: str, raw: Mapping[str, StateModel | None]) -> dict[str, StateSpec]:
         available = list(self.integration.states)
         states = {}
         for name, spec in raw.items():
             spec = spec or StateModel()
             if spec.start is not None:
-                self.made_state(game, name, spec)
+                check_made_state(game, name, spec, self.fail)
             elif name not in available:
                 raise self.fail(
                     f"states.{name}",
@@ -458,20 +421,6 @@ class _Checker:
                     f"missing {', '.join(sorted(missing))} (other states define it)",
                 )
         return states
-
-    def made_state(self, game: str, name: str, spec: StateModel) -> None:
-        """A state the profile makes from power-on (``start``): never one the game ships,
-        and its script's entries are for its players."""
-        if name in store.shipped(game):
-            raise self.fail(f"states.{name}.start", f"{game} ships {name!r}: drop start")
-        try:
-            store.check_name(name)
-        except UsageError as exc:
-            raise self.fail(f"states.{name}", exc.message) from None
-        assert spec.start is not None
-        if any(len(entry) != spec.players + 1 for entry in spec.start):
-            shape = "[action, steps]" if spec.players == 1 else "[p1, p2, steps]"
-            raise self.fail(f"states.{name}.start", f"every entry is {shape} ({spec.players}P)")
 
     def actions(
         self, game: str, raw: Mapping[str, list[str] | None], key: str
