@@ -98,6 +98,24 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
 
 
+def _is_script(value: Any) -> bool:
+    """A script's shape: a non-empty list of entries, each a list (checked entry by entry
+    where the script is read)."""
+    return isinstance(value, list) and len(value) > 0 and all(isinstance(e, list) for e in value)
+
+
+ProbeScript = Annotated[
+    list[list[str | int]],
+    Field(min_length=1),
+    expect(_is_script, "a non-empty list of [action, steps]"),
+]
+StartScript = Annotated[
+    list[list[str | int]],
+    Field(min_length=1),
+    expect(_is_script, "a non-empty list of [p1_buttons, p2_buttons, steps]"),
+]
+
+
 class StateModel(Model):
     """One save state of the integration."""
 
@@ -113,10 +131,7 @@ class StateModel(Model):
     start: Annotated[
         list[list[str | int]] | None,
         expect(
-            lambda v: (
-                v is None
-                or (isinstance(v, list) and len(v) > 0 and all(isinstance(e, list) for e in v))
-            ),
+            lambda v: v is None or _is_script(v),
             "a non-empty list of [action, steps] (2 players: [p1, p2, steps])",
         ),
     ] = None
@@ -220,14 +235,7 @@ class ProbeModel(Model):
 
     state: str | None = None
     """The state it starts from (default: the profile's default state)."""
-    inputs: Annotated[
-        list[list[str | int]],
-        Field(min_length=1),
-        expect(
-            lambda v: isinstance(v, list) and len(v) > 0 and all(isinstance(e, list) for e in v),
-            "a non-empty list of [action, steps]",
-        ),
-    ]
+    inputs: ProbeScript
     """[action, steps] pairs (``[p1_action, p2_action, steps]`` in 2-player states)."""
     repeat: Flag = True
     """Loop the inputs until the episode ends."""
@@ -286,14 +294,7 @@ class BuildModel(Model):
         expect(lambda v: isinstance(v, str) and SHA1.match(v) is not None, "40 hex digits"),
     ]
     """The dump the rules were proved on; the fetch installs only this one."""
-    start: Annotated[
-        list[list[str | int]],
-        Field(min_length=1),
-        expect(
-            lambda v: isinstance(v, list) and len(v) > 0 and all(isinstance(e, list) for e in v),
-            "a non-empty list of [p1_buttons, p2_buttons, steps]",
-        ),
-    ]
+    start: StartScript
     """The start state's script from power-on, steps of 4 frames: the console switches that
     choose the mode and start the game (``[[SELECT, noop, 1], [RESET, noop, 1]]``)."""
 
