@@ -103,6 +103,15 @@ def write(tmp_path, text: str, base: str = "airstriker") -> Path:
         ("observation: {grayscale: 1}", r"observation.grayscale: expected true or false, got 1"),
         ("observation: {stack: 4}", r"observation.stack: unknown key 'stack'"),
         (
+            "swap_colors_p2: [[[0, 0, 0], [256, 0, 0]]]",
+            r"swap_colors_p2: expected a list of \[\[r, g, b\], \[r, g, b\]\] pairs \(0 to 255\)",
+        ),
+        (
+            "swap_colors_p2: [[[0, 0, 0], [9, 9, 9]], [[9, 9, 9], [1, 1, 1]]]",
+            r"swap_colors_p2: expected .* each color in one pair only, got \[\[\[0, 0, 0\]",
+        ),
+        ("swap_colors_p2: [[[0, 0, 0]]]", r"swap_colors_p2: expected a list of \[\[r, g, b\]"),
+        (
             "reward: {score: delta(scroe)}",
             r"reward.score: in 'delta\(scroe\)': unknown name 'scroe' \(did you mean 'score'\?\)$",
         ),

@@ -102,6 +102,45 @@ def test_two_players_see_through_their_own_pipelines(make_env):
     assert env.observation_space.contains((one, two))
 
 
+def test_boxing_seat_2_sees_itself_as_the_white_boxer(make_env):
+    """``swap_colors_p2``: in 2-player Boxing each seat sees itself white (seat 1 starts top
+    left, seat 2 bottom right), so one policy plays both sides; the screen is recolored
+    before the max-pool, exactly, and seat 1's view is the unswapped screen."""
+    env = make_env("boxing", "Start.2P")
+    (one, two), _ = env.reset(seed=0)
+    for _ in range(30):
+        (one, two), *_ = env.step((0, 0))
+
+    def white_rows(frame):
+        rows, _ = np.nonzero(frame[:, 8:] == frame.max())  # past the left border bar
+        return rows.mean()
+
+    assert white_rows(one[-1]) < 42 < white_rows(two[-1])
+    screen = env.emulator.screen()
+    black, white = (screen == 0).all(-1), (screen == 214).all(-1)
+    assert black.any() and white.any()
+    swapped = env.pipelines[1].swap(screen)
+    assert (swapped[black] == 214).all() and (swapped[white] == 0).all()
+    assert np.array_equal(swapped[~black & ~white], screen[~black & ~white])
+    assert env.pipelines[0].swap is None
+
+
+@pytest.mark.parametrize(("game", "steps"), [("boxing", 30), ("combat", 50), ("surround", 100)])
+def test_swapped_colors_are_the_games_own(make_env, game, steps):
+    """Every color a profile swaps for seat 2 is drawn on the real 2-player screen, and seat
+    2's screen holds each pair's colors as often as seat 1's holds the other."""
+    env = make_env(game, "Start.2P")
+    env.reset(seed=0)
+    for _ in range(steps):
+        env.step((0, 0))
+    screen = env.emulator.screen()
+    swapped = env.pipelines[1].swap(screen)
+    for a, b in env.profile.swap_colors_p2:
+        count = {color: int((screen == color).all(-1).sum()) for color in (a, b)}
+        assert count[a] and count[b], count
+        assert (swapped == b).all(-1).sum() == count[a] and (swapped == a).all(-1).sum() == count[b]
+
+
 @pytest.mark.parametrize(
     ("values", "problem"),
     [

@@ -6,8 +6,9 @@ summed over both seats (Pong: the point differential), so a game whose seat 1 ha
 decides nothing by itself; that edge is measured instead (seat 1's share of the points and of
 the decided games, with their intervals). Every player sees the shared screen through its own
 observation pipeline (its checkpoint's, or the profile's), so agents of any kind meet; a
-profile with ``mirror_p2`` shows player 2 its screen flipped left to right, so every agent
-sees itself on the same side.
+profile with ``mirror_p2`` shows player 2 its screen flipped left to right, and one with
+``swap_colors_p2`` recolored, so every agent sees itself on the same side and in the same
+colors.
 The ratings are OpenSkill's Plackett-Luce (a mean and an uncertainty per agent, ranked by the
 conservative ``mu - 3 sigma``, shown with its 95% interval ``mu +- 2 sigma``), with Elo
 alongside for display.

@@ -8,7 +8,8 @@ movie holds ``1 + noops + steps * frame_skip`` frames.
 
 In a 2-player state each player has its own observation pipeline (an agent's checkpoint may ask
 for another one than the profile's), computed from the one shared screen: observations are a
-tuple, one per player. A profile with ``mirror_p2`` shows player 2 its screen flipped.
+tuple, one per player. A profile with ``mirror_p2`` shows player 2 its screen flipped, one with
+``swap_colors_p2`` recolored (so player 2 sees itself as player 1 does).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from arena.core.protocol import Protocol, episode_rng
 from arena.emulation.emulator import Emulator, check_layout, ram_layout
 from arena.play import observers
 from arena.play.observers import BuilderEntry, GameView, Observer
-from arena.play.screen import FramePipeline
+from arena.play.screen import ColorSwap, FramePipeline
 from arena.profiles.cheats import check_names
 from arena.profiles.loading import ObservationSpec, Profile, split_button
 from arena.profiles.rules import RuleEngine
@@ -165,7 +166,15 @@ class ArenaEnv(gym.Env[Any, Any]):
     ) -> Observer:
         """The screen pipeline, or the observer a plugin's builder makes for other inputs."""
         if spec.inputs == observers.SCREEN:
-            return FramePipeline(spec, screen_shape, mirror=player == 1 and self.profile.mirror_p2)
+            seat_2 = player == 1
+            swap = (
+                ColorSwap(self.profile.swap_colors_p2)
+                if seat_2 and self.profile.swap_colors_p2
+                else None
+            )
+            return FramePipeline(
+                spec, screen_shape, mirror=seat_2 and self.profile.mirror_p2, swap=swap
+            )
         return observers.build(self.profile, spec.inputs, self._builders)
 
     def _observations(self, view: GameView, first: bool) -> Any:

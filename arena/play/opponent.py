@@ -2,9 +2,12 @@
 
 The learner plays one seat of a 2-player state and an opponent agent (random, or a trained
 checkpoint) the other. The learner's seat alternates from episode to episode, seat 1 first,
-so it learns both sides of the game (a profile with ``mirror_p2`` shows seat 2 its screen
-mirrored, so both sides look alike to it). Everything the learner gets is its own seat's:
-observation, reward, return; the episode's movie and rules are the 2-player game's.
+so it learns both sides of the game. One policy can play both only if it can tell which side
+it is on: a profile with ``mirror_p2`` shows seat 2 its screen mirrored and one with
+``swap_colors_p2`` shows it itself in seat 1's colors, so both sides look alike to it (without
+that, 2-player Boxing's seats see the same screen and get opposite rewards). Everything the
+learner gets is its own seat's: observation, reward, return; the episode's movie and rules are
+the 2-player game's.
 """
 
 from __future__ import annotations

@@ -72,20 +72,51 @@ class AreaResize:
         return np.rint(sums, out=sums).astype(np.uint8)
 
 
+class ColorSwap:
+    """Swaps pairs of exact RGB colors in a screen (player 2's view in games whose profile
+    sets ``swap_colors_p2``: Boxing's black boxer drawn white, and white drawn black).
+
+    It runs on each emulated screen before the max-pool, as if the console had drawn the
+    other colors: swapping after the pool would turn a pixel pooled from two colors into a
+    third. OpenCV's masks and masked copies take 0.12 ms for two colors of an Atari screen,
+    half of what numpy's boolean indexing does.
+    """
+
+    def __init__(self, pairs: tuple[tuple[tuple[int, int, int], ...], ...]) -> None:
+        self.moves = [(np.array(a, np.uint8), np.array(b, np.uint8)) for a, b in pairs]
+        self.moves += [(b, a) for a, b in self.moves]
+        self._fills: list[np.ndarray] = []  # each move's target color, a whole screen of it
+
+    def __call__(self, screen: np.ndarray) -> np.ndarray:
+        if not self._fills or self._fills[0].shape != screen.shape:
+            self._fills = [np.full(screen.shape, to, np.uint8) for _, to in self.moves]
+        masks = [cv2.inRange(screen, color, color) for color, _ in self.moves]
+        swapped = screen.copy()
+        for mask, fill in zip(masks, self._fills, strict=True):
+            cv2.copyTo(fill, mask, dst=swapped)
+        return swapped
+
+
 class FramePipeline(Observer):
     """The ``screen`` inputs: raw RGB screens into stacked observations as the profile's
     ``observation`` spec says.
 
     Gray observations are (stack, height, width), channels first as PyTorch wants them;
     color ones are (stack, height, width, 3). ``mirror`` flips every frame left to right
-    (player 2's view in games whose profile sets ``mirror_p2``).
+    and ``swap`` recolors every screen (player 2's view in games whose profile sets
+    ``mirror_p2`` or ``swap_colors_p2``).
     """
 
     def __init__(
-        self, spec: ObservationSpec, screen_shape: tuple[int, ...], mirror: bool = False
+        self,
+        spec: ObservationSpec,
+        screen_shape: tuple[int, ...],
+        mirror: bool = False,
+        swap: ColorSwap | None = None,
     ) -> None:
         self.spec = spec
         self.mirror = mirror
+        self.swap = swap
         self.screens_needed = 2 if spec.max_pool else 1  # the max-pool reads the last two
         height, width = screen_shape[:2]
         top, bottom, left, right = spec.crop or (0, 0, 0, 0)
@@ -116,6 +147,8 @@ class FramePipeline(Observer):
     def frame(self, screens: list[np.ndarray]) -> np.ndarray:
         """One processed frame from the screens of one agent step (pooled when there are two);
         it may be a buffer of the pipeline's, overwritten by the next call."""
+        if self.swap is not None:
+            screens = [self.swap(screen) for screen in screens[-self.screens_needed :]]
         screen = screens[-1]
         if self.spec.max_pool and len(screens) > 1:
             screen = cv2.max(screens[-2], screens[-1], dst=self._pooled)

@@ -42,6 +42,7 @@ from arena.retro.integrations import Integration
 
 BUILTIN_NAMES = ("frame", "step")  # always defined: emulated frames and agent steps since reset
 Comparison = tuple[str, float]
+Rgb = tuple[int, int, int]
 """A probe's expectation of a number: (operator, reference), e.g. (">", 0.0)."""
 CONTROLLER_PREFIX = re.compile(r"^P([12]):(.+)$")
 
@@ -175,6 +176,8 @@ class Profile:
     """A strong episode return (best known or human) that normalized scores map to 1."""
     mirror_p2: bool = False
     """Show player 2 its screen flipped left to right, so both players see themselves alike."""
+    swap_colors_p2: tuple[tuple[Rgb, Rgb], ...] = ()
+    """Pairs of RGB colors swapped in player 2's screen, so it sees itself in player 1's."""
     auto_press: tuple[AutoPress, ...] = ()
     """Presses the arena makes itself (Pong's serve), in the order the profile lists them."""
     probes: tuple[Probe, ...] = ()
@@ -392,6 +395,7 @@ class _Checker:
             if raw.progress is None
             else self.expression(raw.progress, known, "progress"),
             mirror_p2=raw.mirror_p2,
+            swap_colors_p2=tuple(raw.swap_colors_p2),
             reference_score=raw.reference_score,
             cheats=cheats,
             pokes=pokes,

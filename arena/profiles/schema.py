@@ -109,6 +109,31 @@ ProbeScript = Annotated[
     Field(min_length=1),
     expect(_is_script, "a non-empty list of [action, steps]"),
 ]
+
+
+def _is_rgb(value: Any) -> bool:
+    return _int_list(3, 0)(value) and max(value) <= 255
+
+
+def _are_color_swaps(value: Any) -> bool:
+    """Pairs of two different RGB colors, no color in two pairs."""
+    if not isinstance(value, list) or not all(
+        isinstance(pair, list | tuple) and len(pair) == 2 and all(map(_is_rgb, pair))
+        for pair in value
+    ):
+        return False
+    colors = [tuple(color) for pair in value for color in pair]
+    return len(set(colors)) == len(colors)
+
+
+ColorSwaps = Annotated[
+    list[tuple[tuple[int, int, int], tuple[int, int, int]]],
+    expect(
+        _are_color_swaps,
+        "a list of [[r, g, b], [r, g, b]] pairs (0 to 255), each color in one pair only",
+    ),
+]
+
 StartScript = Annotated[
     list[list[str | int]],
     Field(min_length=1),
@@ -351,6 +376,9 @@ class ProfileModel(Model):
     """A strong episode return (best known or human) that normalized scores map to 1."""
     mirror_p2: Flag = False
     """Show player 2 its screen flipped left to right."""
+    swap_colors_p2: ColorSwaps = []
+    """Pairs of RGB colors swapped in player 2's screen (Boxing's white and black boxers), so
+    player 2 sees itself in player 1's colors."""
     auto_press: dict[str, AutoPressModel] = {}
     """Presses the arena makes itself, by name (recorded in the movies like any input)."""
     probes: dict[str, ProbeModel] = {}
