@@ -219,6 +219,12 @@ def start_training(ctx: click.Context, name: str, params: dict[str, Any]) -> Non
     )
     check_output_folder(out, "--out")
     run.has_checkpoint = run.resume  # a resumed run had one
+    if profile.shaping:
+        terms = ", ".join(profile.shaping[0])
+        echo(
+            f"shaping (training only, added to each step's reward): {terms}; returns and the"
+            " learning curve count the game's points alone"
+        )
     with folder_lock(out, "--out"):
         _train(plugins.trainers[name].trainer, run)
 

@@ -67,6 +67,7 @@ class EnvSetup:
             self.state,
             protocol=self.protocol,
             builders=default_host().observations if uses_plugin else None,
+            shaping=True,  # the profile's training-only terms: this env is for training
             **self.observation,
         )
         if self.opponent is None:

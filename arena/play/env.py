@@ -65,6 +65,9 @@ class ArenaEnv(gym.Env[Any, Any]):
     ``reset(options={"movie": path})`` records the episode as a .bk2 at ``path``.
     ``protocol`` perturbs episodes so that seeds matter (see :mod:`arena.protocol`).
     ``player_observations`` gives each player its own observation overrides (2-player states).
+    ``shaping=True`` (what ``arena train`` builds) adds the profile's training-only ``shaping``
+    terms to the rewards ``step`` returns (``info["shaping"]`` holds them); ``returns`` stay
+    the game's, so a training curve is in the game's points.
     """
 
     metadata: dict[str, Any] = {"render_modes": ["rgb_array"]}  # noqa: RUF012 (gymnasium's API)
@@ -79,6 +82,7 @@ class ArenaEnv(gym.Env[Any, Any]):
         protocol: Protocol | None = None,
         player_observations: Sequence[Mapping[str, Any]] | None = None,
         builders: Mapping[str, BuilderEntry] | None = None,
+        shaping: bool = False,
         **observation_overrides: Any,
     ) -> None:
         if not isinstance(profile, Profile):
@@ -101,6 +105,7 @@ class ArenaEnv(gym.Env[Any, Any]):
             raise ValueError(f"{len(overrides)} player observations for {self.players} players")
         specs = [base.with_overrides(dict(o)) for o in overrides]  # each player's
         self._builders = builders or {}
+        self.shaping = shaping
         if self.state.start is not None and not profile.integration.unbuilt:
             require_made(profile.game, self.state.name, profile.name)
         self._state_bytes = profile.integration.read_state(self.state.name)
@@ -148,7 +153,7 @@ class ArenaEnv(gym.Env[Any, Any]):
             )
             for press in profile.auto_press
         }
-        self.rules = RuleEngine(profile, self.state)
+        self.rules = RuleEngine(profile, self.state, shaping=self.shaping)
         self.emulator.load_state(self._state_bytes)
         self.emulator.switch_on(profile, self.protocol.cheats)  # a poke outside memory: here
         self.emulator.idle()
@@ -264,9 +269,13 @@ class ArenaEnv(gym.Env[Any, Any]):
         truncated = outcome.done_reason == "time_limit"
         terminated = outcome.done_reason is not None and not truncated
         info = self._info(outcome.done_reason)
-        info["rewards"] = outcome.rewards
+        rewards = outcome.rewards
+        if outcome.shaping is not None:
+            rewards = [r + s for r, s in zip(rewards, outcome.shaping, strict=True)]
+            info["shaping"] = outcome.shaping
+        info["rewards"] = rewards
         observation = self._observations(GameView.of(self.emulator, screens), first=False)
-        return observation, outcome.rewards[0], terminated, truncated, info
+        return observation, rewards[0], terminated, truncated, info
 
     def _auto_pressed(self) -> np.ndarray | None:
         """The buttons of the auto presses whose condition held after the last step."""

@@ -174,6 +174,8 @@ class Profile:
     progress: Expression | None
     reference_score: float | None = None
     """A strong episode return (best known or human) that normalized scores map to 1."""
+    shaping: tuple[Mapping[str, Expression], ...] = ()
+    """Training-only reward terms per player (empty: none); see :class:`~arena.ArenaEnv`."""
     mirror_p2: bool = False
     """Show player 2 its screen flipped left to right, so both players see themselves alike."""
     swap_colors_p2: tuple[tuple[Rgb, Rgb], ...] = ()
@@ -347,6 +349,7 @@ class _Checker:
             raise self.fail(
                 "reward_p2", "missing: a state is for 2 players, so player 2 needs rewards"
             )
+        shaping = self.shaping(raw, known, two_players=len(rewards) == 2)
         # States `arena state` made, beside the declared ones (never in place of one).
         made, left_out = made_states(game, declared, two_players=len(rewards) == 2)
         states = {**declared, **made}
@@ -388,6 +391,7 @@ class _Checker:
             constants=constants,
             variables=variables,
             rewards=tuple(rewards),
+            shaping=shaping,
             done=done,
             auto_press=self.auto_press(game, raw.auto_press, known, states),
             probes=self.probes(raw.probes, states, default_state, actions, rewards, done),
@@ -498,6 +502,25 @@ class _Checker:
         self, raw: Mapping[str, str | int | float], known: set[str], path: str
     ) -> dict[str, Expression]:
         return {key: self.expression(value, known, f"{path}.{key}") for key, value in raw.items()}
+
+    def shaping(
+        self, raw: ProfileModel, known: set[str], two_players: bool
+    ) -> tuple[dict[str, Expression], ...]:
+        """The training-only terms per player, as ``rewards`` has them (none: ``()``)."""
+        if raw.shaping is None:
+            if raw.shaping_p2 is not None:
+                raise self.fail("shaping_p2", "given without 'shaping' (player 1's terms)")
+            return ()
+        shaping = [self.terms(raw.shaping, known, "shaping")]
+        if raw.shaping_p2 is not None:
+            if not two_players:
+                raise self.fail("shaping_p2", "given without 'reward_p2': there is no player 2")
+            shaping.append(self.terms(raw.shaping_p2, known, "shaping_p2"))
+        elif two_players:
+            raise self.fail(
+                "shaping_p2", "missing: player 2 has rewards (reward_p2), so it needs shaping too"
+            )
+        return tuple(shaping)
 
     def probes(
         self,

@@ -37,12 +37,15 @@ class StepOutcome:
 
     rewards: list[float]
     done_reason: str | None
+    shaping: list[float] | None = None
+    """Each player's training-only terms this step (None: the engine counts none)."""
 
 
 class RuleEngine:
     """Stateful evaluator of one profile's rules for one episode at a time."""
 
-    def __init__(self, profile: Profile, state: StateSpec) -> None:
+    def __init__(self, profile: Profile, state: StateSpec, shaping: bool = False) -> None:
+        """``shaping``: also evaluate the profile's training-only terms (``arena train``)."""
         self.profile = profile
         self.players = state.players
         self.constants = {**profile.constants, **state.constants}
@@ -51,6 +54,10 @@ class RuleEngine:
         # The compiled closures, called directly in the per-step loop.
         self._variables = [(n, e.evaluate) for n, e in profile.variables.items()]
         self._rewards = [[(n, e.evaluate) for n, e in terms.items()] for terms in profile.rewards]
+        self._shaping = [
+            [(n, e.evaluate) for n, e in terms.items()]
+            for terms in (profile.shaping if shaping else ())
+        ]
         self._done = [(n, e.evaluate) for n, e in profile.done.items()]
         self._presses = [(p.name, p.when.evaluate) for p in profile.auto_press]
         self.pressing: tuple[str, ...] = ()
@@ -61,7 +68,7 @@ class RuleEngine:
 
     def _expressions(self):
         yield from self.profile.variables.values()
-        for terms in self.profile.rewards:
+        for terms in (*self.profile.rewards, *self.profile.shaping):
             yield from terms.values()
         yield from self.profile.done.values()
         yield from (p.when for p in self.profile.auto_press)
@@ -98,6 +105,16 @@ class RuleEngine:
                 self.term_totals[player][name] += value
                 total += value
             rewards.append(total)
+        shaping = None
+        if self._shaping:
+            keys = ("shaping", "shaping_p2")[: self.players]
+            shaping = [
+                sum(
+                    float(checked(evaluate(scope), f"{self.profile.source}: {key}.{name}", frame))
+                    for name, evaluate in terms
+                )
+                for key, terms in zip(keys, self._shaping[: self.players], strict=True)
+            ]
         progress = self._progress()
         if progress is not None and (self.best_progress is None or progress > self.best_progress):
             self.best_progress = progress
@@ -109,7 +126,7 @@ class RuleEngine:
             and frame >= self.profile.max_frames
         ):
             reason = TIME_LIMIT
-        return StepOutcome(rewards, reason)
+        return StepOutcome(rewards, reason, shaping)
 
     def _pressing(self) -> tuple[str, ...]:
         return tuple(name for name, when in self._presses if when(self.scope))

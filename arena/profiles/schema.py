@@ -370,6 +370,12 @@ class ProfileModel(Model):
     """Derived values, in order; later ones may use earlier ones."""
     reward_p2: NamedExpressions | None = None
     """Player 2's reward terms (required when a state is for 2 players)."""
+    shaping: NamedExpressions | None = None
+    """Training-only reward terms: ``arena train`` adds them to player 1's reward; returns,
+    benchmarks and matches never count them (e.g. closing in on the opponent)."""
+    shaping_p2: NamedExpressions | None = None
+    """Player 2's training-only terms (required beside ``shaping`` when a state is for 2
+    players)."""
     progress: Expression | None = None
     """How far an episode got (e.g. Mario's x), reported beside the return."""
     reference_score: Number | None = None
