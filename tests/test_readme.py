@@ -99,3 +99,16 @@ def test_the_bring_a_game_blocks_run_as_written(tmp_path):
     built = section_blocks("Bring a game stable-retro lacks", "yaml")[0]
     combat = (ROOT / "games" / "combat.yaml").read_text()
     assert all(line in combat for line in built.splitlines())
+
+
+def test_profile_excerpts_are_the_profiles_own():
+    """Every README yaml block headed ``# games/NAME.yaml`` says what that profile says."""
+    import yaml
+
+    text = (ROOT / "README.md").read_text()
+    excerpts = re.findall(r"```yaml\n# (games/[\w.]+\.yaml)\n(.+?)\n```", text, re.S)
+    assert len(excerpts) >= 2
+    for path, block in excerpts:
+        profile = yaml.safe_load((ROOT / path).read_text())
+        for key, value in yaml.safe_load(block).items():
+            assert profile[key] == value, (path, key)
