@@ -4,6 +4,8 @@ import re
 import subprocess
 import sys
 
+import yaml
+
 from conftest import ROOT
 
 
@@ -103,8 +105,6 @@ def test_the_bring_a_game_blocks_run_as_written(tmp_path):
 
 def test_profile_excerpts_are_the_profiles_own():
     """Every README yaml block headed ``# games/NAME.yaml`` says what that profile says."""
-    import yaml
-
     text = (ROOT / "README.md").read_text()
     excerpts = re.findall(r"```yaml\n# (games/[\w.]+\.yaml)\n(.+?)\n```", text, re.S)
     assert len(excerpts) >= 2
