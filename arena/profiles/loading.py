@@ -36,6 +36,7 @@ from arena.profiles.schema import (
     ProfileModel,
     StateModel,
 )
+from arena.profiles.shaping import shaping_keys
 from arena.profiles.states import StateSpec, made_states
 from arena.retro import integrations
 from arena.retro.integrations import Integration
@@ -349,7 +350,9 @@ class _Checker:
             raise self.fail(
                 "reward_p2", "missing: a state is for 2 players, so player 2 needs rewards"
             )
-        shaping = self.shaping(raw, known, two_players=len(rewards) == 2)
+        given = (raw.shaping is not None, raw.shaping_p2 is not None)
+        keys = shaping_keys(*given, two_players=len(rewards) == 2, fail=self.fail)
+        shaping = tuple(self.terms(getattr(raw, key), known, key) for key in keys)
         # States `arena state` made, beside the declared ones (never in place of one).
         made, left_out = made_states(game, declared, two_players=len(rewards) == 2)
         states = {**declared, **made}
@@ -502,25 +505,6 @@ class _Checker:
         self, raw: Mapping[str, str | int | float], known: set[str], path: str
     ) -> dict[str, Expression]:
         return {key: self.expression(value, known, f"{path}.{key}") for key, value in raw.items()}
-
-    def shaping(
-        self, raw: ProfileModel, known: set[str], two_players: bool
-    ) -> tuple[dict[str, Expression], ...]:
-        """The training-only terms per player, as ``rewards`` has them (none: ``()``)."""
-        if raw.shaping is None:
-            if raw.shaping_p2 is not None:
-                raise self.fail("shaping_p2", "given without 'shaping' (player 1's terms)")
-            return ()
-        shaping = [self.terms(raw.shaping, known, "shaping")]
-        if raw.shaping_p2 is not None:
-            if not two_players:
-                raise self.fail("shaping_p2", "given without 'reward_p2': there is no player 2")
-            shaping.append(self.terms(raw.shaping_p2, known, "shaping_p2"))
-        elif two_players:
-            raise self.fail(
-                "shaping_p2", "missing: player 2 has rewards (reward_p2), so it needs shaping too"
-            )
-        return tuple(shaping)
 
     def probes(
         self,
