@@ -26,7 +26,8 @@ def test_fetch_built_each_game_from_the_dump_its_profile_names(host, name):
     assert json.loads((folder / BUILD_RECORD).read_text())["start"] == [
         list(step) for step in profile.build.start
     ]
-    assert profile.integration.states == ("Start.2P",) and profile.max_players == 2
+    # The build's Start.2P, and the states made from power-on that the profile declares.
+    assert set(profile.integration.states) == set(profile.states) and profile.max_players == 2
 
 
 def test_fetch_again_keeps_what_it_built(tmp_path):
@@ -42,8 +43,15 @@ def test_fetch_again_keeps_what_it_built(tmp_path):
     assert again.returncode == 0, again.stderr
     for game in BUILT.values():
         assert f"-> {game}-Atari2600-v0 (built already from profile" in again.stdout
+    assert "state     space_war Game6.2P: made already" in again.stdout
     store = tmp_path / "home" / "integrations"
     assert not [p for p in store.iterdir() if p.name.startswith(".")]  # nothing half-made
+    # A made state deleted since: the fetch makes it again (not "made already").
+    made = store / "Boxing-Atari2600-v0" / "Start.2P.state"
+    made.unlink()
+    third = arena("roms", "fetch", "--wheels", wheels, "-v", env=env)
+    assert third.returncode == 0, third.stderr
+    assert "state     boxing Start.2P: made\n" in third.stdout and made.is_file()
     played = arena(
         "match", "random", "random", "--game", "surround", "--max-frames", "600", env=env
     )

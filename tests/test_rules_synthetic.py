@@ -12,11 +12,16 @@ from arena.retro import integrations
 GAMES = Path(__file__).resolve().parents[1] / "games"
 
 
-def engine_for(name: str, state: str | None = None):
-    profile = load_profile(GAMES / f"{name}.yaml")
+def base_ram(profile) -> dict[str, int]:
+    """Every RAM variable the profile reads, at 0."""
     base = dict.fromkeys(integrations.ram_variables(profile.game), 0)
     base.update(dict.fromkeys(profile.ram, 0))
-    return profile, RuleEngine(profile, profile.state(state)), base
+    return base
+
+
+def engine_for(name: str, state: str | None = None):
+    profile = load_profile(GAMES / f"{name}.yaml")
+    return profile, RuleEngine(profile, profile.state(state)), base_ram(profile)
 
 
 def play(engine, base, trace, frame_skip=4):

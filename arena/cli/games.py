@@ -152,13 +152,15 @@ def _make_states() -> list[tuple[str, str]]:
     the ROM is installed: (what, done) for each; a failure is (what, "not made: why")."""
     from arena.core.errors import ArenaError
     from arena.emulation.state_making import make_declared_states
+    from arena.profiles.loading import load_profile
     from arena.retro import roms as rom_store
 
     plugins = host()
     made = []
     for name in sorted(plugins.games):
         try:
-            profile = plugins.profile(name)
+            # Loaded afresh: a profile loaded before its game was built holds no states.
+            profile = load_profile(plugins.games[name].path, name)
             wanted = [s for s in profile.states.values() if s.start is not None]
             if not wanted or not rom_store.rom_status(profile.game).installed:
                 continue

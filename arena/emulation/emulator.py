@@ -9,7 +9,7 @@ frame itself), while the arena reads only the variables its rules use, once per 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -97,32 +97,41 @@ class Emulator:
             self._write_frame_pokes()
         self.core.step()
 
-    def run(self, masks: np.ndarray, frames: int, screens: int) -> list[np.ndarray]:
-        """Emulate ``frames`` frames holding ``masks``; the screens of the last ``screens``.
+    def run(
+        self,
+        masks: np.ndarray,
+        frames: int,
+        screens: int,
+        until: Callable[[int], bool] | None = None,
+    ) -> tuple[list[np.ndarray], int]:
+        """Emulate ``frames`` frames holding ``masks``; the screens of the last ``screens``, and
+        how many frames ran.
 
+        ``until(n)`` is asked after each of the first ``frames - 1`` frames (``n`` of them run
+        so far); where it says True, emulation stops there, early (a done rule turned true).
         One agent step's frame skip: the same as ``frames`` calls of :meth:`step`, without
         their per-frame Python work when no movie is recording (the arena's hot loop).
         """
         first_screen = frames - screens
-        if self.movie is not None or self.frame_pokes:
-            shots = []
-            for i in range(frames):
-                self.step(masks)
-                if i >= first_screen:
-                    shots.append(self.core.get_screen())
-            return shots
-        core, rows = self.core, list(enumerate(masks))
-        for _ in range(first_screen):
-            for player, row in rows:
-                core.set_button_mask(row, player)
-            core.step()
         shots = []
-        for _ in range(screens):
+        if self.movie is not None or self.frame_pokes:
+            for i in range(1, frames + 1):
+                self.step(masks)
+                if i > first_screen:
+                    shots.append(self.core.get_screen())
+                if until is not None and i < frames and until(i):
+                    return shots, i
+            return shots, frames
+        core, rows = self.core, list(enumerate(masks))
+        for i in range(1, frames + 1):
             for player, row in rows:
                 core.set_button_mask(row, player)
             core.step()
-            shots.append(core.get_screen())
-        return shots
+            if i > first_screen:
+                shots.append(core.get_screen())
+            if until is not None and i < frames and until(i):
+                return shots, i
+        return shots, frames
 
     def idle(self) -> None:
         """Emulate one frame with no button pressed by any player."""

@@ -224,6 +224,9 @@ def _build(
             if _same_files(building, folder):
                 shutil.rmtree(building)
                 return "built already"
+            for kept in folder.iterdir():  # states made or saved since: not the build's
+                if not (building / kept.name).exists():
+                    shutil.copy2(kept, building / kept.name)
             old = store / f".{game}.{os.getpid()}.old"
             os.replace(folder, old)
             os.replace(building, folder)
@@ -240,10 +243,11 @@ def _build(
 
 
 def _same_files(one: Path, other: Path) -> bool:
-    """Whether two builds hold the same files; save states compare as game states (the Atari
-    core writes its heap addresses into them, which differ from process to process)."""
+    """Whether the build ``other`` holds the files of the build ``one`` alike (it may hold
+    more: states made or saved since); save states compare as game states (the Atari core
+    writes its heap addresses into them, which differ from process to process)."""
     names = sorted(p.name for p in one.iterdir())
-    if names != sorted(p.name for p in other.iterdir()):
+    if not all((other / name).is_file() for name in names):
         return False
     for name in names:
         mine, theirs = (one / name).read_bytes(), (other / name).read_bytes()

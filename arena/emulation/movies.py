@@ -1,8 +1,8 @@
 """Episode movies: .bk2 files with a JSON sidecar, replayed frame by frame and verified.
 
 A replay feeds a movie's recorded buttons to a fresh emulator and evaluates the profile's rules
-every ``frame_skip`` frames, exactly as the episode did, so the frame count and the return must
-come out equal to the sidecar's.
+every ``frame_skip`` frames, and its done rules on the frames between, exactly as the episode
+did, so the frame count and the return must come out equal to the sidecar's.
 """
 
 from __future__ import annotations
@@ -269,9 +269,10 @@ def _replay_frames(
         rules = RuleEngine(profile, profile.state(sidecar.get("state")))
         layout = ram_layout(profile.game, profile.ram)
         check_layout(layout, emulator.memory.blocks, profile.source, profile.ram)
+        watched = {name: layout[name] for name in rules.watched_ram}
     skip = profile.frame_skip if profile else 1
     start = 1 + _whole(sidecar.get("noops", 0))  # the reset's idle frame and the no-op start
-    returns, done_reason, frame, step = [0.0] * players, None, 0, 0
+    returns, done_reason, frame, step, stepped = [0.0] * players, None, 0, 0, 0
     while movie.step():
         if frame > MAX_FRAMES + 4096:  # longer than any episode a profile allows
             raise MovieError(
@@ -286,12 +287,18 @@ def _replay_frames(
         if rules is not None and layout is not None:
             if frame == start:
                 rules.reset(emulator.read_ram(layout))
-            elif frame > start and (frame - start) % skip == 0:
+                stepped = frame
+            elif (
+                frame > start
+                and done_reason is None
+                and (frame - stepped == skip or rules.watch(emulator.read_ram(watched), frame))
+            ):  # a step's last frame, or the frame a done rule turned true (the env ends there)
                 step += 1
+                stepped = frame
                 outcome = rules.step(emulator.read_ram(layout), frame, step)
                 for player, reward in enumerate(outcome.rewards):
                     returns[player] += reward
-                done_reason = done_reason or outcome.done_reason
+                done_reason = outcome.done_reason
         pressed = any(m.any() for m in masks)
         yield ReplayFrame(frame, list(returns), done_reason, emulator, pressed, masks, rules)
 

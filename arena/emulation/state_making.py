@@ -19,12 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
-from arena.core.errors import UsageError, did_you_mean
+from arena.core.errors import ArenaError, UsageError, did_you_mean
 from arena.emulation.emulator import Emulator
 from arena.emulation.movies import open_movie, read_sidecar, replay, sidecar_path
 from arena.profiles.loading import Profile, split_button
 from arena.profiles.schema import MAX_FRAMES
 from arena.retro import integrations
+from arena.retro import states as store
 
 POWER_ON = "power-on"
 """``--from power-on``: the console as it starts, no state loaded (stable-retro's State.NONE)."""
@@ -148,7 +149,6 @@ def make_declared_states(profile: Profile) -> list[tuple[str, str]]:
     done) for each. One made by the same script already is kept."""
     import json
 
-    from arena.retro import states as store
     from arena.retro.state_files import sha256
 
     done = []
@@ -160,7 +160,7 @@ def make_declared_states(profile: Profile) -> list[tuple[str, str]]:
             f"arena roms fetch (profile {profile.name}): --inputs '{script}' --from {POWER_ON}"
         )
         meta = store.read_meta(profile.game, spec.name)
-        if meta is not None and meta.made_by == made_by:
+        if meta is not None and meta.made_by == made_by and _holds(profile, spec.name, meta):
             done.append((spec.name, "made already"))
             continue
         data = play_script(
@@ -170,3 +170,14 @@ def make_declared_states(profile: Profile) -> list[tuple[str, str]]:
         store.write(profile.game, spec.name, data, meta, replace=True)
         done.append((spec.name, "made"))
     return done
+
+
+def _holds(profile: Profile, name: str, meta: store.StateMeta) -> bool:
+    """Whether the store still holds the state ``meta`` records (deleted or damaged: not)."""
+    from arena.retro.state_files import sha256
+
+    path = store.store_folder(profile.game) / f"{name}.state"
+    try:
+        return path.is_file() and sha256(integrations.read_state(profile.game, name)) == meta.sha256
+    except ArenaError:
+        return False

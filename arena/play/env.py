@@ -2,9 +2,11 @@
 
 One agent step presses the chosen action's buttons for ``frame_skip`` emulated frames (each
 frame subject to the evaluation protocol's sticky actions), reads the screen only on the frames
-the observation uses, then evaluates the profile's rules on RAM. A reset loads the state,
-emulates one frame with no button pressed and then the protocol's no-op frames, so a recorded
-movie holds ``1 + noops + steps * frame_skip`` frames.
+the observation uses, then evaluates the profile's rules on RAM. The done rules also see every
+frame in between: the step, and the episode, end at the frame one turns true, so a one-frame
+game over is never missed (the last step may be shorter). A reset loads the state, emulates one
+frame with no button pressed and then the protocol's no-op frames, so a recorded movie holds
+``1 + noops + steps * frame_skip`` frames, less the frames an early end left out.
 
 In a 2-player state each player has its own observation pipeline (an agent's checkpoint may ask
 for another one than the profile's), computed from the one shared screen: observations are a
@@ -23,7 +25,7 @@ import gymnasium as gym
 import numpy as np
 
 from arena.core.errors import CallOrderError, ProfileError
-from arena.core.protocol import Protocol, episode_rng
+from arena.core.protocol import NOOP_MAX_LIMIT, Protocol, episode_rng
 from arena.emulation.emulator import Emulator, check_layout, ram_layout
 from arena.play import observers
 from arena.play.observers import BuilderEntry, GameView, Observer
@@ -62,7 +64,8 @@ class ArenaEnv(gym.Env[Any, Any]):
 
     For 2-player states ``step`` takes one action per player, observations are a tuple (one
     per player) and ``reward`` is player 1's; ``info["rewards"]`` holds every player's.
-    ``reset(options={"movie": path})`` records the episode as a .bk2 at ``path``.
+    ``reset(options={"movie": path})`` records the episode as a .bk2 at ``path``;
+    ``options={"noops": n}`` starts it after exactly ``n`` no-op frames (a frame phase).
     ``protocol`` perturbs episodes so that seeds matter (see :mod:`arena.protocol`).
     ``player_observations`` gives each player its own observation overrides (2-player states).
     ``shaping=True`` (what ``arena train`` builds) adds the profile's training-only ``shaping``
@@ -154,6 +157,8 @@ class ArenaEnv(gym.Env[Any, Any]):
             for press in profile.auto_press
         }
         self.rules = RuleEngine(profile, self.state, shaping=self.shaping)
+        self._watched = {name: self._layout[name] for name in self.rules.watched_ram}
+        """What the done rules read on the frames between agent steps."""
         self.emulator.load_state(self._state_bytes)
         self.emulator.switch_on(profile, self.protocol.cheats)  # a poke outside memory: here
         self.emulator.idle()
@@ -225,7 +230,7 @@ class ArenaEnv(gym.Env[Any, Any]):
         # The .bk2 does not record cheats: a replay switches them on again from the sidecar.
         self.emulator.switch_on(self.profile, self.protocol.cheats)
         self.emulator.idle()
-        self.noops = int(self._rng.integers(self.protocol.noop_max + 1))
+        self.noops = self._noops(options)
         for _ in range(self.noops):
             self.emulator.idle()
         self._held = [self._no_masks] * self.players
@@ -235,18 +240,37 @@ class ArenaEnv(gym.Env[Any, Any]):
         view = GameView.of(self.emulator, [self.emulator.screen()] if self._screens_needed else [])
         return self._observations(view, first=True), self._info(None)
 
+    def _noops(self, options: Mapping[str, Any] | None) -> int:
+        """The no-op frames of this reset: ``options["noops"]`` where given (a probe's frame
+        phase), else drawn from the protocol (always drawn, so the episode's draws stay
+        the same)."""
+        assert self._rng is not None
+        drawn = int(self._rng.integers(self.protocol.noop_max + 1))
+        if not options or options.get("noops") is None:
+            return drawn
+        noops = options["noops"]
+        if (
+            isinstance(noops, bool)
+            or not isinstance(noops, int)
+            or not 0 <= noops <= NOOP_MAX_LIMIT
+        ):
+            raise ValueError(
+                f"reset option noops must be a whole number 0..{NOOP_MAX_LIMIT}, got {noops!r}"
+            )
+        return noops
+
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         if not self._was_reset:
             raise CallOrderError("step() before reset()", "call env.reset() first")
         chosen = self._chosen_masks(action)
         emulator, skip, sticky = self.emulator, self.profile.frame_skip, self.protocol.sticky
-        first_screen = skip - self._screens_needed
-        screens = []
         auto = self._auto_pressed()  # the profile's own presses: not the agents', never sticky
+        until = self._ended if self.profile.done else None
         if sticky:  # per frame and player: keep last frame's buttons with probability `sticky`
             assert self._rng is not None
             keep = self._rng.random((skip, self.players)) < sticky
-            held = self._held
+            held, first_screen = self._held, skip - self._screens_needed
+            screens, ran = [], skip
             for i in range(skip):
                 for player in range(self.players):
                     if not keep[i, player]:
@@ -255,13 +279,19 @@ class ArenaEnv(gym.Env[Any, Any]):
                 emulator.step(pressed if auto is None else pressed | auto)
                 if i >= first_screen:
                     screens.append(emulator.screen())
+                if until is not None and i < skip - 1 and until(i + 1):
+                    ran = i + 1
+                    break
         else:
             masks = chosen[0] if self.players == 1 else chosen[0] | chosen[1]
             if auto is not None:
                 masks = masks | auto
-            screens = emulator.run(masks, skip, self._screens_needed)
+            screens, ran = emulator.run(masks, skip, self._screens_needed, until)
             self._held = chosen
-        self.frame += skip
+        if len(screens) < self._screens_needed:  # ended early: the last frame's screen stands in
+            screens = screens or [emulator.screen()]
+            screens = [screens[0]] * (self._screens_needed - len(screens)) + screens
+        self.frame += ran
         self.steps += 1
         outcome = self.rules.step(emulator.read_ram(self._layout), self.frame, self.steps)
         for player, reward in enumerate(outcome.rewards):
@@ -276,6 +306,11 @@ class ArenaEnv(gym.Env[Any, Any]):
         info["rewards"] = rewards
         observation = self._observations(GameView.of(self.emulator, screens), first=False)
         return observation, rewards[0], terminated, truncated, info
+
+    def _ended(self, frames: int) -> bool:
+        """Whether a done rule holds ``frames`` frames into the step being played."""
+        ram = self.emulator.read_ram(self._watched)
+        return self.rules.watch(ram, self.frame + frames) is not None
 
     def _auto_pressed(self) -> np.ndarray | None:
         """The buttons of the auto presses whose condition held after the last step."""

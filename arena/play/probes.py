@@ -7,6 +7,7 @@ sticky actions, so the script is exact) and checks what must follow::
       fire_scores:
         inputs: [[fire, 2], [noop, 2]]   # [action, agent steps]; 2 players: [p1, p2, steps]
         repeat: true                     # loop the inputs until the episode ends (default)
+        phases: true                     # play it from every frame phase (0..frame_skip-1 no-ops)
         max_frames: 6000                 # a time limit for the probe (default: the profile's)
         expect:
           terms: {score: "> 0"}          # a reward term's episode total; p2.NAME for player 2
@@ -29,7 +30,8 @@ from typing import Any
 
 from arena.core.protocol import Protocol
 from arena.play.env import ArenaEnv
-from arena.profiles.loading import Comparison, Probe, Profile
+from arena.profiles.loading import Profile
+from arena.profiles.probe_specs import Comparison, Probe
 
 OPERATORS: dict[str, Callable[[float, float], bool]] = {
     ">": operator.gt,
@@ -61,6 +63,8 @@ class ProbeResult:
     done_reason: str | None
     progress: float | None
     terms: dict[str, float]
+    noops: int = 0
+    """The no-op frames before its inputs (its frame phase)."""
     checks: list[tuple[str, bool]] = field(default_factory=list)
 
     @property
@@ -75,9 +79,10 @@ def _looped(probe: Probe) -> Iterator[tuple[int, ...]]:
             yield from itertools.repeat(actions, count)
 
 
-def play_probe(env: ArenaEnv, probe: Probe) -> ProbeResult:
-    """Play ``probe`` on ``env`` (built for its state, without sticky actions) and check it."""
-    env.reset(seed=0)
+def play_probe(env: ArenaEnv, probe: Probe, noops: int = 0) -> ProbeResult:
+    """Play ``probe`` on ``env`` (built for its state, without sticky actions) after ``noops``
+    no-op frames, and check it."""
+    env.reset(seed=0, options={"noops": noops})
     info: dict[str, Any] = {}
     # The script is played from its [action, steps] pairs, never expanded into one list.
     script: Iterable[tuple[int, ...]] = (
@@ -97,7 +102,13 @@ def play_probe(env: ArenaEnv, probe: Probe) -> ProbeResult:
         for name, value in terms.items()
     }
     result = ProbeResult(
-        probe, env.state.name, env.frame, info.get("done_reason"), env.rules.best_progress, totals
+        probe,
+        env.state.name,
+        env.frame,
+        info.get("done_reason"),
+        env.rules.best_progress,
+        totals,
+        noops,
     )
     for key, comparison in probe.terms.items():
         result.checks.append((f"{key} {_text(comparison)}", holds(comparison, totals.get(key))))
@@ -137,7 +148,8 @@ def run_probes(
                 if env is not None:
                     env.close()  # one emulator per process
                 env = ArenaEnv(profile.with_time_limit(max_frames), probe.state, protocol=protocol)
-            yield play_probe(env, probe)
+            for noops in probe.noops:
+                yield play_probe(env, probe, noops)
     finally:
         if env is not None:
             env.close()
@@ -173,7 +185,8 @@ def format_results(
         mark = "PASS" if r.passed else "FAIL"
         ending = r.done_reason or "not ended"
         progress = "" if r.progress is None else f", progress {r.progress:g}"
-        yield f"{mark}  {r.probe.name} ({r.state}): {r.frames} frames, {ending}{progress}"
+        phase = f", after {r.noops} no-op frames" if len(r.probe.noops) > 1 else ""
+        yield f"{mark}  {r.probe.name} ({r.state}{phase}): {r.frames} frames, {ending}{progress}"
         for text, ok in r.checks:
             yield f"        {'ok  ' if ok else 'FAIL'} {text}"
         totals = ", ".join(f"{k} {v:g}" for k, v in r.terms.items())

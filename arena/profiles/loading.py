@@ -27,12 +27,10 @@ from arena.profiles import schema
 from arena.profiles.builds import Build, check_build, check_made_state
 from arena.profiles.cheats import Poke, compile_cheats
 from arena.profiles.expressions import Expression, compile_expression
+from arena.profiles.probe_specs import Probe, load_probes
 from arena.profiles.schema import (
-    COMPARISON,
     AutoPressModel,
-    ExpectModel,
     ObservationModel,
-    ProbeModel,
     ProfileModel,
     StateModel,
 )
@@ -42,9 +40,7 @@ from arena.retro import integrations
 from arena.retro.integrations import Integration
 
 BUILTIN_NAMES = ("frame", "step")  # always defined: emulated frames and agent steps since reset
-Comparison = tuple[str, float]
 Rgb = tuple[int, int, int]
-"""A probe's expectation of a number: (operator, reference), e.g. (">", 0.0)."""
 CONTROLLER_PREFIX = re.compile(r"^P([12]):(.+)$")
 
 
@@ -118,27 +114,6 @@ class AutoPress:
     name: str
     when: Expression
     buttons: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Probe:
-    """A scripted input sequence and what must follow on the real game (see arena.probes)."""
-
-    name: str
-    state: str
-    inputs: tuple[tuple[tuple[int, ...], int], ...]
-    """(action index per player, agent steps) pairs, played in order."""
-    repeat: bool = True
-    """Loop the inputs until the episode ends."""
-    max_frames: int | None = None
-    terms: Mapping[str, Comparison] = field(default_factory=dict)
-    """Episode totals of reward terms (``p2.NAME`` for player 2) and what they must satisfy."""
-    done: str | None = None
-    """The done condition (or ``time_limit``) that must end the episode."""
-    before_frame: int | None = None
-    progress: Comparison | None = None
-    cheats: tuple[str, ...] = ()
-    """The profile's cheats and pokes switched on while it plays."""
 
 
 @dataclass(frozen=True)
@@ -397,7 +372,17 @@ class _Checker:
             shaping=shaping,
             done=done,
             auto_press=self.auto_press(game, raw.auto_press, known, states),
-            probes=self.probes(raw.probes, states, default_state, actions, rewards, done),
+            probes=load_probes(
+                raw.probes,
+                states,
+                default_state,
+                actions,
+                rewards,
+                done,
+                [*cheats, *pokes],
+                raw.frame_skip,
+                self.fail,
+            ),
             progress=None
             if raw.progress is None
             else self.expression(raw.progress, known, "progress"),
@@ -506,95 +491,5 @@ class _Checker:
     ) -> dict[str, Expression]:
         return {key: self.expression(value, known, f"{path}.{key}") for key, value in raw.items()}
 
-    def probes(
-        self,
-        raw: Mapping[str, ProbeModel],
-        states: Mapping[str, StateSpec],
-        default_state: str,
-        actions: Mapping[str, Any],
-        rewards: list[dict[str, Expression]],
-        done: Mapping[str, Expression],
-    ) -> tuple[Probe, ...]:
-        terms = [
-            name if player == 0 else f"p{player + 1}.{name}"
-            for player, group in enumerate(rewards)
-            for name in group
-        ]
-        conditions = [*done, "time_limit"]
-        probes = []
-        for name, spec in raw.items():
-            path = f"probes.{name}"
-            state = spec.state or default_state
-            if state not in states:
-                raise self.fail(
-                    f"{path}.state", f"{state!r} is not among 'states'{did_you_mean(state, states)}"
-                )
-            players = states[state].players
-            steps = []
-            for index, entry in enumerate(spec.inputs):
-                where = f"{path}.inputs[{index}]"
-                *names, count = entry
-                shape = "[action, steps]" if players == 1 else "[p1_action, p2_action, steps]"
-                if len(entry) != players + 1 or not isinstance(count, int) or count < 1:
-                    raise self.fail(where, f"expected {shape} with steps >= 1, got {entry!r}")
-                if count > schema.MAX_FRAMES:
-                    raise self.fail(
-                        where, f"{count:,} steps; a probe step plays at most {schema.MAX_FRAMES:,}"
-                    )
-                for action in names:
-                    if action not in actions:
-                        raise self.fail(
-                            where,
-                            f"unknown action {action!r}{did_you_mean(str(action), actions)}",
-                            f"valid: {', '.join(actions)}",
-                        )
-                steps.append((tuple(list(actions).index(str(a)) for a in names), count))
-            expect = spec.expect
-            if expect == ExpectModel():
-                raise self.fail(f"{path}.expect", "a probe must expect something")
-            for term in expect.terms:
-                if term not in terms:
-                    raise self.fail(
-                        f"{path}.expect.terms.{term}",
-                        f"unknown reward term {term!r}{did_you_mean(term, terms)}",
-                        f"valid: {', '.join(terms)}",
-                    )
-            for cheat in spec.cheats:
-                if cheat not in self.cheat_names:
-                    raise self.fail(
-                        f"{path}.cheats",
-                        f"unknown cheat {cheat!r}{did_you_mean(cheat, self.cheat_names)}",
-                        f"valid: {', '.join(self.cheat_names) or '(none: add cheats: or pokes:)'}",
-                    )
-            if expect.done is not None and expect.done not in conditions:
-                raise self.fail(
-                    f"{path}.expect.done",
-                    f"unknown done condition {expect.done!r}"
-                    + did_you_mean(expect.done, conditions),
-                    f"valid: {', '.join(conditions)}",
-                )
-            probes.append(
-                Probe(
-                    name=name,
-                    state=state,
-                    inputs=tuple(steps),
-                    repeat=spec.repeat,
-                    max_frames=spec.max_frames,
-                    terms={t: comparison(c) for t, c in expect.terms.items()},
-                    done=expect.done,
-                    before_frame=expect.before_frame,
-                    cheats=tuple(sorted(set(spec.cheats))),
-                    progress=None if expect.progress is None else comparison(expect.progress),
-                )
-            )
-        return tuple(probes)
-
     def expression(self, source: str | int | float, known: set[str], path: str) -> Expression:
         return compile_expression(str(source), known, f"{self.source}: {path}")
-
-
-def comparison(text: str) -> Comparison:
-    """``"> 0"`` -> (">", 0.0); the schema has checked the form."""
-    match = COMPARISON.match(text)
-    assert match is not None
-    return match.group(1), float(match.group(2))

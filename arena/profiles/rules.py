@@ -1,4 +1,11 @@
-"""Evaluates a profile's variables, rewards and done rules once per agent step.
+"""Evaluates a profile's variables, rewards and done rules once per agent step, and the done
+rules on every emulated frame between steps.
+
+Rewards and history (``delta``, ``best``...) advance once per agent step. The done rules also
+see each frame inside a step (:meth:`RuleEngine.watch`): a game over that lasts one frame
+(Joust's) would otherwise be seen one time in ``frame_skip`` and the episode would play on into
+the cartridge's next game. An env stops emulating at the frame a done rule turns true and ends
+the step there, as ALE stops at the frame its game ends.
 
 The engine is fed plain RAM values (a mapping of variable name to number), so the same code
 runs on a live emulator and on synthetic RAM traces in tests.
@@ -11,8 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from arena.core.errors import ExpressionError
-from arena.profiles.expressions import Scope
-from arena.profiles.loading import Profile, StateSpec
+from arena.profiles.expressions import Expression, Scope
+from arena.profiles.loading import BUILTIN_NAMES, Profile, StateSpec
 
 TIME_LIMIT = "time_limit"
 MAX_MAGNITUDE = 2.0**63
@@ -59,6 +66,16 @@ class RuleEngine:
             for terms in (profile.shaping if shaping else ())
         ]
         self._done = [(n, e.evaluate) for n, e in profile.done.items()]
+        watched = watched_names(profile)
+        self.watched_ram = frozenset(
+            watched - set(profile.variables) - set(self.constants) - set(BUILTIN_NAMES)
+        )
+        """The RAM variables the done rules read, through derived variables too: what an env
+        reads on each frame between agent steps for :meth:`watch`."""
+        self._watched_variables = [
+            (n, e.evaluate) for n, e in profile.variables.items() if n in watched
+        ]
+        self._watched_history = sorted(self._history & watched)
         self._presses = [(p.name, p.when.evaluate) for p in profile.auto_press]
         self.pressing: tuple[str, ...] = ()
         """The auto presses (by name) whose condition held after the last step or reset: the
@@ -128,6 +145,40 @@ class RuleEngine:
             reason = TIME_LIMIT
         return StepOutcome(rewards, reason, shaping)
 
+    def watch(self, ram: Mapping[str, float], frame: int) -> str | None:
+        """The done rule true at ``frame``, a frame between two agent steps, if one is.
+
+        ``ram`` holds at least :attr:`watched_ram`. The rules read this frame's values with the
+        history of the last step (``delta`` is the change since that step), as they would if
+        the step ended here; nothing is kept, so the step that follows starts afresh.
+        """
+        if not self._done:
+            return None
+        scope = self.frame_scope(ram, frame)
+        return next((name for name, rule in self._done if rule(scope)), None)
+
+    def frame_scope(self, ram: Mapping[str, float], frame: int) -> Scope:
+        """The values the done rules would read if a step ended at ``frame`` with ``ram``."""
+        last = self.scope
+        scope = Scope(
+            {**self.constants, **ram, "frame": frame, "step": last.current.get("step", 0) + 1},
+            last.current,  # the last step's values: what ``delta`` compares with
+            last.initial,
+            dict(last.best),
+            dict(last.best_frame),
+            frame,
+        )
+        for name in self._watched_history:  # a new best on this very frame counts
+            value = scope.current.get(name)
+            if value is not None and value > scope.best[name]:
+                scope.best[name], scope.best_frame[name] = value, frame
+        for name, evaluate in self._watched_variables:
+            value = checked(evaluate(scope), f"{self.profile.source}: variables.{name}", frame)
+            scope.current[name] = value
+            if name in scope.best and value > scope.best[name]:
+                scope.best[name], scope.best_frame[name] = value, frame
+        return scope
+
     def _pressing(self) -> tuple[str, ...]:
         return tuple(name for name, when in self._presses if when(self.scope))
 
@@ -173,3 +224,17 @@ class RuleEngine:
             scope.best[name], scope.best_frame[name] = value, scope.frame
         elif value > scope.best[name]:
             scope.best[name], scope.best_frame[name] = value, scope.frame
+
+
+def watched_names(profile: Profile) -> set[str]:
+    """Every name the done rules read, directly or through derived variables."""
+    expressions: list[Expression] = list(profile.done.values())
+    names: set[str] = set()
+    while expressions:
+        expression = expressions.pop()
+        for name in expression.names | expression.history:
+            if name not in names:
+                names.add(name)
+                if name in profile.variables:
+                    expressions.append(profile.variables[name])
+    return names

@@ -264,6 +264,9 @@ class ProbeModel(Model):
     """[action, steps] pairs (``[p1_action, p2_action, steps]`` in 2-player states)."""
     repeat: Flag = True
     """Loop the inputs until the episode ends."""
+    phases: Flag = False
+    """Play the inputs from every frame phase: once after each of 0, 1, ..., ``frame_skip - 1``
+    no-op frames, so a rule that holds for fewer frames than a step is seen in all of them."""
     max_frames: Frames | None = None
     cheats: list[str] = []
     """The profile's cheats and pokes switched on while it plays."""
