@@ -41,6 +41,12 @@ def test_ppo_trains_on_combat_against_random_and_plays_a_match(tmp_path):
                     "--envs", "2", "--workers", "2", "--max-frames", "800", "--out", str(out))  # fmt: skip
     assert trained.returncode == 0, trained.stderr
     assert f"arena match ppo:{out / 'model.ckpt'} random --game combat" in trained.stdout
+    # Self-play's first step: train against one's own earlier model (its manifest names every
+    # key of the observation it saw; the pipelines are alike, so it is no refusal).
+    again = arena("train", "ppo", "--game", "combat", "--opponent", f"ppo:{out / 'model.ckpt'}",
+                  "--steps", "256", "--envs", "2", "--workers", "2", "--max-frames", "400",
+                  "--out", str(tmp_path / "self"))  # fmt: skip
+    assert again.returncode == 0, again.stderr
     played = arena("match", f"ppo:{out / 'model.ckpt'}", "random", "--game", "combat",
                    "--max-frames", "400")  # fmt: skip
     assert played.returncode == 0, played.stderr

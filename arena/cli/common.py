@@ -7,12 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from arena.core.errors import (
-    UsageError,
-)
-
 if TYPE_CHECKING:
-    from arena.core.protocol import Protocol
     from arena.host.manager import PluginHost
     from arena.profiles.loading import Profile
 
@@ -42,22 +37,6 @@ def host() -> PluginHost:
 
 def echo(text: str = "") -> None:
     click.echo(text)
-
-
-def protocol_from(sticky: float | None, noop_max: int | None, default: Protocol | None):
-    """The protocol the options ask for, on top of ``default`` (None: nothing given)."""
-    from arena.core.protocol import EVALUATION, Protocol
-
-    if sticky is None and noop_max is None:
-        return default
-    base = default or EVALUATION
-    chosen = (
-        base.sticky if sticky is None else sticky,
-        base.noop_max if noop_max is None else noop_max,
-    )
-    for key, problem in Protocol.problems_of(*chosen):
-        raise UsageError(f"--{key.replace('_', '-')} {problem}")
-    return Protocol(*chosen)
 
 
 def progress_label(profile: Profile) -> str:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from arena.evaluation.results import ResultLine
 
     pass
-from arena.cli.common import EVALUATION_STICKY, echo, host, protocol_from
+from arena.cli.common import EVALUATION_STICKY, echo, host
 
 # -- bench and the leaderboard ---------------------------------------------------------------
 
@@ -53,6 +53,7 @@ def bench(
     cheat: tuple[str, ...],
 ) -> None:
     """Play agents on the same cells of a suite; print a leaderboard."""
+    from arena.core.protocol import ProtocolOptions
     from arena.evaluation.bench import run_bench
     from arena.evaluation.leaderboard import (
         build_leaderboard,
@@ -64,12 +65,12 @@ def bench(
 
     plugins = host()
     entries = parse_entries(list(agents))
-    protocol = protocol_from(sticky, noop_max, None)  # None: the suite's block, else the default
+    options = ProtocolOptions(sticky, noop_max, cheat)
     out = out or Path("runs") / f"bench-{Path(suite).stem}"
     check_output_folder(out, "--out")
     with folder_lock(out, "--out"):
         results = run_bench(
-            plugins, entries, suite, out, workers, resume, echo, backend, protocol, cheat
+            plugins, entries, suite, out, workers, resume, echo, backend, options
         )
         if not results.is_file():  # every cell skipped: nothing to rank
             raise UsageError(
@@ -222,7 +223,7 @@ def play_suite_matches(
     cheat: tuple[str, ...],
     **_: Any,
 ) -> None:
-    from arena.core.protocol import EVALUATION
+    from arena.core.protocol import EVALUATION, ProtocolOptions
     from arena.evaluation.bench import load_suite
     from arena.evaluation.match import format_standings
     from arena.evaluation.suite_tournament import play_suite, write_suite_tournament
@@ -234,7 +235,8 @@ def play_suite_matches(
         raise UsageError(f"arena tournament needs two or more agents, got {len(entries)}")
     plugins.check_entries(entries)
     loaded = load_suite(plugins, suite, cheat, players=2)
-    protocol = protocol_from(sticky, noop_max, EVALUATION) or loaded.protocol or EVALUATION
+    # The suite's cheats are its cells' (load_suite checked --cheat into them), not the block's.
+    protocol = ProtocolOptions(sticky, noop_max).resolve(EVALUATION, loaded.protocol)
     if record:
         check_output_folder(record, "--record")
     for cell, reason in loaded.skipped:
@@ -285,7 +287,7 @@ def play_matches(
     noop_max: int | None,
     cheat: tuple[str, ...],
 ) -> None:
-    from arena.core.protocol import EVALUATION
+    from arena.core.protocol import EVALUATION, ProtocolOptions
     from arena.evaluation.match import (
         Tournament,
         format_standings,
@@ -305,7 +307,7 @@ def play_matches(
     wanted = "two" if command == "match" else "two or more"
     if len(entries) < 2 or (command == "match" and len(entries) != 2):
         raise UsageError(f"arena {command} needs {wanted} agents, got {len(entries)}")
-    protocol = (protocol_from(sticky, noop_max, EVALUATION) or EVALUATION).with_cheats(cheat)
+    protocol = ProtocolOptions(sticky, noop_max, cheat).resolve(EVALUATION)
     plugins.check_entries(entries)
     profile = plugins.profile(game).with_time_limit(max_frames)
     check_names(protocol.cheats, profile.cheats, profile.pokes, profile.name)

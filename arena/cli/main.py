@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 import click
@@ -21,6 +23,7 @@ from arena.cli.common import Session
 from arena.core.errors import (
     ArenaError,
     OutputError,
+    Terminated,
     did_you_mean,
 )
 
@@ -129,17 +132,32 @@ def _one_line(exc: click.ClickException) -> str:
     return message
 
 
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+def _interrupted(exc: BaseException) -> int:
+    """The line and exit code of a run stopped by Ctrl-C (130) or SIGTERM (143)."""
+    chain = [exc, exc.__cause__, exc.__context__]
+    if any(isinstance(link, Terminated) for link in chain):
+        print("arena: terminated (SIGTERM)", file=sys.stderr)
+        return 143
+    print("arena: interrupted", file=sys.stderr)
+    return 130
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     session = Session(debug="--debug" in args)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)  # stop as on Ctrl-C: save, clean up
     try:
         code = cli.main(args=args, prog_name="arena", standalone_mode=False, obj=session)
         return code if isinstance(code, int) else 0  # click returns Exit's code
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
-    except click.Abort:
-        print("arena: interrupted", file=sys.stderr)
-        return 130
+    except click.Abort as exc:
+        return _interrupted(exc)
     except click.exceptions.NoArgsIsHelpError as exc:  # `arena`, `arena train`: the help
         print(exc.format_message(), file=sys.stderr)
         return 2
@@ -153,9 +171,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"arena: error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("arena: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        return _interrupted(exc)
     except BrokenPipeError:  # the reader went away (`arena ... | head`): stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141

@@ -22,7 +22,7 @@ from arena.host.params import PATH, POSITIVE, use
 
 if TYPE_CHECKING:
     from arena.profiles.loading import Profile
-from arena.cli.common import EVALUATION_STICKY, Session, echo, host, progress_label, protocol_from
+from arena.cli.common import EVALUATION_STICKY, Session, echo, host, progress_label
 
 # -- run -----------------------------------------------------------------------------------
 
@@ -105,7 +105,7 @@ def run(
 
     from tqdm import tqdm
 
-    from arena.core.protocol import EVALUATION
+    from arena.core.protocol import EVALUATION, ProtocolOptions
     from arena.host.entries import AgentSpec
     from arena.play.agents import parse_options
     from arena.play.env import ArenaEnv
@@ -121,7 +121,7 @@ def run(
     if refusal:
         raise UsageError(refusal, "see `arena plugins`")
     entry.check_checkpoint(checkpoint)
-    protocol = (protocol_from(sticky, noop_max, EVALUATION) or EVALUATION).with_cheats(cheat)
+    protocol = ProtocolOptions(sticky, noop_max, cheat).resolve(EVALUATION)
     observation = entry.observation_overrides(checkpoint, options)
     if inputs is not None:
         trained = observation.get("inputs", inputs)

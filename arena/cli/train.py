@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from arena.host.manager import PluginHost
     from arena.host.training import Trainer, TrainRun
     from arena.profiles.loading import Profile
-from arena.cli.common import Session, echo, host, protocol_from
+from arena.cli.common import Session, echo, host
 
 # -- train ---------------------------------------------------------------------------------
 
@@ -163,7 +164,7 @@ def _check_config(path: Path) -> None:
 
 
 def start_training(ctx: click.Context, name: str, params: dict[str, Any]) -> None:
-    from arena.core.protocol import TRAINING
+    from arena.core.protocol import TRAINING, ProtocolOptions
     from arena.host.training import TrainRun, parse_overrides
     from arena.profiles.cheats import check_names
 
@@ -211,9 +212,9 @@ def start_training(ctx: click.Context, name: str, params: dict[str, Any]) -> Non
         config=config,
         overrides=parse_overrides(params["overrides"]),
         options={k: v for k, v in params.items() if k not in common},
-        protocol=(
-            protocol_from(params["sticky"], params["noop_max"], TRAINING) or TRAINING
-        ).with_cheats(params.get("cheat") or ()),
+        protocol=ProtocolOptions(
+            params["sticky"], params["noop_max"], tuple(params.get("cheat") or ())
+        ).resolve(TRAINING),
         parameters={"trainer": name, "parameters": saved},
         opponent=params.get("opponent"),
     )
@@ -255,10 +256,23 @@ def _check_opponent(
     if refusal := plugins.cannot_play(entry, profile):
         raise UsageError(f"--opponent {opponent}: {refusal}")
     wanted = plugins.agent(entry.name).observation_overrides(entry.checkpoint_path, entry.options)
-    if wanted:
+    # What its pipeline makes, not how it was declared: a checkpoint trained on this profile
+    # names every key of the observation it saw (self-play's earlier model), all alike.
+    try:
+        theirs = profile.observation.with_overrides(wanted)
+    except ValueError as exc:
+        raise UsageError(f"--opponent {opponent}: {exc}") from None
+    ours = profile.observation
+    differ = {
+        key: value
+        for key, value in dataclasses.asdict(theirs).items()
+        if getattr(ours, key) != value
+    }
+    if differ:
         raise UsageError(
-            f"--opponent {opponent}: it sees the screen its own way ({wanted}); the trainee "
-            "and its opponent take turns in both seats, so they must see it alike",
+            f"--opponent {opponent}: it sees the screen its own way ({differ}, where the "
+            f"trainee sees {({key: getattr(ours, key) for key in differ})}); the trainee and "
+            "its opponent take turns in both seats, so they must see it alike",
             "train against random, or an agent trained with the profile's observation",
         )
 

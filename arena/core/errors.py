@@ -133,3 +133,9 @@ class OutputError(ArenaError):
     read-only folder, a full disk. Nothing half-written is left behind."""
 
     exit_code = 9
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, what schedulers send to preempt a job (SLURM, Kubernetes, Ray): raised in the
+    main thread by the CLI's handler, so every command stops on it as on Ctrl-C (it saves
+    what can be resumed and leaves nothing half-made); the exit code is 143 (128 + 15)."""

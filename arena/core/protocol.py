@@ -26,11 +26,13 @@ evaluation protocol.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from arena.core.errors import UsageError
 from arena.core.models import expect, is_finite, is_int
 
 STREAM = 0x57C1C7  # keeps the protocol's draws apart from an agent seeded with the same seed
@@ -108,6 +110,30 @@ EVALUATION = Protocol(sticky=0.25, noop_max=0)
 
 TRAINING = Protocol()
 """The default of ``arena train``."""
+
+
+@dataclass(frozen=True)
+class ProtocolOptions:
+    """What a command's options say of the protocol, each None where not given; the one
+    place that decides the protocol a command plays under (:meth:`resolve`)."""
+
+    sticky: float | None = None
+    noop_max: int | None = None
+    cheats: tuple[str, ...] = ()
+
+    def resolve(self, default: Protocol, suite: Protocol | None = None) -> Protocol:
+        """Each option given, else the suite's ``protocol:`` block (where the command plays
+        a suite), else the command's ``default`` (:data:`EVALUATION`, :data:`TRAINING`); the
+        options' cheats are switched on beside those of the block. A value out of range
+        raises :class:`UsageError` naming the option."""
+        base = suite or default
+        chosen = (
+            base.sticky if self.sticky is None else self.sticky,
+            base.noop_max if self.noop_max is None else self.noop_max,
+        )
+        for key, problem in Protocol.problems_of(*chosen):
+            raise UsageError(f"--{key.replace('_', '-')} {problem}")
+        return Protocol(*chosen, cheats=base.cheats).with_cheats(self.cheats)
 
 
 def episode_rng(seed: int) -> np.random.Generator:

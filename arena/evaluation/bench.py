@@ -17,7 +17,7 @@ from typing import Any
 
 from arena.core.errors import ArenaError, ProfileError, UsageError, did_you_mean
 from arena.core.files import output_folder
-from arena.core.protocol import EVALUATION, Protocol
+from arena.core.protocol import EVALUATION, Protocol, ProtocolOptions
 from arena.core.reading import read_regular
 from arena.core.workers import RayPool, Worker, WorkerPool
 from arena.evaluation.results import RESULTS, ResultLine, append_result, read_results
@@ -262,14 +262,16 @@ def run_bench(
     resume: bool,
     echo: Callable[[str], None],
     backend: str = "local",
-    protocol: Protocol | None = None,
-    cheats: Sequence[str] = (),
+    options: ProtocolOptions | None = None,
 ) -> Path:
-    """Run every agent on every cell of ``suite``; return the results file. ``protocol``
-    overrides the suite's ``protocol:`` block (whose default is :data:`EVALUATION`);
-    ``cheats`` are switched on in every cell."""
-    loaded = load_suite(host, suite, cheats)
-    protocol = protocol or loaded.protocol or EVALUATION
+    """Run every agent on every cell of ``suite``; return the results file. ``options`` (the
+    command line's) override the suite's ``protocol:`` block, whose default is
+    :data:`EVALUATION`; their cheats are switched on in every cell."""
+    options = options or ProtocolOptions()
+    loaded = load_suite(host, suite, options.cheats)
+    protocol = ProtocolOptions(options.sticky, options.noop_max).resolve(
+        EVALUATION, loaded.protocol
+    )
     host.check_entries(agents)
     labels = [a.label for a in agents]
     if len(set(labels)) != len(labels):

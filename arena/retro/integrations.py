@@ -63,7 +63,8 @@ def integration_file(game: str, name: str) -> Path | None:
 def known_games() -> tuple[str, ...]:
     """Every integration id stable-retro knows (stable, contrib, experimental, store)."""
     use_rom_store()
-    return tuple(stable_retro.data.list_games(INTEGRATIONS))
+    # A dot-name is a build or an integrate in progress (or one a SIGKILL cut short): no game.
+    return tuple(g for g in stable_retro.data.list_games(INTEGRATIONS) if not g.startswith("."))
 
 
 def require_game(game: str) -> None:

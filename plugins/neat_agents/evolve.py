@@ -248,14 +248,17 @@ class Evolution:
                     solved = population.generation == generation  # neat stops before reproducing
                     best = stats.pop("best_genome")
                     line = stats.pop("line")
-                    # On disk before the generation's line is printed: once a user has seen
-                    # it, Ctrl-C cannot take it away.
-                    if not solved:
-                        self._save_population(population)
-                    self._save_winner(population)
+                    # The generation's row, then the checkpoint that resumes after it: a
+                    # run stopped between the two (Ctrl-C, SIGTERM, SIGKILL) resumes from the
+                    # checkpoint before, whose resume drops the row, so the record holds each
+                    # generation once. Both are on disk before the line is printed: once a
+                    # user has seen it, an interrupt cannot take it away.
                     if recorder is not None:
                         stats["best_movie"] = self._record_best(recorder, best, generation)
                     log.append(stats)
+                    if not solved:
+                        self._save_population(population)
+                    self._save_winner(population)
                     plot_statistics(
                         log.rows(), self.out / "fitness.png", f"{self.agent} on {run.profile.name}"
                     )
