@@ -1,10 +1,14 @@
 """Cheats and RAM pokes: checked when a profile loads, switched on by name, recorded in every
 sidecar and results line, applied again by replays, and never pooled with plain play."""
 
+import gzip
 import json
+import shutil
 
 import pytest
 
+from arena.emulation.emulator import Emulator
+from arena.retro import integrations
 from conftest import arena, profile_copy
 
 
@@ -93,3 +97,37 @@ def test_a_poke_outside_memory_and_unknown_cheat_names_are_one_line(tmp_path):
         result = arena(*command)
         assert result.returncode != 0 and "unknown cheat" in result.stderr, (command, result.stderr)
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_every_replay_pokes_what_the_sidecar_names(tmp_path):
+    """`state save` and `ram watch` replay a poked episode as it was played: Pong's
+    opponent_never_scores writes 0 into the opponent's score (RAM 141) before every frame, so
+    a point the frame scores is gone the frame after (an unpoked episode counts them up)."""
+    folder = tmp_path / "movies"
+    played = arena("run", "--game", "pong", "--cheat", "opponent_never_scores", "--max-frames",
+                   "3000", "--record", str(folder), "--quiet", "--sticky", "0")  # fmt: skip
+    assert played.returncode == 0, played.stderr
+    [movie] = folder.glob("*.bk2")
+    watched = arena("ram", "watch", "--movie", str(movie), "--address", "141")
+    assert watched.returncode == 0, watched.stderr
+    values = {line.split()[-1] for line in watched.stdout.splitlines() if line.startswith("frame")}
+    assert values == {"0", "1"}
+    home = {"ARENA_HOME": str(tmp_path / "home")}
+    shutil.copytree(integrations.arena_home() / "integrations", tmp_path / "home" / "integrations")
+    saved = arena("state", "save", str(movie), "--frame", "2990", "--name", "Poked", env=home)
+    assert saved.returncode == 0, saved.stderr
+    data = gzip.decompress((tmp_path / "home" / "integrations" / "Pong-Atari2600-v0" /
+                            "Poked.state").read_bytes())  # fmt: skip
+    emulator = Emulator("Pong-Atari2600-v0")
+    try:
+        emulator.load_state(data)
+        assert emulator.read_ram({"score1": (141, "|u1")})["score1"] <= 1
+    finally:
+        emulator.close()
+    # Without the cheat the opponent scores: the poke is what kept it at 0.
+    plain = tmp_path / "plain"
+    arena("run", "--game", "pong", "--max-frames", "3000", "--record", str(plain), "--quiet",
+          "--sticky", "0")  # fmt: skip
+    [other] = plain.glob("*.bk2")
+    unpoked = arena("ram", "watch", "--movie", str(other), "--address", "141")
+    assert max(int(x.split()[-1]) for x in unpoked.stdout.splitlines() if x.startswith("frame")) >= 5

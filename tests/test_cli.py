@@ -38,8 +38,9 @@ def test_run_prints_a_line_per_episode_and_writes_results(recorded):
         json.loads(line) for line in (root / "mario" / "results.jsonl").read_text().splitlines()
     ]
     assert [r["seed"] for r in results] == [7, 8, 9]
-    for result in results:
-        movie = Path(result["movie"])
+    for result in results:  # named relative to the results file, so the folder can move
+        assert not Path(result["movie"]).is_absolute() and "/" not in result["movie"]
+        movie = root / "mario" / result["movie"]
         assert movie.is_file() and movie.suffix == ".bk2"
         sidecar = json.loads(movie.with_suffix(".json").read_text())
         for key in (

@@ -74,12 +74,12 @@ def test_a_second_recording_of_one_episode_name_never_replaces_the_first(tmp_pat
         "airstriker-Level1-random-seed0.bk2",
         "airstriker-Level1-random-seed0-run2.bk2",
     ]
-    sidecars = [json.loads(Path(r["movie"]).with_suffix(".json").read_text()) for r in lines]
+    sidecars = [json.loads((folder / r["movie"]).with_suffix(".json").read_text()) for r in lines]
     assert [s["movie"] for s in sidecars] == [r["movie"] for r in lines]
     assert [s["agent_options"] for s in sidecars] == [{}, {"repeat": "8"}]
     assert lines[0]["returns"] != lines[1]["returns"]  # two episodes, so the test can tell
     for line in lines:  # each line's movie is its own episode: it verifies to that line's return
-        checked = arena("verify", line["movie"])
+        checked = arena("verify", str(folder / line["movie"]))
         assert checked.returncode == 0, checked.stderr
         assert f"return {line['returns'][0]:.1f}" in checked.stdout
     assert not list(folder.glob(".*part*"))

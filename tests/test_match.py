@@ -1,7 +1,6 @@
 """Two-player matches in one emulator, side-swapped, and tournaments with ratings."""
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -52,7 +51,7 @@ def test_match_plays_both_sides_and_records_verifiable_games(tmp_path, hold_env)
     ]
     for game in data["games"]:
         assert game["returns"][0] == -game["returns"][1]
-        sidecar = json.loads(Path(game["movie"]).with_suffix(".json").read_text())
+        sidecar = json.loads((out / game["movie"]).with_suffix(".json").read_text())
         assert sidecar["players"] == 2 and sidecar["returns"] == game["returns"]
     assert {s["agent"] for s in data["standings"]} == {"random", "hold"}
     assert arena("verify", str(out), env=hold_env).returncode == 0

@@ -7,6 +7,8 @@ import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -203,3 +205,24 @@ def test_a_profile_may_declare_a_made_state_with_players_and_constants(tmp_path,
         env=home,
     )  # fmt: skip
     assert match.returncode == 0, match.stderr
+
+
+def test_four_saves_of_one_name_at_once_one_wins_the_others_refuse(tmp_path, home):
+    movie = record_mario(tmp_path, home)
+    command = [sys.executable, "-m", "arena.cli", "state", "save", str(movie), "--frame", "150",
+               "--name", "Race"]  # fmt: skip
+    runs = [
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         env={**os.environ, **home})
+        for _ in range(4)
+    ]
+    outcomes = [(run.wait(), *run.communicate()) for run in runs]
+    assert sorted(code for code, _, _ in outcomes) == [0, 2, 2, 2], outcomes
+    refusals = [err for code, _, err in outcomes if code == 2]
+    assert all("Race.state exists" in err and len(err.strip().splitlines()) == 1 for err in refusals)
+    [(_, said, _)] = [o for o in outcomes if o[0] == 0]
+    assert "saved" in said
+    record = json.loads((store(home) / "Race.arena.json").read_text())
+    data = gzip.decompress((store(home) / "Race.state").read_bytes())
+    assert record["sha256"] == hashlib.sha256(data).hexdigest()  # the store and its record agree
+    assert not list(store(home).glob(".Race*"))

@@ -59,6 +59,7 @@ def test_a_mixed_suite_plays_its_two_player_cells_and_names_the_rest(tmp_path):
         (["--suite", "duel", "--game", "pong"], "--suite plays the suite's games, states and seeds: drop --game"),
         (["--suite", "duel", "--episodes", "3"], "drop --episodes"),
         (["--suite", "dual"], "unknown suite 'dual' (did you mean 'duel'?)"),
+        (["--suite", "duel", "--max-frames", str(10**12)], "--max-frames: at most 2160000, got 1000000000000"),
         ([], "arena tournament needs --game or --suite"),
     ],
 )  # fmt: skip
@@ -73,6 +74,10 @@ def test_bad_suite_tournaments_are_one_clear_line(args, message):
     [
         ({"suite": "duel", "agents": ["a", "b"], "games": [{"folder": "../elsewhere"}]},
          "not a suite tournament (games.0.folder"),
+        ({"suite": "duel", "agents": ["a", "b"], "games": [{"folder": ".."}]},
+         "not a suite tournament (games.0.folder"),
+        ({"suite": "duel", "agents": ["a", "b"], "games": [{"folder": "."}]},
+         "not a suite tournament (games.0.folder"),
         ({"suite": "duel", "agents": ["a"], "games": [{"folder": "x"}]}, "not a suite tournament (agents"),
         ("not json", "not a suite tournament (not JSON"),
     ],
@@ -84,3 +89,36 @@ def test_a_shared_suite_tournament_is_checked_before_it_is_read(tmp_path, record
     result = arena("report", str(tmp_path))
     assert result.returncode == 2 and message in result.stderr, result.stderr
     assert not (tmp_path / "report").exists()
+
+
+def test_two_cells_of_one_game_and_state_keep_a_folder_each(tmp_path):
+    suite = tmp_path / "twice.yaml"
+    suite.write_text(
+        "cells:\n"
+        "  - {game: pong, states: [Start.2P], seeds: [0], max_frames: 300}\n"
+        "  - {game: pong, states: [Start.2P], seeds: [0], max_frames: 600}\n"
+    )
+    record = tmp_path / "t"
+    result = arena("tournament", "random", "random", "--suite", str(suite), "--record", str(record))
+    assert result.returncode == 0, result.stderr
+    games = json.loads((record / "tournaments.json").read_text())["games"]
+    assert [g["folder"] for g in games] == ["pong-Start.2P", "pong-Start.2P-2"]
+    movies = [sorted((record / g["folder"]).rglob("*.json")) for g in games]
+    frames = [{json.loads(m.read_text()).get("max_frames") for m in ms} - {None} for ms in movies]
+    assert frames == [{300}, {600}]  # each game its own cell's, none overwritten
+    assert "overall, 2 pairs on 2 games:" in result.stdout
+    assert arena("report", str(record)).returncode == 0
+
+
+def test_returns_no_page_can_show_are_refused(tmp_path):
+    record = tmp_path / "t"
+    played = arena("tournament", "random", "random", "--game", "pong", "--max-frames", "120",
+                   "--record", str(record))  # fmt: skip
+    assert played.returncode == 0, played.stderr
+    path = record / "tournament.json"
+    data = json.loads(path.read_text())
+    data["games"][0]["returns"] = [1e308, -1e308]
+    path.write_text(json.dumps(data))
+    result = arena("report", str(record))
+    assert result.returncode == 2 and "games.0.returns.0" in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -239,7 +239,7 @@ def play(
     profile, sidecar = None, None
     if sidecar_path(movie).exists():  # without one, the overlay shows no return
         sidecar = read_sidecar(movie)
-        profile = host().profile_for_movie(sidecar)
+        profile = host().profile_for_movie(sidecar, movie)
     beside = None
     if inputs_name is not None:
         if profile is None:
@@ -276,7 +276,7 @@ def verify(path: Path, sample: int | None, seed: int) -> None:
         try:
             check_movie(movie)
             sidecar = read_sidecar(movie)
-            result = verify_movie(movie, host().profile_for_movie(sidecar), sidecar)
+            result = verify_movie(movie, host().profile_for_movie(sidecar, movie), sidecar)
         except (VerifyError, MovieError) as exc:
             if len(movies) == 1:
                 raise

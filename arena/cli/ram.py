@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from arena.cli.common import echo, host
+from arena.cli.common import echo, host, movie_profile
 from arena.host.params import PATH
 
 MAX_SHOWN = 40
@@ -62,7 +62,7 @@ def ram_search(
               "unchanged": unchanged}  # fmt: skip
     filters = parse_filters(equals, ranges)
     _movie_of(game, movie)
-    found = search(movie, filters, kind)
+    found = search(movie, filters, kind, movie_profile(movie))
     echo(f"{found.total:,} candidates of type {kind}")
     for flt, left in found.counts:
         echo(f"  {flt.describe():<28} {left:,} left")
@@ -93,7 +93,7 @@ def ram_watch(movie: Path, address: str, kind: str, png: Path | None) -> None:
         where = int(address, 0)
     except ValueError:
         raise UsageError(f"--address {address!r} is not a number (decimal or 0x hex)") from None
-    series = watch(movie, where, kind)
+    series = watch(movie, where, kind, movie_profile(movie))
     previous = None
     for frame, value in series:
         if value != previous:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from arena.cli.common import echo, host
+from arena.cli.common import echo, host, movie_profile
 from arena.core.errors import UsageError
 from arena.host.params import PATH
 
@@ -33,7 +33,7 @@ def state_save(movie: Path, frame: int, name: str, replace: bool) -> None:
 
     store.check_name(name)  # before the replay
     game = open_movie(movie).get_game()
-    data, players, based_on = state_at_frame(movie, frame)
+    data, players, based_on = state_at_frame(movie, frame, movie_profile(movie))
     made_by = f"arena state save {movie.name} --frame {frame}"
     meta = store.StateMeta(players, based_on, made_by, sha256(data))
     written = store.write(game, name, data, meta, replace)

@@ -98,3 +98,28 @@ def package_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             continue
     return versions
+
+
+def name_in(folder: Path, path: Path | str) -> str:
+    """How a record in ``folder`` names the file ``path``: relative to ``folder``, with ``/``,
+    so the folder can move or be shared (an absolute path would tell strangers the sender's
+    folders, and a working-folder one breaks once the command runs elsewhere)."""
+    return Path(os.path.relpath(Path(path).resolve(), Path(folder).resolve())).as_posix()
+
+
+def named_file(folder: Path, name: str | None, suffix: str) -> Path | None:
+    """The ``suffix`` file a record in ``folder`` names, or None: relative to ``folder`` as
+    :func:`name_in` wrote it; a name from an older record (absolute, or relative to the
+    folder its command ran in) is found by its last parts below ``folder``. Nothing outside
+    ``folder``, which a shared record could name, is ever returned."""
+    if not name:
+        return None
+    root = folder.resolve()
+    parts = Path(name).parts
+    for start in range(len(parts)):
+        if Path(parts[start]).is_absolute() or parts[start] == "..":
+            continue
+        path = folder.joinpath(*parts[start:])
+        if path.suffix == suffix and path.is_file() and path.resolve().is_relative_to(root):
+            return path
+    return None

@@ -50,3 +50,16 @@ def folder_lock(folder: Path, option: str) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # releases the lock
+
+
+@contextlib.contextmanager
+def taking_turns(folder: Path) -> Iterator[None]:
+    """Hold ``folder`` for a short write, waiting for another command's turn to end (two
+    ``arena state save`` of one name: the second sees the first's state, and refuses)."""
+    LOCKS.mkdir(mode=0o777, parents=True, exist_ok=True)
+    fd = os.open(_lock_file(folder).with_suffix(".turn"), os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock

@@ -22,13 +22,13 @@ import stable_retro
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
 
 from arena.core.errors import ArenaError, MovieError, OutputError, VerifyError
+from arena.core.limits import MAX_FRAMES, MAX_RETURN
 from arena.core.models import first_error
 from arena.core.protocol import Protocol
 from arena.core.reading import loads_json, read_regular_text
 from arena.emulation.emulator import Emulator, check_layout, ram_layout
 from arena.profiles.loading import Profile
 from arena.profiles.rules import RuleEngine
-from arena.profiles.schema import MAX_FRAMES
 from arena.retro import integrations
 from arena.retro.state_files import comparable, sha256
 
@@ -110,7 +110,8 @@ def _claim(partial: Path, name: Path) -> bool:
 
 
 Whole = Annotated[int, Field(ge=0), Strict()]
-Finite = Annotated[float, Field(allow_inf_nan=False)]
+Finite = Annotated[float, Field(allow_inf_nan=False, ge=-MAX_RETURN, le=MAX_RETURN)]
+"""A return as a record holds it: finite and at most ``MAX_RETURN`` in size."""
 
 
 class SidecarModel(BaseModel):
@@ -241,7 +242,18 @@ def profile_for_replay(profile: Profile, sidecar: Mapping[str, Any]) -> Profile:
 def replay(
     path: Path, profile: Profile | None, sidecar: Mapping[str, Any] | None
 ) -> Iterator[ReplayFrame]:
-    """Re-simulate ``path`` frame by frame; without a profile, returns stay empty."""
+    """Re-simulate ``path`` frame by frame; without a profile, returns stay empty.
+
+    Every command replays through here, so every replay plays the episode as recorded: the
+    cheats and pokes its sidecar names are switched on (a .bk2 records the buttons alone).
+    Those need the profile that names them; a sidecar that names some, replayed without it,
+    is refused rather than replayed as another game."""
+    cheats = Protocol.model_validate((sidecar or {}).get("protocol", {})).cheats
+    if cheats and profile is None:
+        raise MovieError(
+            f"{path}: played with cheats or pokes on ({', '.join(cheats)}), which only its "
+            "profile can switch on again"
+        )
     movie = open_movie(path)
     game, players = movie.get_game(), movie.players
     if profile is not None and profile.game != game:

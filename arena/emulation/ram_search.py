@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from arena.core.errors import UsageError
-from arena.emulation.movies import replay
+from arena.emulation.movies import ReplayFrame, read_sidecar, replay, sidecar_path
+from arena.profiles.loading import Profile
 
 RAM_TYPE = re.compile(r"^([|<>=])([uid])([1-8])$")
 FRAME_END = "end"
@@ -128,13 +129,21 @@ class SearchResult:
     """Candidates before the first filter."""
 
 
-def snapshots(movie: Path, frames: Iterable[int | str]) -> tuple[dict[int, dict[int, bytes]], int]:
+def _replayed(movie: Path, profile: Profile | None) -> Iterator[ReplayFrame]:
+    """``movie`` replayed as recorded: with its sidecar's cheats and pokes, by ``profile``."""
+    sidecar = read_sidecar(movie) if sidecar_path(movie).exists() else None
+    return replay(movie, profile if sidecar else None, sidecar)
+
+
+def snapshots(
+    movie: Path, frames: Iterable[int | str], profile: Profile | None = None
+) -> tuple[dict[int, dict[int, bytes]], int]:
     """The RAM blocks at each frame named (``end``: the last), and the movie's length."""
     wanted = {f for f in frames if isinstance(f, int)}
     kept: dict[int, dict[int, bytes]] = {}
     last: dict[int, bytes] = {}
     length = 0
-    for replayed in replay(movie, None, None):
+    for replayed in _replayed(movie, profile):
         length = replayed.frame
         if replayed.frame in wanted or FRAME_END in frames:
             blocks = {start: bytes(b) for start, b in replayed.emulator.memory.blocks.items()}
@@ -149,10 +158,12 @@ def snapshots(movie: Path, frames: Iterable[int | str]) -> tuple[dict[int, dict[
     return kept, length
 
 
-def search(movie: Path, filters: Sequence[Filter], kind: str) -> SearchResult:
+def search(
+    movie: Path, filters: Sequence[Filter], kind: str, profile: Profile | None = None
+) -> SearchResult:
     """Keep the addresses whose ``kind`` values pass every filter, counting after each."""
     check_type(kind)
-    kept, length = snapshots(movie, [f for flt in filters for f in flt.frames])
+    kept, length = snapshots(movie, [f for flt in filters for f in flt.frames], profile)
 
     def number(frame: int | str) -> int:
         return length if frame == FRAME_END else int(frame)
@@ -183,11 +194,13 @@ def search(movie: Path, filters: Sequence[Filter], kind: str) -> SearchResult:
     return SearchResult(counts, sorted(found), frames, found, total)
 
 
-def watch(movie: Path, address: int, kind: str) -> list[tuple[int, int]]:
+def watch(
+    movie: Path, address: int, kind: str, profile: Profile | None = None
+) -> list[tuple[int, int]]:
     """``(frame, value)`` of one address at every frame of ``movie``."""
     _, _, width = check_type(kind)
     series = []
-    for replayed in replay(movie, None, None):
+    for replayed in _replayed(movie, profile):
         blocks = replayed.emulator.memory.blocks
         start = next(
             (s for s, b in blocks.items() if s <= address and address + width <= s + len(b)), None

@@ -41,18 +41,22 @@ class Step:
     frames: int
 
 
-def state_at_frame(movie: Path, frame: int) -> tuple[bytes, int, str | None]:
+def state_at_frame(
+    movie: Path, frame: int, profile: Profile | None = None
+) -> tuple[bytes, int, str | None]:
     """The emulator's state after the first ``frame`` frames of ``movie``, its players, and
-    the state the movie started from (by its sidecar, when it has one)."""
+    the state the movie started from (by its sidecar, when it has one). ``profile`` (the
+    movie's) switches on the cheats and pokes its sidecar names, as the episode had them."""
     if frame < 0:
         raise UsageError(f"--frame {frame}: a frame number is 0 or more")
-    based_on = read_sidecar(movie).get("state") if sidecar_path(movie).exists() else None
+    sidecar = read_sidecar(movie) if sidecar_path(movie).exists() else None
+    based_on = sidecar.get("state") if sidecar else None
     opened = open_movie(movie)
     players = opened.players
     if frame == 0:
         return bytes(opened.get_state()), players, based_on
     last = 0
-    for replayed in replay(movie, None, None):
+    for replayed in replay(movie, profile if sidecar else None, sidecar):
         last = replayed.frame
         if replayed.frame == frame:
             return bytes(replayed.emulator.core.get_state()), players, based_on

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from arena.core.errors import ArenaError, ProfileError, UsageError, did_you_mean
-from arena.core.files import output_folder
+from arena.core.files import name_in, named_file, output_folder
 from arena.core.protocol import EVALUATION, Protocol, ProtocolOptions
 from arena.core.reading import read_regular
 from arena.core.workers import RayPool, Worker, WorkerPool
@@ -175,6 +175,30 @@ def finished_jobs(
     return done
 
 
+def drop_unnamed_movies(out: Path, results: Path, report: Callable[[str], None]) -> None:
+    """``--resume``: remove the movies (and sidecars, and partial files) no results line
+    names, which a run stopped between a movie and its line left behind; their cells are
+    played again, so the folder holds one movie per results line."""
+    movies = out / "movies"
+    if not movies.is_dir():
+        return
+    rows, _ = read_results(results) if results.exists() else ([], [])
+    named = {
+        path.resolve() for row in rows if (path := named_file(out, row.movie, ".bk2")) is not None
+    }
+    dropped = 0
+    for path in sorted(movies.rglob("*")):
+        if path.is_symlink() or not path.is_file():
+            continue
+        partial = path.name.startswith(".") and ".part." in path.name
+        movie = path if path.suffix == ".bk2" else path.with_suffix(".bk2")
+        if partial or (path.suffix in (".bk2", ".json") and movie.resolve() not in named):
+            path.unlink(missing_ok=True)
+            dropped += path.suffix == ".bk2"
+    if dropped:
+        report(f"removed {dropped} movie(s) no results line names (their cells play again)")
+
+
 # -- workers -------------------------------------------------------------------------------
 
 
@@ -216,7 +240,7 @@ def _play(host: PluginHost, slot: EnvSlot, job: Job, movies: Path) -> ResultLine
         forfeit=result.forfeit,
         noops=result.noops,
         digest=result.digest,
-        movie=result.movie,
+        movie=None if result.movie is None else name_in(movies.parent, result.movie),
         seconds=round(result.seconds, 3),
     )
 
@@ -288,6 +312,8 @@ def run_bench(
         )
     done = finished_jobs(results, protocol, echo)
     output_folder(out, "--out")
+    if resume:
+        drop_unnamed_movies(out, results, echo)
     # A cell an entry cannot play (see PluginHost.cannot_play) is not entered, not failed.
     refusals = {
         (agent.label, cell.game): host.cannot_play(agent, host.profile(cell.source or cell.game))

@@ -86,7 +86,7 @@ def _collected(
 def inspect(movie: Path, host: PluginHost, out: Path) -> Path:
     """Write ``out/index.html`` and ``out/episode.mp4`` for ``movie``; returns the page."""
     sidecar = read_sidecar(movie)
-    profile = profile_for_replay(host.profile_for_movie(sidecar), sidecar)
+    profile = profile_for_replay(host.profile_for_movie(sidecar, movie), sidecar)
     layout = ram_layout(profile.game, profile.ram)
     found = Inspection()
     try:

@@ -28,7 +28,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict
 
 from arena.core.errors import UsageError
-from arena.core.files import output_folder, write_atomic
+from arena.core.files import name_in, output_folder, write_atomic
+from arena.core.limits import MAX_RETURN
 from arena.core.models import read_record
 from arena.core.protocol import EVALUATION, Protocol
 from arena.emulation.movies import Finite
@@ -128,7 +129,8 @@ def play_games(
                         result.returns,
                         _winner(first.label, second.label, result.returns),
                         result.forfeit,
-                        result.movie,
+                        None if result.movie is None or record is None
+                        else name_in(record, result.movie),
                         result.gains,
                     )
                     games.append(game)
@@ -357,7 +359,7 @@ class _GameRecord(BaseModel):
     returns: Annotated[list[Finite], Field(min_length=2, max_length=2)]
     forfeit: str | None = None
     movie: str | None = None
-    gains: Annotated[list[Annotated[float, Field(ge=0, allow_inf_nan=False)]], Field(
+    gains: Annotated[list[Annotated[float, Field(ge=0, le=MAX_RETURN, allow_inf_nan=False)]], Field(
         min_length=2, max_length=2
     )] = [0.0, 0.0]  # fmt: skip
 

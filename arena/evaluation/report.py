@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from arena.core.files import named_file
 from arena.core.reading import read_regular
 from arena.evaluation.leaderboard import Row, build_leaderboard
 from arena.evaluation.pages import write_page
@@ -72,7 +73,7 @@ def _render_clip(movie: Path, host: PluginHost, path: Path) -> bool:
 
     try:
         sidecar = read_sidecar(movie)
-        frames = replay(movie, host.profile_for_movie(sidecar), sidecar)
+        frames = replay(movie, host.profile_for_movie(sidecar, movie), sidecar)
         limited = (f for f in frames if f.frame <= CLIP_FRAMES)
         render(limited, [VideoSink(path)], scale=1)
     except ArenaError:
@@ -102,21 +103,22 @@ def write_report(bench: Path, host: PluginHost, training: Sequence[Path] = ()) -
         replays: list[dict[str, Any]] = []
         for row in rows if scope in {r.game for r in results} else []:
             played = [
-                r
+                (r, movie)
                 for r in results
-                if r.game == scope and r.agent == row.agent and r.movie and not r.failed
+                if r.game == scope and r.agent == row.agent and not r.failed
+                if (movie := named_file(bench, r.movie, ".bk2")) is not None
             ]
-            best = max(played, key=lambda r: r.score or 0.0, default=None)
+            best = max(played, key=lambda pair: pair[0].score or 0.0, default=None)
             if best is None:
                 continue
             clip = media / f"best-{index}-{len(replays)}.mp4"
-            if _render_clip(Path(str(best.movie)), host, clip):
+            if _render_clip(best[1], host, clip):
                 replays.append(
                     {
                         "agent": row.agent,
                         "video": f"media/{clip.name}",
-                        "movie": _relative(Path(str(best.movie)), bench),
-                        "episode_return": best.score,
+                        "movie": _relative(best[1], bench),
+                        "episode_return": best[0].score,
                     }
                 )
         # Links a browser opens: each agent's best-episode video (a .bk2 folder it cannot).
@@ -242,12 +244,7 @@ def write_suite_report(folder: Path, host: PluginHost) -> Path:
 
 
 def _inside(movie: str | None, folder: Path) -> Path | None:
-    """The .bk2 that ``movie`` names, in its pairing's folder under ``folder`` (where
-    ``arena tournament --record`` wrote it, whatever the folder is called now); nothing
-    outside ``folder``, which a shared file could name, is read or linked."""
-    if not movie:
-        return None
-    name = Path(movie)
-    path = folder / name.parent.name / name.name
-    inside = path.resolve().is_relative_to(folder.resolve())
-    return path if inside and path.suffix == ".bk2" and path.is_file() else None
+    """The .bk2 that ``movie`` names, under ``folder`` (where ``arena tournament --record``
+    wrote it, whatever the folder is called now); nothing outside ``folder``, which a shared
+    file could name, is read or linked."""
+    return named_file(folder, movie, ".bk2")

@@ -15,6 +15,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from arena.core.files import append_line
+from arena.core.limits import MAX_RETURN
 from arena.core.models import first_error
 from arena.core.protocol import Protocol
 from arena.core.reading import loads_json, read_regular_text
@@ -46,7 +47,9 @@ class ResultLine(BaseModel):
     agent_options: dict[str, str] = Field(default_factory=dict)
     protocol: Protocol = Protocol()
     error: str | None = None
-    score: Annotated[float | None, Field(alias="return", allow_inf_nan=False)] = None
+    score: Annotated[
+        float | None, Field(alias="return", allow_inf_nan=False, ge=-MAX_RETURN, le=MAX_RETURN)
+    ] = None
     """The episode's return (player 1's)."""
     frames: int | None = None
     progress: float | None = None

@@ -80,6 +80,8 @@ class SuiteTournament:
     suite: str
     agents: list[str]
     tournaments: list[Tournament]
+    folders: list[str]
+    """Each tournament's folder in the ``--record`` folder, one per game of the suite."""
 
     def __post_init__(self) -> None:
         pairs = [pair for t in self.tournaments for pair in t.pairs]
@@ -100,8 +102,9 @@ def play_suite(
     agent that cannot play a game (a checkpoint trained on another) sits that game out."""
     if not suite.cells:
         raise UsageError(f"suite {suite.name!r}: none of its 2-player games can be played")
-    tournaments = []
-    for item in suite_games(suite.cells):
+    tournaments, folders = [], []
+    items = suite_games(suite.cells)
+    for item, name in zip(items, _folders(items), strict=True):
         profile = host.profile(item.source or item.game).with_time_limit(
             max_frames or item.max_frames
         )
@@ -115,7 +118,7 @@ def play_suite(
             on_left_out(item, "fewer than two of the agents play it: not played")
             continue
         played_under = protocol.with_cheats(item.cheats)
-        folder = record / item.folder if record else None
+        folder = record / name if record else None
         report = functools.partial(on_game, item)
         games = play_games(
             host, playing, profile, item.state, item.seeds, folder, report, played_under
@@ -125,7 +128,19 @@ def play_suite(
         if folder:
             write_tournament(folder, tournament)
         tournaments.append(tournament)
-    return SuiteTournament(suite.name, [a.label for a in agents], tournaments)
+        folders.append(name)
+    return SuiteTournament(suite.name, [a.label for a in agents], tournaments, folders)
+
+
+def _folders(items: Sequence[SuiteGame]) -> list[str]:
+    """A folder per game of the suite: the game and state, and where two cells share them
+    (another time limit, other cheats) a number after the first, so none overwrites another."""
+    taken: dict[str, int] = {}
+    names = []
+    for item in items:
+        count = taken[item.folder] = taken.get(item.folder, 0) + 1
+        names.append(item.folder if count == 1 else f"{item.folder}-{count}")
+    return names
 
 
 def _cannot_play(host: PluginHost, agent: AgentSpec, profile: Profile) -> str | None:
@@ -149,9 +164,7 @@ def write_suite_tournament(out: Path, played: SuiteTournament) -> Path:
     overall standings."""
     output_folder(out, "--record")
     path = out / SUITE_TOURNAMENT
-    folders = [
-        SuiteGame(t.game, t.state, (), 0, ()).folder for t in played.tournaments
-    ]  # fmt: skip
+    folders = played.folders
     write_atomic(
         path,
         json.dumps(
@@ -177,7 +190,10 @@ def write_suite_tournament(out: Path, played: SuiteTournament) -> Path:
     return path
 
 
-Plain = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.-]+$")]
+Plain = Annotated[
+    str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*$")
+]
+"""A folder's plain name: no separator, and no leading dot (so neither ``.`` nor ``..``)."""
 
 
 class _SuiteGameRecord(BaseModel):
@@ -197,6 +213,8 @@ def read_suite_tournament(path: Path) -> tuple[SuiteTournament, list[Path]]:
     from its own ``tournament.json`` (a folder is a plain name inside the file's folder)."""
     record = read_record(path, _SuiteRecord, "a suite tournament", MAX_SUITE_BYTES)
     folders = [path.parent / g.folder for g in record.games]
+    if len(set(folders)) < len(folders):
+        raise UsageError(f"{path}: names a game's folder twice (each game would count twice)")
     tournaments = [read_tournament(folder / TOURNAMENT) for folder in folders]
     for folder, tournament in zip(folders, tournaments, strict=True):
         if strangers := set(tournament.agents) - set(record.agents):
@@ -204,4 +222,5 @@ def read_suite_tournament(path: Path) -> tuple[SuiteTournament, list[Path]]:
                 f"{path}: not a suite tournament ({folder.name} has agents it does not list: "
                 f"{', '.join(sorted(strangers))})"
             )
-    return SuiteTournament(record.suite, record.agents, tournaments), folders
+    names = [folder.name for folder in folders]
+    return SuiteTournament(record.suite, record.agents, tournaments, names), folders

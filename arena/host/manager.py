@@ -385,14 +385,19 @@ class PluginHost:
             for player in range(env.players)
         ]
 
-    def profile_for_movie(self, sidecar: Mapping[str, Any]) -> Profile:
-        """The profile a recorded episode was played with: by name, else from its source file."""
+    def profile_for_movie(self, sidecar: Mapping[str, Any], movie: Path | None = None) -> Profile:
+        """The profile a recorded episode was played with: by name, else from its source file
+        (named relative to the movie's folder; older sidecars name it absolutely)."""
         name = str(sidecar.get("profile", ""))
         if name in self.games:
             return self.profile(name)
         source = sidecar.get("profile_source")
-        if source and Path(source).is_file():
-            return self.profile(str(source))
+        if source:
+            path = Path(str(source))
+            if movie is not None and not path.is_absolute():
+                path = movie.parent / path
+            if path.is_file() and path.suffix in (".yaml", ".yml"):
+                return self.profile(str(path))
         return self.profile(name)  # raises the unknown-game error with the valid names
 
 

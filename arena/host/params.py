@@ -16,6 +16,8 @@ from typing import Any, TypeVar
 
 import click
 
+from arena.core.limits import MAX_FRAMES
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -49,6 +51,8 @@ MAX_WORKERS = max(8, 4 * (os.cpu_count() or 1))
 """Worker processes (each one emulator) a command may start: four per core, so a typo such
 as ``--workers 10000`` is refused instead of starting thousands of processes."""
 POSITIVE = WholeNumber(1)
+TIME_LIMIT = WholeNumber(1, MAX_FRAMES)
+"""A time limit in frames: at most the longest a profile may set (10 hours at 60 frames/s)."""
 WORKERS = WholeNumber(1, MAX_WORKERS, per_machine=True)
 WHOLE = WholeNumber()
 SEED = WholeNumber(0)
@@ -85,7 +89,7 @@ def seed(help: str = "seed of the first episode") -> click.Option:
 
 def max_frames() -> click.Option:
     return click.Option(
-        ["--max-frames"], type=POSITIVE, help="override the profile's time limit (frames)"
+        ["--max-frames"], type=TIME_LIMIT, help="override the profile's time limit (frames)"
     )
 
 

@@ -18,7 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from arena.core.files import append_line, output_file, output_folder, package_versions
+from arena.core.files import (
+    append_line,
+    name_in,
+    output_file,
+    output_folder,
+    package_versions,
+)
 from arena.emulation.movies import commit_movie
 from arena.play.agents import Agent, AgentState
 from arena.play.env import ArenaEnv
@@ -179,8 +185,8 @@ def record_episode(
         rom_sha1 = integrations.rom_sha1(env.emulator.rom)
 
         def sidecar(path: Path) -> dict[str, Any]:
-            result.movie = str(path)
-            return _sidecar(env, result, config, rom_sha1)
+            result.movie = path.name  # the sidecar lies beside its movie
+            return _sidecar(env, result, config, rom_sha1, path.parent)
 
         result.movie = str(commit_movie(movie, final, sidecar))
     return result
@@ -203,7 +209,10 @@ def run_episodes(
     for episode in range(config.episodes):
         result = record_episode(env, agents, config, episode)
         if results_file:
-            append_line(results_file, json.dumps(asdict(result)))
+            line = asdict(result)
+            if result.movie is not None:
+                line["movie"] = name_in(results_file.parent, result.movie)
+            append_line(results_file, json.dumps(line))
         results.append(result)
         if on_episode:
             on_episode(result)
@@ -211,7 +220,7 @@ def run_episodes(
 
 
 def _sidecar(
-    env: ArenaEnv, result: EpisodeResult, config: RunConfig, rom_sha1: str
+    env: ArenaEnv, result: EpisodeResult, config: RunConfig, rom_sha1: str, folder: Path
 ) -> dict[str, Any]:
     profile = env.profile
     return {
@@ -219,7 +228,7 @@ def _sidecar(
         "game": profile.game,
         "players": env.players,
         "profile_digest": profile.digest,
-        "profile_source": profile.source,
+        "profile_source": name_in(folder, profile.source),  # relative: the folder may move
         "frame_skip": profile.frame_skip,
         "max_frames": profile.max_frames,
         "rom_sha1": rom_sha1,

@@ -168,8 +168,18 @@ class Profile:
     """For a game stable-retro lacks: how ``arena roms fetch`` builds its integration."""
 
     def with_time_limit(self, max_frames: int | None) -> Profile:
-        """This profile with another time limit (None keeps the profile's own)."""
-        return self if max_frames is None else replace(self, max_frames=max_frames)
+        """This profile with another time limit (None keeps the profile's own); one that is
+        not a whole number from 1 to ``MAX_FRAMES`` raises ``ValueError``."""
+        if max_frames is None:
+            return self
+        if isinstance(max_frames, bool) or not isinstance(max_frames, int) or not (
+            1 <= max_frames <= schema.MAX_FRAMES
+        ):
+            raise ValueError(
+                f"max_frames must be a whole number from 1 to {schema.MAX_FRAMES:,} (10 hours "
+                f"at 60 frames a second), got {max_frames!r}"
+            )
+        return replace(self, max_frames=max_frames)
 
     @property
     def action_names(self) -> list[str]:

@@ -24,6 +24,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from arena.core.errors import ProfileError, did_you_mean
+from arena.core.limits import MAX_FRAMES
 from arena.core.models import expect, is_finite, is_int
 from arena.core.protocol import EVALUATION, Protocol
 
@@ -51,8 +52,6 @@ MAX_SIDE = 1024
 MAX_FRAME_STACK = 64
 MAX_FRAME_SKIP = 256
 """Emulated frames per agent step: about 4 s of play at 60 frames a second."""
-MAX_FRAMES = 10 * 60 * 60 * 60
-"""A time limit of at most ten hours of play (60 frames a second)."""
 
 
 def _up_to(limit: int) -> BeforeValidator:

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from arena.core.errors import RomMissingError, StateError, UsageError
+from arena.core.locks import taking_turns
 from arena.core.reading import loads_json, read_regular_text
 from arena.retro import integrations
 
@@ -114,6 +115,11 @@ def write(game: str, name: str, state: bytes, meta: StateMeta, replace: bool = F
             "states are never replaced)",
         )  # fmt: skip
     folder = store_folder(game)
+    with taking_turns(folder):  # the check and the write as one: of two writers, one wins
+        return _write(folder, name, state, meta, replace)
+
+
+def _write(folder: Path, name: str, state: bytes, meta: StateMeta, replace: bool) -> Path:
     target, record = folder / f"{name}.state", folder / f"{name}{META_SUFFIX}"
     if target.exists() and not record.exists():
         raise UsageError(

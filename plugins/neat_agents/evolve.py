@@ -9,6 +9,7 @@ Fitness is the profile's episode return. After every generation the arena writes
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from dataclasses import dataclass
@@ -360,7 +361,8 @@ class Evolution:
                 f"generation {generation}: replaying the best genome gave {recorded}, "
                 f"its fitness was {genome.fitness}"
             )
-        return movie
+        # Named relative to the run's folder (stats.csv's), so the run can move.
+        return Path(os.path.relpath(movie, self.out)).as_posix()
 
 
 __all__ = ["Evolution", "NeatConfig"]
