@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from arena.core.errors import (
+    ArenaError,
     MovieError,
-    OutputError,
     UsageError,
     VerifyError,
 )
-from arena.core.files import output_folder
+from arena.core.files import output_target
 from arena.core.locks import folder_lock
 from arena.host import params
 from arena.host.params import PATH, POSITIVE, use
@@ -226,15 +226,14 @@ def play(
 ) -> None:
     """Replay a .bk2 into a video (mp4/webm/gif) or a window."""
     from arena.emulation.movies import check_movie, read_sidecar, replay, sidecar_path
-    from arena.emulation.video import VideoSink, Window, render
+    from arena.emulation.video import CODECS, VideoSink, Window, render
 
     if not (video or gif or window):
         raise UsageError("nothing to do: give --video OUT.mp4, --gif OUT.gif or --window")
-    for option, path in (("--video", video), ("--gif", gif)):
+    video_kinds = (*CODECS, ".gif")
+    for option, path, kinds in (("--video", video, video_kinds), ("--gif", gif, (".gif",))):
         if path is not None:
-            if path.is_dir():
-                raise OutputError(f"{option} {path}: is a folder, not a file")
-            output_folder(path.parent, option)
+            output_target(path, option, kinds)
     check_movie(movie)
     profile, sidecar = None, None
     if sidecar_path(movie).exists():  # without one, the overlay shows no return
@@ -277,11 +276,13 @@ def verify(path: Path, sample: int | None, seed: int) -> None:
             check_movie(movie)
             sidecar = read_sidecar(movie)
             result = verify_movie(movie, host().profile_for_movie(sidecar, movie), sidecar)
-        except (VerifyError, MovieError) as exc:
+        except ArenaError as exc:  # each movie its own verdict, naming it; the rest go on
+            problem = str(exc) if str(movie) in str(exc) else f"{movie}: {exc}"
             if len(movies) == 1:
+                exc.args = (problem,)  # its own kind and exit code, naming the movie
                 raise
-            failures.append(str(exc))
-            echo(f"FAIL  {exc}")
+            failures.append(problem)
+            echo(f"FAIL  {problem}")
             continue
         returns = " / ".join(f"{r:.1f}" for r in result.returns)
         echo(f"ok    {movie}  frames {result.frames}  return {returns}")

@@ -89,6 +89,10 @@ def ram_watch(movie: Path, address: str, kind: str, png: Path | None) -> None:
     from arena.emulation.ram_search import check_type, watch
 
     check_type(kind)
+    if png is not None:  # before the replay
+        from arena.core.files import output_target
+
+        output_target(png, "--png", PLOT_KINDS)
     try:
         where = int(address, 0)
     except ValueError:
@@ -103,6 +107,10 @@ def ram_watch(movie: Path, address: str, kind: str, png: Path | None) -> None:
     if png is not None:
         _plot(series, f"0x{where:04X} ({kind}) in {movie.name}", png)
         echo(f"plot: {png}")
+
+
+PLOT_KINDS = (".png", ".svg", ".pdf")
+"""The endings ``--png`` takes (matplotlib writes each)."""
 
 
 def _changes(series: list[tuple[int, int]]) -> int:

@@ -117,10 +117,11 @@ def integrate(
 
     from arena.core.errors import OutputError
     from arena.core.files import output_folder
+    from arena.emulation.integrate import check_game_name, parse_variables, skeleton
     from arena.emulation.integrate import integrate as build
-    from arena.emulation.integrate import parse_variables, skeleton
     from arena.retro import integrations
 
+    check_game_name(name)  # before anything is made: a/b would make a folder a
     found = parse_variables(variables)
     target = profile or Path(f"{name}.yaml")
     if target.exists():

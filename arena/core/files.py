@@ -61,11 +61,29 @@ def check_output_folder(path: Path, option: str) -> None:
                 folder.rmdir()
 
 
-def output_file(path: Path, option: str) -> Path:
-    """``path`` as a file the arena can append to (its folder made), checked up front."""
+def output_target(path: Path, option: str, suffixes: tuple[str, ...] = ()) -> Path:
+    """``path`` as a file the arena may write (its folder made), checked before anything is
+    played: a folder, a symbolic link (the arena never writes through one, to wherever it
+    points), a FIFO or a device (a write would hang or go elsewhere) is one clear error, and
+    so is a name whose ending no writer takes (``suffixes``)."""
+    if path.is_symlink():
+        raise OutputError(f"{option} {path}: is a symbolic link", "give a plain file's path")
     if path.is_dir():
         raise OutputError(f"{option} {path}: is a folder, not a file")
+    if path.exists() and not path.is_file():
+        raise OutputError(f"{option} {path}: is not a regular file (a FIFO or a device)")
+    if suffixes and path.suffix.lower() not in suffixes:
+        raise OutputError(
+            f"{option} {path}: {path.suffix or 'no ending'} is not a kind it writes",
+            f"end the name in {', '.join(suffixes)}",
+        )
     output_folder(path.parent, option)
+    return path
+
+
+def output_file(path: Path, option: str) -> Path:
+    """``path`` as a file the arena can append to (its folder made), checked up front."""
+    output_target(path, option)
     try:
         with path.open("a"):
             pass

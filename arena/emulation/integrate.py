@@ -16,6 +16,7 @@ import gc
 import gzip
 import hashlib
 import json
+import keyword
 import os
 import shutil
 from collections.abc import Sequence
@@ -30,7 +31,8 @@ from arena.core.errors import ProfileError, UsageError
 from arena.core.reading import read_regular
 from arena.emulation.emulator import check_layout
 from arena.emulation.state_making import read_script
-from arena.profiles.loading import Profile
+from arena.profiles.expressions import FUNCTION_NAMES
+from arena.profiles.loading import BUILTIN_NAMES, Profile
 from arena.profiles.schema import RAM_TYPE
 from arena.retro import integrations, states
 from arena.retro.roms import MAX_ROM_BYTES
@@ -88,6 +90,20 @@ def system_of_rom(path: Path, data: bytes, system: str | None) -> str:
     return found
 
 
+RESERVED_NAMES = frozenset({*FUNCTION_NAMES, *BUILTIN_NAMES})
+"""Names a rule cannot give a RAM variable: its functions and its built-in values (keywords
+such as ``if`` and ``None`` are refused too): the profile skeleton would not load."""
+
+
+def check_game_name(name: str) -> str:
+    """``name`` when it makes a game id (``NAME-SYSTEM-v0``); checked before anything is
+    written, so a refused name leaves nothing (``a/b`` made a folder ``a`` once)."""
+    states.check_name(name)
+    if not name[0].isalpha() or "-" in name:
+        raise UsageError(f"--name {name!r}: a game name starts with a letter and has no '-'")
+    return name
+
+
 def parse_variables(texts: Sequence[str]) -> list[Variable]:
     """``NAME=ADDRESS:TYPE`` texts (``score1=0x8D:|u1``)."""
     found = []
@@ -100,6 +116,11 @@ def parse_variables(texts: Sequence[str]) -> list[Variable]:
             number = -1
         if not sep or not colon or not name.isidentifier() or number < 0:
             raise UsageError(f"--var {text!r}: expected NAME=ADDRESS:TYPE, e.g. score1=0x8D:|u1")
+        if keyword.iskeyword(name) or name in RESERVED_NAMES:
+            raise UsageError(
+                f"--var {text!r}: {name!r} is a word of the rules' language, not a free name",
+                "choose another name, e.g. " + f"{name.lower()}_value",
+            )
         if not RAM_TYPE.match(kind):
             raise UsageError(f"--var {text!r}: {kind!r} is not a stable-retro type ('|u1', '<u2')")
         found.append(Variable(name, number, kind))
@@ -140,9 +161,7 @@ def integrate(
     system: str | None = None,
 ) -> tuple[str, Path]:
     """Build the integration; returns its id and folder."""
-    states.check_name(name)
-    if not name[0].isalpha() or "-" in name:
-        raise UsageError(f"--name {name!r}: a game name starts with a letter and has no '-'")
+    check_game_name(name)
     try:
         data = read_regular(rom_path, MAX_ROM_BYTES)
     except OSError as exc:

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
 from arena.core.errors import ArenaError, MovieError, OutputError, VerifyError
 from arena.core.limits import MAX_FRAMES, MAX_RETURN
 from arena.core.models import first_error
-from arena.core.protocol import Protocol
+from arena.core.protocol import NOOP_MAX_LIMIT, Protocol
 from arena.core.reading import loads_json, read_regular_text
 from arena.emulation.emulator import Emulator, check_layout, ram_layout
 from arena.profiles.loading import Profile
@@ -131,7 +131,8 @@ class SidecarModel(BaseModel):
     returns: list[Finite]
     done_reason: str | None
     forfeit: str | None = None
-    noops: Whole = 0
+    noops: Annotated[int, Field(ge=0, le=NOOP_MAX_LIMIT), Strict()] = 0
+    """No-op frames after the reset: at most what a protocol may draw."""
     protocol: Protocol
     frame_skip: Annotated[int, Field(ge=1), Strict()]
     max_frames: Annotated[int, Field(ge=1), Strict()] | None

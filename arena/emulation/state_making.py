@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from arena.core.errors import ArenaError, UsageError, did_you_mean
+from arena.core.reading import loads_json
 from arena.emulation.emulator import Emulator
 from arena.emulation.movies import open_movie, read_sidecar, replay, sidecar_path
 from arena.profiles.loading import Profile, split_button
@@ -30,7 +31,8 @@ from arena.retro import states as store
 POWER_ON = "power-on"
 """``--from power-on``: the console as it starts, no state loaded (stable-retro's State.NONE)."""
 MAX_SCRIPT_ENTRIES = 10_000
-"""Entries in one ``--inputs`` script; each plays at most :data:`MAX_FRAMES` frames."""
+"""Entries in one ``--inputs`` script; all of them together play at most :data:`MAX_FRAMES`
+frames."""
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ def read_script(
     """A JSON script's entries, checked before anything plays: each player's action (or
     buttons) and how many frames it is held (``steps * frame_skip``)."""
     try:
-        entries = json.loads(text)
+        entries = loads_json(text)  # nesting bounded: no RecursionError
     except ValueError as exc:
         raise UsageError(f"{option}: not a JSON list ({exc})", "e.g. '[[\"noop\", 30]]'") from None
     shape = "[action, steps]" if players == 1 else "[p1_action, p2_action, steps]"
@@ -77,7 +79,7 @@ def read_script(
         raise UsageError(f"{option}: expected a non-empty list of {shape}, got {text!r:.60}")
     if len(entries) > MAX_SCRIPT_ENTRIES:
         raise UsageError(f"{option}: {len(entries):,} entries; the limit is {MAX_SCRIPT_ENTRIES:,}")
-    read = []
+    read, total = [], 0
     for index, entry in enumerate(entries):
         where = f"{option}[{index}]"
         if not isinstance(entry, list) or len(entry) != players + 1:
@@ -88,6 +90,12 @@ def read_script(
         if count * frame_skip > MAX_FRAMES:
             raise UsageError(
                 f"{where}: {count:,} steps; one entry plays at most {MAX_FRAMES:,} frames"
+            )
+        total += count * frame_skip
+        if total > MAX_FRAMES:
+            raise UsageError(
+                f"{where}: the script reaches {total:,} frames here; a whole script plays at "
+                f"most {MAX_FRAMES:,} (10 hours at 60 frames a second)"
             )
         read.append(([str(name) for name in names], count * frame_skip))
     return read
@@ -151,7 +159,6 @@ def make_declared_states(profile: Profile) -> list[tuple[str, str]]:
     """Make the states ``profile`` declares with a ``start`` script, from power-on, into the
     arena's store (``arena roms fetch`` calls it once the ROM is installed): (state, what was
     done) for each. One made by the same script already is kept."""
-    import json
 
     from arena.retro.state_files import sha256
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from arena.core.errors import OutputError
+from arena.core.files import output_target
 from arena.emulation.emulator import ram_layout
 from arena.emulation.movies import ReplayFrame, profile_for_replay, read_sidecar, replay
 from arena.emulation.video import EMULATOR_FPS, VideoSink, render
@@ -93,6 +94,8 @@ def inspect(movie: Path, host: PluginHost, out: Path) -> Path:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"--out {out}: cannot make it ({exc.strerror or exc})") from None
+    for name in (VIDEO, "index.html"):  # both checked before the replay: nothing half-made
+        output_target(out / name, "--out")
     frames = replay(movie, profile, sidecar)
     render(_collected(frames, found, layout), [VideoSink(out / VIDEO)], scale=2)
     data = {

@@ -9,6 +9,7 @@ from typing import Any
 import jinja2
 
 from arena.core.errors import OutputError
+from arena.core.files import output_target
 
 TEMPLATES = Path(__file__).parent  # templates/*.html.j2 beside this module
 
@@ -20,7 +21,7 @@ def write_page(out: Path, template: str, **values: Any) -> Path:
         loader=loader, autoescape=True, undefined=jinja2.StrictUndefined
     )
     page = environment.get_template(f"templates/{template}").render(**values)
-    index_html = out / "index.html"
+    index_html = output_target(out / "index.html", "the page")
     try:
         index_html.write_text(page)
     except OSError as exc:

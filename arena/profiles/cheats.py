@@ -100,9 +100,40 @@ def compile_cheats(
     for name, code in raw_cheats.items():
         if problem := code_problem(system, code.strip()):
             raise fail(f"cheats.{name}", problem)
+    for group, names in (("cheats", raw_cheats), ("pokes", raw_pokes)):
+        for name in names:
+            if not CHEAT_NAME.fullmatch(name):
+                raise fail(
+                    f"{group}.{name}",
+                    f"{name!r} is not a plain name: a letter, then letters, digits, '_' and "
+                    "'-' (64 at most); it becomes part of movie file names",
+                )
     pokes = {}
     for name, spec in raw_pokes.items():
         if name in raw_cheats:
             raise fail(f"pokes.{name}", f"{name!r} already names a cheat")
-        pokes[name] = Poke(spec.address, spec.type, spec.value, spec.when)  # type: ignore[attr-defined]
+        poke = Poke(spec.address, spec.type, spec.value, spec.when)  # type: ignore[attr-defined]
+        low, high = value_range(poke.type)
+        if not low <= poke.value <= high:
+            raise fail(
+                f"pokes.{name}.value",
+                f"{poke.value} does not fit type {poke.type!r} ({low} to {high})",
+            )
+        pokes[name] = poke
     return {name: code.strip() for name, code in raw_cheats.items()}, pokes
+
+
+CHEAT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
+"""A cheat's or poke's name: plain, since ``--cheat NAME`` puts it into movie file names."""
+
+
+def value_range(kind: str) -> tuple[int, int]:
+    """The numbers a stable-retro type holds: ``u`` unsigned, ``i`` two's complement, ``d``
+    two decimal digits a byte (BCD), ``n`` one decimal digit a byte."""
+    width = int(kind[2:])
+    return {
+        "u": (0, 256**width - 1),
+        "i": (-(256**width) // 2, 256**width // 2 - 1),
+        "d": (0, 100**width - 1),
+        "n": (0, 10**width - 1),
+    }[kind[1]]
