@@ -151,3 +151,34 @@ def test_sigterm_during_integrate_leaves_nothing_in_the_store(tmp_path):
     assert not any(store.iterdir()) and not (tmp_path / "c.yaml").exists()
     listed = arena("roms", "list", "--all", env={"ARENA_HOME": str(home)})
     assert ".Combat" not in listed.stdout
+
+
+def test_sigterm_during_state_make_leaves_nothing(tmp_path):
+    home = tmp_path / "home"
+    rom = integrations.find_rom("Pong-Atari2600-v0")
+    assert rom is not None
+    shutil.copytree(rom.parent, home / "integrations" / "Pong-Atari2600-v0")
+    run = start("state", "make", "pong", "--inputs", '[["noop", 500000]]', "--name", "Long",
+                env={"ARENA_HOME": str(home)})  # fmt: skip
+    assert run.stdout is not None
+    assert run.stdout.readline().startswith("playing 2,000,000 frames of pong")  # it plays now
+    os.kill(run.pid, signal.SIGTERM)
+    _, stderr = run.communicate()
+    assert run.returncode == 143 and "arena: terminated (SIGTERM)" in stderr, stderr
+    assert not list((home / "integrations" / "Pong-Atari2600-v0").glob("*Long*"))
+
+
+def test_sigterm_stops_a_tournament_with_nothing_half_written(tmp_path):
+    record = tmp_path / "t"
+    run = start("tournament", "random", "random", "random", "--game", "pong", "--episodes", "20",
+                "--max-frames", "2000", "--record", str(record))  # fmt: skip
+    wait_for(lambda: any(record.rglob("*.bk2")), run, "a first game's movie")
+    os.kill(run.pid, signal.SIGTERM)
+    _, stderr = run.communicate()
+    assert run.returncode == 143 and "arena: terminated (SIGTERM)" in stderr, stderr
+    assert not [p for p in record.rglob("*") if p.name.startswith(".")]  # no partial movie
+    for movie in record.rglob("*.bk2"):  # each movie is whole, with its sidecar
+        assert movie.with_suffix(".json").is_file()
+    again = arena("tournament", "random", "random", "--game", "pong", "--max-frames", "300",
+                  "--record", str(record))  # fmt: skip
+    assert again.returncode == 0, again.stderr  # the folder's lock went with the process

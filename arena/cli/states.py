@@ -74,6 +74,7 @@ def state_make(
     if players is None:
         players = profile.states[start].players if start in profile.states else 1
     steps = parse_script(script, profile, players)
+    echo(f"playing {sum(step.frames for step in steps):,} frames of {profile.name} from {start}")
     data = play_script(profile, start, players, steps)
     shown = script if len(script) <= 200 else script[:197] + "..."
     made_by = f"arena state make {game} --inputs '{shown}' --from {start} --players {players}"
