@@ -111,7 +111,7 @@ def test_output_files_are_checked_before_the_replay(movie, tmp_path):
     page = tmp_path / "page"
     page.mkdir()
     os.mkfifo(page / "index.html")  # a write would wait for a reader for ever
-    one_line(arena("inspect", str(movie), "--out", str(page)), 9, "is not a regular file")
+    one_line(arena("inspect", str(movie), "--out", str(page)), 9, "is not a regular file (a FIFO")
     (page / "index.html").unlink()
     outside = tmp_path / "outside.html"
     (page / "index.html").symlink_to(outside)

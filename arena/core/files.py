@@ -64,14 +64,15 @@ def check_output_folder(path: Path, option: str) -> None:
 def output_target(path: Path, option: str, suffixes: tuple[str, ...] = ()) -> Path:
     """``path`` as a file the arena may write (its folder made), checked before anything is
     played: a folder, a symbolic link (the arena never writes through one, to wherever it
-    points), a FIFO or a device (a write would hang or go elsewhere) is one clear error, and
-    so is a name whose ending no writer takes (``suffixes``)."""
+    points), a FIFO or a socket (opening one for a write waits for a reader for ever) is one
+    clear error, and so is a name whose ending no writer takes (``suffixes``). A character
+    device is a file to write (``/dev/null`` discards, ``/dev/full`` is a full disk)."""
     if path.is_symlink():
         raise OutputError(f"{option} {path}: is a symbolic link", "give a plain file's path")
     if path.is_dir():
         raise OutputError(f"{option} {path}: is a folder, not a file")
-    if path.exists() and not path.is_file():
-        raise OutputError(f"{option} {path}: is not a regular file (a FIFO or a device)")
+    if path.is_fifo() or path.is_socket():
+        raise OutputError(f"{option} {path}: is not a regular file (a FIFO or a socket)")
     if suffixes and path.suffix.lower() not in suffixes:
         raise OutputError(
             f"{option} {path}: {path.suffix or 'no ending'} is not a kind it writes",
