@@ -1,5 +1,6 @@
-"""Shared fixtures. Tests run the real stable-retro emulator on the ROMs `arena roms fetch`
-installs (Mario 1-1, Pong) and the one stable-retro ships (Airstriker)."""
+"""Shared fixtures and helpers. Functional tests (functional/) run the real stable-retro
+emulator on the ROMs `arena roms fetch` installs (Mario 1-1, Pong) and the one stable-retro
+ships (Airstriker), or the `arena` command; unit tests (unit/) need neither."""
 
 from __future__ import annotations
 
@@ -14,17 +15,30 @@ import pytest
 
 from arena.host.manager import PluginHost
 from arena.play.env import ArenaEnv
-from arena.retro import roms
+from arena.profiles.loading import load_profile
+from arena.profiles.rules import RuleEngine
+from arena.retro import integrations, roms
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="session", autouse=True)
+FUNCTIONAL = Path(__file__).resolve().parent / "functional"
+"""Tests that play the real emulator or run the `arena` command; those in unit/ need neither
+(and no fetched ROM): the expression compiler, the rules on synthetic RAM, PPO's math..."""
+
+
+@pytest.fixture(scope="session")
 def fetched_roms() -> None:
     """The registry ROMs must be installed (the README's test command runs `arena roms fetch`)."""
     for game in ("SuperMarioBros-Nes-v0", "Pong-Atari2600-v0", "Airstriker-Genesis-v0"):
         status = roms.rom_status(game)
         assert status.installed, f"{game}: {status.detail}"
+
+
+@pytest.fixture(autouse=True)
+def roms_for_functional_tests(request: pytest.FixtureRequest) -> None:
+    if Path(str(request.node.path)).resolve().is_relative_to(FUNCTIONAL):
+        request.getfixturevalue("fetched_roms")
 
 
 @pytest.fixture(scope="session")
@@ -140,3 +154,38 @@ def profile_copy(tmp_path: Path, game: str, name: str, **changes: object) -> Pat
     path = tmp_path / f"{name}.yaml"
     path.write_text(yaml.safe_dump({**data, **changes}))
     return path
+
+
+def chromium(*args: str) -> subprocess.CompletedProcess:
+    """Debian's Chromium, headless, with its network features off (the README installs it)."""
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--allow-file-access-from-files",
+        "--virtual-time-budget=10000",
+    ]
+    return subprocess.run(
+        [shutil.which("chromium") or "chromium", *flags, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def base_ram(profile) -> dict[str, int]:
+    """Every RAM variable the profile reads, at 0."""
+    base = dict.fromkeys(integrations.ram_variables(profile.game), 0)
+    base.update(dict.fromkeys(profile.ram, 0))
+    return base
+
+
+def engine_for(name: str, state: str | None = None):
+    """A profile's rule engine, and the RAM it reads at 0, for synthetic RAM traces."""
+    profile = load_profile(ROOT / "games" / f"{name}.yaml")
+    return profile, RuleEngine(profile, profile.state(state)), base_ram(profile)

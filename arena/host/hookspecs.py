@@ -59,13 +59,14 @@ RegisterSuite = RegisterFile
 
 
 class RegisterTrainer(Protocol):
-    """``register(name, trainer)`` with an :class:`arena.training.Trainer`."""
+    """``register(name, trainer)`` with an :class:`arena.Trainer`."""
 
     def __call__(self, name: str, trainer: Trainer) -> None: ...
 
 
 class RegisterObservation(Protocol):
-    """``register(name, builder, description="")`` with an :data:`arena.inputs.Builder`."""
+    """``register(name, builder, description="")``: ``builder(game, **parameters)`` returns
+    an :class:`arena.Observer`."""
 
     def __call__(self, name: str, builder: Builder, description: str = "") -> None: ...
 
@@ -81,23 +82,22 @@ def arena_register_agents(register: RegisterAgent) -> None:
     """Register agent types: ``register(name, factory, description="", ...)``.
 
     Called once, when the plugin manager starts. ``factory`` is called with an
-    :class:`arena.agents.AgentContext` (the game's :class:`arena.env.GameSpec`, the seed, an
-    optional checkpoint path and ``--option`` values) and returns an
-    :class:`arena.agents.Agent`. ``observation``, when given, is called with the checkpoint
-    path (or None) and the options before the env is built, and returns overrides of the
-    profile's observation spec (e.g. ``{"resize": (28, 30), "frame_stack": 1}``); in a
-    2-player match each player's agent sees the shared screen through its own overrides, so
-    agents of different pipelines meet. ``options`` declares the agent's options as
-    ``click.Option`` objects (types, defaults, help), as trainers declare theirs: the host
-    refuses an unknown key or a bad value before anything plays, and the factory finds typed
-    values, defaults filled in, in ``context.options`` (see :mod:`arena.host.options`); without
-    a declaration the factory gets the ``--option`` / ``,KEY=VALUE`` text as given. ``games``
-    names the profiles the agent can play (None: any); a command refuses the others, and a
-    benchmark leaves those cells out for it ("not entered"). ``checkpoint`` declares whether
-    the agent plays a checkpoint: True (it needs one), False (it takes none) or None (its
-    factory decides); a command refuses an entry against the declaration before anything
-    plays. Names are unique across all plugins: a second plugin registering the same name is
-    an error that names both plugins.
+    :class:`arena.AgentContext` (the game's :class:`arena.GameSpec`, the seed, an optional
+    checkpoint path and ``--option`` values) and returns an :class:`arena.Agent`.
+    ``observation``, when given, is called with the checkpoint path (or None) and the options
+    before the env is built, and returns overrides of the profile's observation spec (e.g.
+    ``{"resize": (28, 30), "frame_stack": 1}``); in a 2-player match each player's agent sees
+    the shared screen through its own overrides, so agents of different pipelines meet.
+    ``options`` declares the agent's options as ``click.Option`` objects (types, defaults,
+    help), as trainers declare theirs: the host refuses an unknown key or a bad value before
+    anything plays, and the factory finds typed values, defaults filled in, in
+    ``context.options`` (see :mod:`arena.host.options`); without a declaration the factory gets
+    the ``--option`` / ``,KEY=VALUE`` text as given. ``games`` names the profiles the agent can
+    play (None: any); a command refuses the others, and a benchmark leaves those cells out for
+    it ("not entered"). ``checkpoint`` declares whether the agent plays a checkpoint: True (it
+    needs one), False (it takes none) or None (its factory decides); a command refuses an entry
+    against the declaration before anything plays. Names are unique across all plugins: a second
+    plugin registering the same name is an error that names both plugins.
     """
 
 
@@ -115,17 +115,15 @@ def arena_register_suites(register: RegisterSuite) -> None:
 def arena_register_trainers(register: RegisterTrainer) -> None:
     """Register training algorithms by calling ``register(name, trainer)``.
 
-    Called once, when the plugin manager starts. ``trainer`` is an
-    :class:`arena.training.Trainer`: ``arena train NAME`` adds the click parameters
-    ``trainer.options()`` returns to the shared ones (``--game``, ``--out``, ``--resume``...)
-    and calls ``trainer.train(run)``, their values in ``run.options``; the trainer calls
-    ``run.started()`` before its first step, which saves every parameter for ``--resume``,
-    and writes checkpoints with ``run.save_resumable()`` (until the first, a failed or
-    interrupted run is removed: nothing that looks resumable is left). ``TrainRun`` also finds
-    the checkpoint to resume from, saves on Ctrl-C and prints the play command; see
-    :mod:`arena.training`.
-    Usually a plugin registers a trainer and the agent that plays what it trains under the
-    same name.
+    Called once, when the plugin manager starts. ``trainer`` is an :class:`arena.Trainer`:
+    ``arena train NAME`` adds the click parameters ``trainer.options()`` returns to the shared
+    ones (``--game``, ``--out``, ``--resume``...) and calls ``trainer.train(run)``, their values
+    in ``run.options``; the trainer calls ``run.started()`` before its first step, which saves
+    every parameter for ``--resume``, and writes checkpoints with ``run.save_resumable()``
+    (until the first, a failed or interrupted run is removed: nothing that looks resumable is
+    left). ``TrainRun`` also finds the checkpoint to resume from, saves on Ctrl-C (and SIGTERM)
+    and prints the play command; see :class:`arena.TrainRun`. Usually a plugin registers a
+    trainer and the agent that plays what it trains under the same name.
     """
 
 
@@ -150,17 +148,6 @@ def arena_register_commands(register: RegisterCommand) -> None:
     """
 
 
-__all__ = [
-    "ENTRY_POINT_GROUP",
-    "AgentFactory",
-    "arena_register_agents",
-    "arena_register_commands",
-    "arena_register_games",
-    "arena_register_suites",
-    "arena_register_trainers",
-    "hookimpl",
-    "hookspec",
-]
 
 
 @hookspec
@@ -171,11 +158,31 @@ def arena_register_observations(register: RegisterObservation) -> None:
     under ``inputs:``, each naming a builder and its parameters (``tiles: {builder: smb_tiles,
     size: 13}``); an agent picks them with ``--inputs tiles``. When an env is built with those
     inputs, ``builder(game, **parameters)`` is called once per player and returns an
-    :class:`arena.inputs.Observer`: its ``shape``, ``dtype``, ``low`` and ``high`` declare the
+    :class:`arena.Observer`: its ``shape``, ``dtype``, ``low`` and ``high`` declare the
     arrays it returns, ``screens_needed`` how many of a step's last screens it reads (0: RAM
-    only), and ``reset(view)`` / ``step(view)`` turn an :class:`arena.inputs.GameView` (the
+    only), and ``reset(view)`` / ``step(view)`` turn an :class:`arena.GameView` (the
     RAM through ``view.memory.read(address, length)``, and the screens) into an observation.
     A ``ValueError`` or ``TypeError`` from the builder is reported as a bad profile parameter;
     an array of another shape or dtype than declared ends the episode with an error naming
     the builder. Names are unique across all plugins.
     """
+
+
+__all__ = [  # the hooks and what a plugin passes to them (AgentFactory: see arena.play.agents)
+    "ENTRY_POINT_GROUP",
+    "RegisterAgent",
+    "RegisterCommand",
+    "RegisterFile",
+    "RegisterGame",
+    "RegisterObservation",
+    "RegisterSuite",
+    "RegisterTrainer",
+    "arena_register_agents",
+    "arena_register_commands",
+    "arena_register_games",
+    "arena_register_observations",
+    "arena_register_suites",
+    "arena_register_trainers",
+    "hookimpl",
+    "hookspec",
+]

@@ -63,7 +63,7 @@ class ObservationSpec:
     max_pool: bool = True
     """Max over the last two emulated frames of each agent step (removes sprite flicker)."""
     inputs: str = "screen"
-    """``screen`` (the pipeline above), or inputs the profile offers (see arena.inputs)."""
+    """``screen`` (the pipeline above), or inputs the profile offers (see arena.play.observers)."""
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> ObservationSpec:
         """This spec with ``overrides`` (keyword arguments, a checkpoint's needs) applied,
@@ -140,7 +140,7 @@ class Profile:
     max_frames: int | None
     observation: ObservationSpec
     inputs: Mapping[str, Mapping[str, Any]]
-    """Inputs beyond the screen, by name: each its builder and parameters (arena.inputs)."""
+    """Inputs beyond the screen, by name: each its builder and parameters (arena.play.observers)."""
     ram: Mapping[str, RamVariable]
     constants: Mapping[str, float]
     variables: Mapping[str, Expression]
