@@ -69,9 +69,14 @@ def bench(
     out = out or Path("runs") / f"bench-{Path(suite).stem}"
     check_output_folder(out, "--out")
     with folder_lock(out, "--out"):
-        results = run_bench(
-            plugins, entries, suite, out, workers, resume, echo, backend, options
-        )
+        try:
+            results = run_bench(
+                plugins, entries, suite, out, workers, resume, echo, backend, options
+            )
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the finished cells' lines are kept
+            if (out / "results.jsonl").is_file():
+                echo(f"\ninterrupted; resume with: {_resume_command(out)}")
+            raise
         if not results.is_file():  # every cell skipped: nothing to rank
             raise UsageError(
                 f"suite {suite}: no cell could be played (each is listed above with why)",
@@ -81,6 +86,17 @@ def bench(
         echo(format_leaderboard(board))
         csv_path, json_path = write_leaderboard(board, out)
     echo(f"leaderboard: {csv_path}, {json_path}")
+
+
+def _resume_command(out: Path) -> str:
+    """This ``arena bench`` command line, with ``--out`` and ``--resume``: it plays on."""
+    import shlex
+    import sys
+
+    args = [a for a in sys.argv[1:] if a != "--resume"]
+    if "--out" not in args:
+        args += ["--out", str(out)]
+    return shlex.join(["arena", *args, "--resume"])
 
 
 def bench_cells(results: Path) -> list[ResultLine]:

@@ -107,8 +107,11 @@ def test_sigterm_stops_a_bench_that_resumes_to_one_movie_per_line(tmp_path):
     wait_for(lambda: results.exists() and len(results.read_text().splitlines()) >= 2, run,
              "two results lines")  # fmt: skip
     os.kill(run.pid, signal.SIGTERM)
-    _, stderr = run.communicate()
+    stdout, stderr = run.communicate()
     assert run.returncode == 143, stderr
+    assert f"resume with: arena bench random --suite {path} --workers 1 --out {out} --resume" in (
+        stdout
+    )
     # A run killed between a movie and its results line leaves a movie no line names.
     movies = out / "movies" / "random"
     lone = next(movies.glob("*.bk2"))
