@@ -12,8 +12,11 @@ import json
 import os
 import re
 import stat
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
+
+from arena.core.errors import ArenaError
 
 MAX_NESTING_DEPTH = 100
 """Brackets (JSON) or collections (YAML) inside each other: the arena's own files nest fewer
@@ -85,3 +88,16 @@ def yaml_depth(text: str) -> int:
     nesting (5,000 levels take seconds), so this runs first. Block nesting (indentation,
     ``- - -``) is bounded by the composer's recursion, which readers catch."""
     return json_depth(_YAML_QUOTED.sub("", text))
+
+
+def key_values(pairs: Iterable[str], refuse: Callable[[str], ArenaError]) -> dict[str, str]:
+    """``["key=value", ...]`` as a dict, keys and values stripped: the one reader of the
+    KEY=VALUE options (``--option``, ``--set``, an entry's ``,KEY=VALUE``); a pair without
+    ``=`` or a key raises ``refuse(pair)``, the error in the option's own words."""
+    found = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise refuse(pair)
+        found[key.strip()] = value.strip()
+    return found

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from arena.core.errors import UsageError
+from arena.core.reading import key_values
 
 LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 SYNTAX = "[LABEL=]NAME[:CHECKPOINT][,KEY=VALUE...]"
@@ -64,14 +65,12 @@ class AgentSpec:
         name, _, checkpoint = first.partition(":")
         if not name:
             raise UsageError(f"agent entry {text!r} names no agent", f"write {SYNTAX}")
-        options: dict[str, str] = {}
-        for pair in pairs:
-            key, has_value, value = pair.partition("=")
-            if not has_value or not key.strip():
-                raise UsageError(
-                    f"agent entry {text!r}: option {pair!r} is not KEY=VALUE", f"write {SYNTAX}"
-                )
-            options[key.strip()] = value.strip()
+        options = key_values(
+            pairs,
+            lambda pair: UsageError(
+                f"agent entry {text!r}: option {pair!r} is not KEY=VALUE", f"write {SYNTAX}"
+            ),
+        )
         if labelled and not LABEL.match(label):
             raise UsageError(
                 f"agent entry {text!r}: label {label!r} is not a plain name",

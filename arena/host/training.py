@@ -20,6 +20,7 @@ import click
 from arena.core.errors import AgentError, UsageError
 from arena.core.files import write_atomic
 from arena.core.protocol import TRAINING, Protocol
+from arena.core.reading import key_values
 from arena.host.checkpoints import load_checkpoint, save_checkpoint
 from arena.profiles.loading import Profile
 
@@ -184,13 +185,7 @@ class Trainer(abc.ABC):
 
 def parse_overrides(pairs: Sequence[str] | None) -> dict[str, str]:
     """``["Section.key=value", ...]`` -> dict; a pair without ``=`` is an error."""
-    overrides = {}
-    for pair in pairs or []:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise UsageError(f"--set {pair!r} is not key=value")
-        overrides[key.strip()] = value.strip()
-    return overrides
+    return key_values(pairs or [], lambda pair: UsageError(f"--set {pair!r} is not key=value"))
 
 
 class CsvLog:

@@ -78,11 +78,9 @@ ObservationFor = Callable[[Path | None, Mapping[str, Any]], dict[str, Any]]
 def parse_options(pairs: list[str] | None) -> dict[str, str]:
     """Turn ``["key=value", ...]`` into a dict; a pair without ``=`` is an error."""
     from arena.core.errors import UsageError
+    from arena.core.reading import key_values
 
-    options = {}
-    for pair in pairs or []:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise UsageError(f"--option {pair!r} is not key=value", "e.g. --option epsilon=0.1")
-        options[key.strip()] = value.strip()
-    return options
+    return key_values(
+        pairs or [],
+        lambda pair: UsageError(f"--option {pair!r} is not key=value", "e.g. --option epsilon=0.1"),
+    )
