@@ -117,10 +117,11 @@ def run(
     entry = plugins.agent(agent)  # unknown agents fail before the emulator starts
     options = parse_options(list(option))
     entry.read_options(options)  # an unknown option or a bad value, before the emulator starts
-    refusal = entry.refuses(profile.name)
-    if refusal:
-        raise UsageError(refusal, "see `arena plugins`")
     entry.check_checkpoint(checkpoint)
+    spec = AgentSpec(agent, str(checkpoint) if checkpoint else None, agent, options)
+    refusal = plugins.cannot_play(spec, profile)  # as bench, match and tournament ask
+    if refusal:
+        raise UsageError(f"{agent}: {refusal}", "see `arena plugins`")
     protocol = ProtocolOptions(sticky, noop_max, cheat).resolve(EVALUATION)
     observation = entry.observation_overrides(checkpoint, options)
     if inputs is not None:
@@ -136,8 +137,7 @@ def run(
         profile, start.name, protocol=protocol, builders=plugins.observations, **observation
     )
     try:
-        entry_spec = AgentSpec(agent, str(checkpoint) if checkpoint else None, agent, options)
-        agents = plugins.build_players(entry_spec, env, seed, greedy=not sample)
+        agents = plugins.build_players(spec, env, seed, greedy=not sample)
         config = RunConfig(agent, episodes, seed, record, results, checkpoint, options)
         label = progress_label(profile)
         echo(
