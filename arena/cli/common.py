@@ -25,10 +25,12 @@ class Session:
 
     @property
     def host(self) -> PluginHost:
+        """The process's one plugin host (:func:`arena.host.manager.default_host`), which the
+        API and the workers reach too: plugins load once per process."""
         if self._host is None:
-            from arena.host.manager import PluginHost
+            from arena.host.manager import default_host
 
-            self._host = PluginHost()
+            self._host = default_host()
         return self._host
 
 

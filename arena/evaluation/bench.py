@@ -22,7 +22,7 @@ from arena.core.reading import read_regular
 from arena.core.workers import RayPool, Worker, WorkerPool
 from arena.evaluation.results import RESULTS, ResultLine, append_result, read_results
 from arena.host.entries import AgentSpec, legend
-from arena.host.manager import PluginHost
+from arena.host.manager import PluginHost, default_host
 from arena.play.slot import EnvSlot
 from arena.profiles.cheats import check_names
 from arena.profiles.loading import read_yaml, schema
@@ -268,7 +268,7 @@ class BenchWorker(Worker):
     movies: Path
 
     def set_up(self) -> None:
-        self.host, self.slot = PluginHost(), EnvSlot()
+        self.host, self.slot = default_host(), EnvSlot()  # this worker process's one host
 
     def handle(self, task: Job) -> ResultLine:
         return _play(self.host, self.slot, task, self.movies)
