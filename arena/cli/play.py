@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from arena.cli.common import EVALUATION_STICKY, Session, echo, host, progress_label
 from arena.core.errors import (
     ArenaError,
     MovieError,
@@ -16,13 +16,12 @@ from arena.core.errors import (
     VerifyError,
 )
 from arena.core.files import output_target
-from arena.core.locks import folder_lock
 from arena.host import params
 from arena.host.params import PATH, POSITIVE, use
 
 if TYPE_CHECKING:
+    from arena.play.runner import EpisodeResult
     from arena.profiles.loading import Profile
-from arena.cli.common import EVALUATION_STICKY, Session, echo, host, progress_label
 
 # -- run -----------------------------------------------------------------------------------
 
@@ -105,68 +104,56 @@ def run(
 
     from tqdm import tqdm
 
-    from arena.core.protocol import EVALUATION, ProtocolOptions
+    from arena.core.protocol import ProtocolOptions
     from arena.host.entries import AgentSpec
     from arena.play.agents import parse_options
-    from arena.play.env import ArenaEnv
-    from arena.play.runner import EpisodeResult, RunConfig, run_episodes
+    from arena.services.run import RunRequest, RunStart
+    from arena.services.run import run as run_service
 
-    plugins = host()
-    profile = plugins.profile(game).with_time_limit(max_frames)
-    start = profile.state(state)
-    entry = plugins.agent(agent)  # unknown agents fail before the emulator starts
     options = parse_options(list(option))
-    entry.read_options(options)  # an unknown option or a bad value, before the emulator starts
-    entry.check_checkpoint(checkpoint)
-    spec = AgentSpec(agent, str(checkpoint) if checkpoint else None, agent, options)
-    refusal = plugins.cannot_play(spec, profile)  # as bench, match and tournament ask
-    if refusal:
-        raise UsageError(f"{agent}: {refusal}", "see `arena plugins`")
-    protocol = ProtocolOptions(sticky, noop_max, cheat).resolve(EVALUATION)
-    observation = entry.observation_overrides(checkpoint, options)
-    if inputs is not None:
-        trained = observation.get("inputs", inputs)
-        if trained != inputs:
-            raise UsageError(
-                f"{checkpoint} was trained on inputs {trained!r}; "
-                f"--inputs {inputs} asks for others",
-                f"drop --inputs, or give a checkpoint trained on {inputs}",
-            )
-        observation = {**observation, "inputs": inputs}
-    env = ArenaEnv(
-        profile, start.name, protocol=protocol, builders=plugins.observations, **observation
-    )
-    try:
-        agents = plugins.build_players(spec, env, seed, greedy=not sample)
-        config = RunConfig(agent, episodes, seed, record, results, checkpoint, options)
-        label = progress_label(profile)
-        echo(
-            f"{profile.title}: {start.name}, {env.players} player(s), agent {agent}, "
-            f"{episodes} episode(s) from seed {seed}; protocol: {env.protocol.describe()}"
-        )
-        bar = tqdm(total=episodes, unit="ep", disable=quiet or None, leave=False)
+    entry = AgentSpec(agent, str(checkpoint) if checkpoint else None, agent, options)
+    request = RunRequest(
+        game, entry, state, episodes, seed, record, results, max_frames, sample, inputs,
+        ProtocolOptions(sticky, noop_max, cheat),
+    )  # fmt: skip
+    debug = click.get_current_context().find_object(Session).debug  # type: ignore[union-attr]
 
-        def report(result: EpisodeResult) -> None:
+    class Bar:
+        """The terminal's view of the run: a line per episode above a progress bar."""
+
+        bar: Any = None
+        label = "progress"
+
+        def started(self, start: RunStart) -> None:
+            self.label = progress_label(start.profile)
+            echo(
+                f"{start.profile.title}: {start.state}, {start.players} player(s), agent "
+                f"{agent}, {episodes} episode(s) from seed {seed}; protocol: {start.protocol}"
+            )
+            self.bar = tqdm(total=episodes, unit="ep", disable=quiet or None, leave=False)
+
+        def played(self, result: EpisodeResult) -> None:
             returns = " / ".join(f"{r:.1f}" for r in result.returns)
-            progress = "" if result.progress is None else f"  {label} {result.progress:g}"
+            shown = "" if result.progress is None else f"  {self.label} {result.progress:g}"
             ending = (
                 f"forfeit: {result.forfeit}" if result.forfeit else f"done {result.done_reason}"
             )
             fps = result.frames / result.seconds if result.seconds else 0.0
-            bar.write(
+            self.bar.write(
                 f"episode {result.episode + 1}/{episodes}  seed {result.seed}  "
-                f"return {returns}  frames {result.frames}{progress}  {ending}  "
+                f"return {returns}  frames {result.frames}{shown}  {ending}  "
                 f"({result.seconds:.1f} s, {fps:.0f} frames/s)"
             )
-            if result.traceback and click.get_current_context().find_object(Session).debug:  # type: ignore[union-attr]
-                bar.write(result.traceback.rstrip())
-            bar.update()
+            if result.traceback and debug:
+                self.bar.write(result.traceback.rstrip())
+            self.bar.update()
 
-        with folder_lock(record, "--record") if record else contextlib.nullcontext():
-            played = run_episodes(env, agents, config, report)
-        bar.close()
+    terminal = Bar()
+    try:
+        played = run_service(host(), request, terminal)
     finally:
-        env.close()
+        if terminal.bar is not None:
+            terminal.bar.close()
     first = [r.episode_return for r in played]
     spread = f" ± {statistics.stdev(first):.1f}" if len(first) > 1 else ""
     echo(
