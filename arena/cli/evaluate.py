@@ -303,49 +303,41 @@ def play_matches(
     noop_max: int | None,
     cheat: tuple[str, ...],
 ) -> None:
-    from arena.core.protocol import EVALUATION, ProtocolOptions
-    from arena.evaluation.match import (
-        Tournament,
-        format_standings,
-        play_games,
-        two_player_state,
-        write_tournament,
-    )
+    from arena.core.protocol import ProtocolOptions
+    from arena.evaluation.match import Game, format_standings
     from arena.host.entries import legend, parse_entries
-    from arena.profiles.cheats import check_names
+    from arena.services.tournament import TournamentRequest, TournamentStart, play_tournament
 
     if game is None:
         raise UsageError(
             f"arena {command} needs --game" + (" or --suite" if command == "tournament" else "")
         )
-    plugins = host()
     entries = parse_entries(list(agents))
     wanted = "two" if command == "match" else "two or more"
     if len(entries) < 2 or (command == "match" and len(entries) != 2):
         raise UsageError(f"arena {command} needs {wanted} agents, got {len(entries)}")
-    protocol = ProtocolOptions(sticky, noop_max, cheat).resolve(EVALUATION)
-    plugins.check_entries(entries)
-    profile = plugins.profile(game).with_time_limit(max_frames)
-    check_names(protocol.cheats, profile.cheats, profile.pokes, profile.name)
-    start = two_player_state(profile, state)
-    if record:
-        check_output_folder(record, "--record")
-    seeds = list(range(seed, seed + episodes))
-    echo(
-        f"{profile.title}: {start}, {len(entries)} agents, {len(seeds)} seed(s) per pairing and "
-        f"side; protocol: {protocol.describe()}"
-    )
-    for line in legend(entries):
-        echo(line)
+    request = TournamentRequest(
+        entries, game, state, episodes, seed, max_frames, record,
+        ProtocolOptions(sticky, noop_max, cheat),
+    )  # fmt: skip
 
-    def report(game: Any) -> None:
-        echo(game_line(game))
+    class Lines:
+        """The terminal's view: the header, the legend, a line per game."""
 
-    with folder_lock(record, "--record") if record else contextlib.nullcontext():
-        games = play_games(plugins, entries, profile, start, seeds, record, report, protocol)
-        played = Tournament(profile.name, start, protocol, [a.label for a in entries], games)
-        path = write_tournament(record, played) if record else None
+        def started(self, start: TournamentStart) -> None:
+            echo(
+                f"{start.profile.title}: {start.state}, {len(entries)} agents, "
+                f"{len(start.seeds)} seed(s) per pairing and side; protocol: {start.protocol}"
+            )
+            for line in legend(entries):
+                echo(line)
+
+        def played(self, game: Game) -> None:
+            echo(game_line(game))
+
+    result = play_tournament(host(), request, Lines())
+    played = result.tournament
     echo(format_standings(played.standings))
-    echo(f"{profile.name} {start}: {played.advantage.describe()}")
-    if path:
-        echo(f"games, pairs and ratings in {path} (a page of them: arena report {record})")
+    echo(f"{played.game} {played.state}: {played.advantage.describe()}")
+    if result.record:
+        echo(f"games, pairs and ratings in {result.record} (a page of them: arena report {record})")

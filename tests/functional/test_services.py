@@ -2,8 +2,9 @@
 progress through a callback object, typed results out."""
 
 from arena.core.protocol import ProtocolOptions
-from arena.host.entries import AgentSpec
+from arena.host.entries import AgentSpec, parse_entries
 from arena.services.run import RunRequest, RunStart, run
+from arena.services.tournament import TournamentRequest, TournamentStart, play_tournament
 
 
 class Recorded:
@@ -33,3 +34,26 @@ def test_run_plays_records_and_reports_without_click(host, tmp_path):
         "airstriker-Level1-random-seed5.bk2", "airstriker-Level1-random-seed6.bk2",
     ]  # fmt: skip
     assert (tmp_path / "results.jsonl").read_text().count("\n") == 2
+
+
+class Games:
+    def __init__(self) -> None:
+        self.starts: list[TournamentStart] = []
+        self.games = []
+
+    def started(self, start: TournamentStart) -> None:
+        self.starts.append(start)
+
+    def played(self, game) -> None:
+        self.games.append(game)
+
+
+def test_a_tournament_plays_rates_and_records_without_click(host, tmp_path):
+    progress = Games()
+    entries = parse_entries(["random", "random"])
+    request = TournamentRequest(entries, "pong", episodes=2, max_frames=300, record=tmp_path)
+    result = play_tournament(host, request, progress)
+    assert [s.state for s in progress.starts] == ["Start.2P"]
+    assert len(progress.games) == 4 == len(result.tournament.games)  # 2 seeds x 2 sides
+    assert [p.first for p in result.tournament.pairs] == ["random-1", "random-1"]
+    assert result.record == tmp_path / "tournament.json" and result.record.is_file()
