@@ -71,8 +71,9 @@ def bench(
     with folder_lock(out, "--out"):
         try:
             results = run_bench(
-                plugins, entries, suite, out, workers, resume, echo, backend, options
-            )
+                plugins, entries, suite, out, workers, resume, TerminalBar("cell"), backend,
+                options,
+            )  # fmt: skip
         except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the finished cells' lines are kept
             if (out / "results.jsonl").is_file():
                 echo(f"\ninterrupted; resume with: {_resume_command(out)}")
@@ -86,6 +87,34 @@ def bench(
         echo(format_leaderboard(board))
         csv_path, json_path = write_leaderboard(board, out)
     echo(f"leaderboard: {csv_path}, {json_path}")
+
+
+class TerminalBar:
+    """A service's progress on a terminal: its lines, above a progress bar while one runs."""
+
+    def __init__(self, unit: str) -> None:
+        self.unit = unit
+        self.bar: Any = None
+
+    def note(self, line: str) -> None:
+        if self.bar is None:
+            echo(line)
+        else:
+            self.bar.write(line)
+
+    def started(self, total: int) -> None:
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=total, unit=self.unit, disable=None, leave=False)
+
+    def played(self, record: Any) -> None:
+        if self.bar is not None:
+            self.bar.update()
+
+    def finished(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
 
 
 def _resume_command(out: Path) -> str:

@@ -10,6 +10,7 @@ in the results file, so nothing is lost or doubled.
 from __future__ import annotations
 
 import time
+import typing
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -277,6 +278,22 @@ class BenchWorker(Worker):
         self.slot.close()
 
 
+class BenchProgress(typing.Protocol):
+    """Where a benchmark reports: a terminal's lines and progress bar, a web page."""
+
+    def note(self, line: str) -> None:
+        """A line to show (a cell skipped, a retry, the header)."""
+
+    def started(self, cells: int) -> None:
+        """``cells`` jobs are about to be played."""
+
+    def played(self, record: ResultLine) -> None:
+        """One job's results line is written."""
+
+    def finished(self) -> None:
+        """Every job is done (or the run stops)."""
+
+
 def run_bench(
     host: PluginHost,
     agents: list[AgentSpec],
@@ -284,13 +301,15 @@ def run_bench(
     out: Path,
     workers: int,
     resume: bool,
-    echo: Callable[[str], None],
+    progress: BenchProgress,
     backend: str = "local",
     options: ProtocolOptions | None = None,
 ) -> Path:
     """Run every agent on every cell of ``suite``; return the results file. ``options`` (the
     command line's) override the suite's ``protocol:`` block, whose default is
-    :data:`EVALUATION`; their cheats are switched on in every cell."""
+    :data:`EVALUATION`; their cheats are switched on in every cell. ``progress`` is told
+    every line and every cell played."""
+    echo = progress.note
     options = options or ProtocolOptions()
     loaded = load_suite(host, suite, options.cheats)
     protocol = ProtocolOptions(options.sticky, options.noop_max).resolve(
@@ -346,9 +365,7 @@ def run_bench(
         + (f", {len(done)} already done" if done else "")
         + f", {workers} worker(s); protocol: {protocol.describe()}"
     )
-    from tqdm import tqdm
-
-    bar = tqdm(total=len(jobs), unit="cell", disable=None, leave=False)
+    progress.started(len(jobs))
     failed = forfeited = 0
 
     def on_result(job: Job, record: ResultLine) -> None:
@@ -356,11 +373,11 @@ def run_bench(
         append_result(results, record)  # the single writer, one line per cell
         if record.error is not None:
             failed += 1
-            bar.write(f"FAILED    {job.id}: {record.error}")
+            echo(f"FAILED    {job.id}: {record.error}")
         elif record.forfeit:
             forfeited += 1
-            bar.write(f"forfeit   {job.id}: {record.forfeit}")
-        bar.update()
+            echo(f"forfeit   {job.id}: {record.forfeit}")
+        progress.played(record)
 
     def on_played(job: Job, ok: bool, payload: Any) -> None:
         on_result(job, payload if ok else failure(job, payload))
@@ -371,15 +388,15 @@ def run_bench(
         RayPool(worker, workers)
         if backend == "ray"
         else WorkerPool(
-            [worker] * workers, "benchmark worker", lambda why: bar.write(f"restarting: {why}")
+            [worker] * workers, "benchmark worker", lambda why: echo(f"restarting: {why}")
         )
     )
     started = time.perf_counter()
     try:
-        pool.run(jobs, on_played, lambda job, why: bar.write(f"retrying {job.id}: {why}"))
+        pool.run(jobs, on_played, lambda job, why: echo(f"retrying {job.id}: {why}"))
     finally:
         pool.close()
-        bar.close()
+        progress.finished()
     seconds = time.perf_counter() - started
     skipped = len(loaded.skipped) * len(agents)
     echo(
