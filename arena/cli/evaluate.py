@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -268,46 +267,27 @@ def play_suite_matches(
     cheat: tuple[str, ...],
     **_: Any,
 ) -> None:
-    from arena.core.protocol import EVALUATION, ProtocolOptions
-    from arena.evaluation.bench import load_suite
+    from arena.core.protocol import ProtocolOptions
     from arena.evaluation.match import format_standings
-    from arena.evaluation.suite_tournament import play_suite, write_suite_tournament
-    from arena.host.entries import legend, parse_entries
+    from arena.host.entries import parse_entries
+    from arena.services.tournament import SuiteTournamentRequest, play_suite_tournament
 
-    plugins = host()
-    entries = parse_entries(list(agents))
-    if len(entries) < 2:
-        raise UsageError(f"arena tournament needs two or more agents, got {len(entries)}")
-    plugins.check_entries(entries)
-    loaded = load_suite(plugins, suite, cheat, players=2)
-    # The suite's cheats are its cells' (load_suite checked --cheat into them), not the block's.
-    protocol = ProtocolOptions(sticky, noop_max).resolve(EVALUATION, loaded.protocol)
-    if record:
-        check_output_folder(record, "--record")
-    for cell, reason in loaded.skipped:
-        echo(f"skipped   {cell}: {reason}")
-    for cell, reason in loaded.elsewhere:
-        echo(f"left out  {cell}: {reason}")
-    if not loaded.cells:
-        raise UsageError(f"suite {loaded.name!r}: no 2-player game has its ROM installed",
-                         "run `arena roms fetch`")  # fmt: skip
-    echo(f"suite {loaded.name}: {len(entries)} agents; protocol: {protocol.describe()}")
-    for line in legend(entries):
-        echo(line)
+    request = SuiteTournamentRequest(
+        parse_entries(list(agents)), suite, max_frames, record,
+        ProtocolOptions(sticky, noop_max, cheat),
+    )  # fmt: skip
 
-    def report(item: Any, game: Any) -> None:
-        echo(f"{item.game} {item.state}: {game_line(game)}")
+    class Lines:
+        """The terminal's view: the notes, a line per game."""
 
-    def left_out(item: Any, why: str) -> None:
-        echo(f"left out  {item.game} {item.state}: {why}")
+        def note(self, line: str) -> None:
+            echo(line)
 
-    with folder_lock(record, "--record") if record else contextlib.nullcontext():
-        played = play_suite(
-            plugins, entries, loaded, protocol, record, report, left_out, max_frames
-        )
-        if not played.tournaments:
-            raise UsageError(f"suite {loaded.name!r}: no game had two agents to play it")
-        path = write_suite_tournament(record, played) if record else None
+        def played(self, item: Any, game: Any) -> None:
+            echo(f"{item.game} {item.state}: {game_line(game)}")
+
+    result = play_suite_tournament(host(), request, Lines())
+    played = result.played
     for tournament in played.tournaments:
         echo(f"\n{tournament.game} {tournament.state}:")
         echo(format_standings(tournament.standings))
@@ -315,8 +295,8 @@ def play_suite_matches(
     echo(f"\noverall, {sum(len(t.pairs) for t in played.tournaments)} pairs on "
          f"{len(played.tournaments)} games:")  # fmt: skip
     echo(format_standings(played.standings))
-    if path:
-        echo(f"games, pairs and ratings in {path} (a page of them: arena report {record})")
+    if result.record:
+        echo(f"games, pairs and ratings in {result.record} (a page of them: arena report {record})")
 
 
 def play_matches(
