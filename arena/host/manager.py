@@ -362,7 +362,7 @@ class PluginHost:
             except ArenaError:
                 return None  # building the agent says what is wrong with it, in its own words
             if isinstance(trained, str) and trained != profile.name:
-                return f"its checkpoint was trained on {trained}"
+                return f"its checkpoint was trained on {trained!r}"
         return None
 
     def build_agent(
