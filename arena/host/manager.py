@@ -21,7 +21,6 @@ import pluggy
 
 from arena.core.errors import AgentError, ArenaError, PluginError, UnknownNameError, UsageError
 from arena.host import hookspecs
-from arena.host.checkpoints import read_manifest
 from arena.host.entries import AgentSpec
 from arena.host.options import AgentOptions, read_options
 from arena.host.training import Trainer
@@ -345,10 +344,8 @@ class PluginHost:
 
     def cannot_play(self, spec: AgentSpec, profile: Profile) -> str | None:
         """Why entry ``spec`` cannot play ``profile`` (None: it can): a game its agent does not
-        declare, inputs its checkpoint needs that the profile does not offer (a NEAT net
-        trained on Mario's tiles has none on Pong), or a checkpoint trained on another profile
-        (a PPO of Combat has no policy for Pong). The one place every command asks: run and
-        match refuse in one line, bench and suite tournaments leave such a cell out."""
+        declare, or inputs its checkpoint needs that the profile does not offer (a NEAT net
+        trained on Mario's tiles has none on Pong). Such a cell is not entered, not failed."""
         entry = self.agent(spec.name)
         refusal = entry.refuses(profile.name)
         if refusal:
@@ -356,13 +353,6 @@ class PluginHost:
         wanted = entry.observation_overrides(spec.checkpoint_path, spec.options).get("inputs")
         if wanted not in (None, SCREEN) and wanted not in profile.inputs:
             return f"{spec.label} plays on inputs {wanted!r}, which {profile.name} does not offer"
-        if spec.checkpoint_path is not None:
-            try:
-                trained = read_manifest(spec.checkpoint_path).get("profile")
-            except ArenaError:
-                return None  # building the agent says what is wrong with it, in its own words
-            if isinstance(trained, str) and trained != profile.name:
-                return f"its checkpoint was trained on {trained!r}"
         return None
 
     def build_agent(

@@ -64,11 +64,11 @@ def run(host: PluginHost, request: RunRequest, progress: RunProgress) -> list[Ep
     spec = request.entry
     entry = host.agent(spec.name)  # unknown agents fail before the emulator starts
     entry.read_options(spec.options)  # an unknown option or a bad value, up front
+    refusal = entry.refuses(profile.name)
+    if refusal:
+        raise UsageError(refusal, "see `arena plugins`")
     checkpoint = spec.checkpoint_path
     entry.check_checkpoint(checkpoint)
-    refusal = host.cannot_play(spec, profile)  # as bench, match and tournament ask
-    if refusal:
-        raise UsageError(f"{spec.name}: {refusal}", "see `arena plugins`")
     protocol = request.protocol.resolve(EVALUATION)
     observation = entry.observation_overrides(checkpoint, spec.options)
     if request.inputs is not None:

@@ -212,21 +212,3 @@ def test_a_bad_suite_protocol_names_the_key(tmp_path):
     result = arena("bench", "random", "--suite", str(suite), "--out", str(tmp_path / "b"))
     assert result.returncode == 2 and "protocol.noops: unknown key" in result.stderr
     assert "did you mean 'noop_max'" in result.stderr and not (tmp_path / "b").exists()
-
-
-@pytest.mark.slow
-def test_a_checkpoint_trained_on_another_game_is_refused_alike_everywhere(runs, tmp_path):
-    """One place decides it (PluginHost.cannot_play): run and match refuse in one line, a
-    benchmark leaves the cell out, a suite tournament sits the game out."""
-    pong = runs / "runs" / "ppo-pong" / "model.ckpt"
-    ran = arena("run", "--agent", "ppo", "--checkpoint", str(pong), "--game", "boxing")
-    assert ran.returncode == 2 and "its checkpoint was trained on 'pong'" in ran.stderr
-    assert len(ran.stderr.strip().splitlines()) == 1
-    matched = arena("match", f"ppo:{pong}", "random", "--game", "boxing", "--state", "Start.2P")
-    assert matched.returncode == 2 and "its checkpoint was trained on 'pong'" in matched.stderr
-    suite = tmp_path / "two.yaml"
-    suite.write_text("cells:\n  - {game: pong, seeds: [0], max_frames: 300}\n"
-                     "  - {game: boxing, seeds: [0], max_frames: 300}\n")  # fmt: skip
-    benched = arena("bench", f"ppo:{pong}", "--suite", str(suite), "--out", str(tmp_path / "b"))
-    assert benched.returncode == 0, benched.stderr
-    assert "not entered ppo on boxing: its checkpoint was trained on 'pong'" in benched.stdout
