@@ -268,6 +268,13 @@ def replay(
         emulator.close()
 
 
+def replay_recorded(path: Path, profile: Profile | None) -> Iterator[ReplayFrame]:
+    """``path`` replayed as it was recorded: with its sidecar, when it has one, and so with
+    the cheats and pokes the sidecar names (``profile`` is the movie's)."""
+    sidecar = read_sidecar(path) if sidecar_path(path).exists() else None
+    return replay(path, profile if sidecar else None, sidecar)
+
+
 def _replay_frames(
     movie: stable_retro.Movie,
     emulator: Emulator,

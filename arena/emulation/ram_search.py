@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from arena.core.errors import UsageError
-from arena.emulation.movies import ReplayFrame, read_sidecar, replay, sidecar_path
+from arena.emulation.movies import replay_recorded
 from arena.profiles.loading import Profile
 
 RAM_TYPE = re.compile(r"^([|<>=])([uid])([1-8])$")
@@ -129,12 +129,6 @@ class SearchResult:
     """Candidates before the first filter."""
 
 
-def _replayed(movie: Path, profile: Profile | None) -> Iterator[ReplayFrame]:
-    """``movie`` replayed as recorded: with its sidecar's cheats and pokes, by ``profile``."""
-    sidecar = read_sidecar(movie) if sidecar_path(movie).exists() else None
-    return replay(movie, profile if sidecar else None, sidecar)
-
-
 def snapshots(
     movie: Path, frames: Iterable[int | str], profile: Profile | None = None
 ) -> tuple[dict[int, dict[int, bytes]], int]:
@@ -143,7 +137,7 @@ def snapshots(
     kept: dict[int, dict[int, bytes]] = {}
     last: dict[int, bytes] = {}
     length = 0
-    for replayed in _replayed(movie, profile):
+    for replayed in replay_recorded(movie, profile):
         length = replayed.frame
         if replayed.frame in wanted or FRAME_END in frames:
             blocks = {start: bytes(b) for start, b in replayed.emulator.memory.blocks.items()}
@@ -200,7 +194,7 @@ def watch(
     """``(frame, value)`` of one address at every frame of ``movie``."""
     _, _, width = check_type(kind)
     series = []
-    for replayed in _replayed(movie, profile):
+    for replayed in replay_recorded(movie, profile):
         blocks = replayed.emulator.memory.blocks
         start = next(
             (s for s, b in blocks.items() if s <= address and address + width <= s + len(b)), None
