@@ -5,19 +5,20 @@ import re
 
 import pytest
 
+import docs_pages
 from arena.errors import UsageError
 from arena.host.entries import AgentSpec
 from arena.host.manager import PluginHost
-from conftest import ROOT, arena, installed_plugin
+from conftest import arena, installed_plugin
 
 
-def _readme_jumper() -> str:
-    """The README's example of an agent that declares its options and games, as written."""
-    guide = (ROOT / "README.md").read_text().split("**Options and games an agent declares.**")[1]
-    return re.search(r"```python\n(.+?)\n```", guide, re.S).group(1)
+def _docs_jumper() -> str:
+    """The docs' example of an agent that declares its options and games, as written."""
+    section = docs_pages.section("docs/plugins/agents.md", "Options and games an agent declares")
+    return docs_pages.blocks(section, "python")[0]
 
 
-JUMPER = _readme_jumper()
+JUMPER = _docs_jumper()
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Any agent against any agent, entries with labels and options, and the README's bench, match
+"""Any agent against any agent, entries with labels and options, and the docs' bench, match
 and tournament commands run as written (with small real checkpoints at the README's paths)."""
 
 import json
@@ -8,27 +8,19 @@ from pathlib import Path
 
 import pytest
 
+import docs_pages
 from arena.core.errors import UsageError
 from arena.host.entries import AgentSpec, parse_entries
-from conftest import ROOT, arena
+from conftest import arena
 
 PPO_SMALL = ["--envs", "2", "--set", "num_steps=64", "--set", "num_minibatches=2"]
 NEAT_SMALL = ["--generations", "1", "--pop", "6", "--workers", "2", "--max-frames", "600"]
 
 
 def readme_lines(prefix: str) -> list[str]:
-    """The README's example lines that start with ``prefix`` (outside the set-up section and
-    the sections whose blocks tests of their own run in order, and but for suite
-    tournaments, which test_suite_tournament runs)."""
-    text = (ROOT / "README.md").read_text().split("## Commands", 1)[1]
-    for heading in ("Make a game yours", "Bring a game stable-retro lacks"):
-        own = text.split(f"## {heading}", 1)
-        if len(own) == 2:
-            text = own[0] + "\n## " + own[1].split("\n## ", 1)[1]
-    blocks = re.findall(r"```bash\n(.+?)\n\s*```", text, re.S)
-    lines = [line for block in blocks for line in block.splitlines()]
-    suite_tournament = re.compile(r"^arena tournament .*--suite ")
-    return [x for x in lines if x.startswith(prefix) and not suite_tournament.match(x)]
+    """The example lines of docs/benchmarking.md that start with ``prefix``."""
+    lines = docs_pages.command_lines("docs/benchmarking.md")
+    return [x for x in lines if x.startswith(prefix)]
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ import zipfile
 import numpy as np
 import pytest
 
+import docs_pages
 from arena import hookimpl
 from arena.core.errors import ArenaError, ProfileError
 from arena.host.manager import PluginHost
@@ -176,16 +177,13 @@ def test_play_draws_the_tile_view_beside_the_screen(tiles_run, tmp_path):
     assert grid.reshape(-1, 3).max(axis=1).max() > 200  # blocks drawn white
 
 
-def test_the_readme_observation_builder_runs_as_written(tmp_path):
-    import re
+def test_the_docs_observation_builder_runs_as_written(tmp_path):
     import types
 
-    from conftest import ROOT
-
-    section = (ROOT / "README.md").read_text().split("## Writing a plugin", 1)[1]
-    [block] = [b for b in re.findall(r"```python\n(.+?)\n```", section, re.S) if "RamBytes" in b]
+    page = docs_pages.text("docs/plugins/observers.md")
+    [block] = [b for b in docs_pages.blocks(page, "python") if "RamBytes" in b]
     module = types.ModuleType("ram_bytes_plugin")
-    exec(compile(block, "README.md", "exec"), module.__dict__)
+    exec(compile(block, "docs/plugins/observers.md", "exec"), module.__dict__)
     host = PluginHost(extra_plugins=[("ram-bytes", module)])
     path = profile_copy(
         tmp_path, "mario", "ram", inputs={"ram": {"builder": "ram_bytes", "count": 128}}

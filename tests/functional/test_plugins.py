@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import docs_pages
 from arena import Agent, hookimpl
 from arena.core.errors import PluginError
 from arena.host.manager import PluginHost
@@ -121,6 +122,27 @@ def test_the_example_wheel_ships_its_agent_profile_suite_and_command(example_ven
         "unknown command 'hold-swep' (did you mean 'hold-sweep'?)"
         in in_venv(example_venv, "hold-swep").stderr
     )
+
+
+@pytest.mark.slow
+def test_the_tutorial_block_runs_as_written(example_venv, tmp_path):
+    """docs/plugins/tutorial.md's commands, in order, in one folder. Its `pip install` line is
+    what the example_venv fixture did (a wheel of that folder, into a venv of its own); the
+    `arena` lines run with that venv's interpreter."""
+    tutorial = docs_pages.section("docs/plugins/tutorial.md", "Writing a plugin")
+    [block] = docs_pages.blocks(tutorial, "bash")
+    install, *commands = block.splitlines()
+    assert install == "pip install ./examples/arena-hold-agent"
+    python = example_venv / "bin" / "python"
+    script = f'arena() {{ "{python}" -m arena.cli "$@"; }}\n' + "\n".join(commands)
+    result = subprocess.run(
+        ["bash", "-e", "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=900
+    )
+    assert result.returncode == 0, (result.stdout[-2000:], result.stderr[-2000:])
+    assert "agent hold: holds one action" in result.stdout
+    assert "8 cell(s) played" in result.stdout
+    assert list((tmp_path / "runs" / "hold").glob("*.bk2"))
+    assert (tmp_path / "runs" / "bench-hold-breakout" / "results.jsonl").is_file()
 
 
 def test_a_plugin_whose_files_are_missing_or_broken_is_listed_and_the_rest_works(tmp_path):

@@ -6,14 +6,15 @@ import shlex
 
 import pytest
 
-from conftest import ROOT, arena
+import docs_pages
+from conftest import arena
 
 
 @pytest.mark.slow
 def test_duel_plays_six_two_player_games_rated_per_game_and_overall(tmp_path):
     """The issue's finish line, as a user types it: the free 2-player games, two random agents."""
-    readme = (ROOT / "README.md").read_text().splitlines()
-    [line] = [x for x in readme if "--suite duel --record" in x]
+    lines = docs_pages.command_lines("docs/tournaments.md")
+    [line] = [x for x in lines if "--suite duel --record" in x]
     assert line == "arena tournament random random --suite duel --record runs/duel"
     result = arena(*shlex.split(line)[1:], cwd=tmp_path)
     assert result.returncode == 0, result.stderr
