@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -40,16 +39,6 @@ def host() -> PluginHost:
 
 def echo(text: str = "") -> None:
     click.echo(text)
-
-
-def movie_profile(movie: Path) -> Profile | None:
-    """The profile a recorded movie was played with, by its sidecar (None without one): what
-    a replay needs to switch on the cheats and pokes the sidecar names."""
-    from arena.emulation.movies import read_sidecar, sidecar_path
-
-    if not sidecar_path(movie).exists():
-        return None
-    return host().profile_for_movie(read_sidecar(movie), movie)
 
 
 def progress_label(profile: Profile) -> str:

@@ -4,24 +4,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
-from arena.core.errors import (
-    UsageError,
-)
-from arena.core.files import check_output_folder
-from arena.core.locks import folder_lock
+from arena.cli.common import EVALUATION_STICKY, echo, host
+from arena.core.errors import UsageError
 from arena.host import params
 from arena.host.entries import SYNTAX
 from arena.host.params import PATH, POSITIVE, use
-
-if TYPE_CHECKING:
-    from arena.evaluation.results import ResultLine
-
-    pass
-from arena.cli.common import EVALUATION_STICKY, echo, host
 
 # -- bench and the leaderboard ---------------------------------------------------------------
 
@@ -53,39 +44,23 @@ def bench(
 ) -> None:
     """Play agents on the same cells of a suite; print a leaderboard."""
     from arena.core.protocol import ProtocolOptions
-    from arena.evaluation.bench import run_bench
-    from arena.evaluation.leaderboard import (
-        build_leaderboard,
-        format_leaderboard,
-        write_leaderboard,
-    )
-    from arena.evaluation.results import load_results
+    from arena.evaluation.leaderboard import format_leaderboard
     from arena.host.entries import parse_entries
+    from arena.services.bench import BenchRequest
+    from arena.services.bench import bench as play_bench
 
-    plugins = host()
-    entries = parse_entries(list(agents))
-    options = ProtocolOptions(sticky, noop_max, cheat)
-    out = out or Path("runs") / f"bench-{Path(suite).stem}"
-    check_output_folder(out, "--out")
-    with folder_lock(out, "--out"):
-        try:
-            results = run_bench(
-                plugins, entries, suite, out, workers, resume, TerminalBar("cell"), backend,
-                options,
-            )  # fmt: skip
-        except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the finished cells' lines are kept
-            if (out / "results.jsonl").is_file():
-                echo(f"\ninterrupted; resume with: {_resume_command(out)}")
-            raise
-        if not results.is_file():  # every cell skipped: nothing to rank
-            raise UsageError(
-                f"suite {suite}: no cell could be played (each is listed above with why)",
-                "install what they need, then run the command again",
-            )
-        board = build_leaderboard(load_results(results), plugins)
-        echo(format_leaderboard(board))
-        csv_path, json_path = write_leaderboard(board, out)
-    echo(f"leaderboard: {csv_path}, {json_path}")
+    request = BenchRequest(
+        parse_entries(list(agents)), suite, out, workers, resume, backend,
+        ProtocolOptions(sticky, noop_max, cheat),
+    )  # fmt: skip
+    try:
+        board = play_bench(host(), request, TerminalBar("cell"))
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the finished cells' lines are kept
+        if (request.folder / "results.jsonl").is_file():
+            echo(f"\ninterrupted; resume with: {_resume_command(request.folder)}")
+        raise
+    echo(format_leaderboard(board.leaderboard))
+    echo(f"leaderboard: {board.csv}, {board.json}")
 
 
 class TerminalBar:
@@ -127,42 +102,19 @@ def _resume_command(out: Path) -> str:
     return shlex.join(["arena", *args, "--resume"])
 
 
-def bench_cells(results: Path) -> list[ResultLine]:
-    """The cells of a benchmark's results file (damaged lines reported and skipped); a file
-    with no cells is a clear error."""
-    from arena.evaluation.results import read_results
-
-    if not results.is_file():
-        raise UsageError(
-            f"{results.parent}: no benchmark results ({results.name}) there",
-            "give an `arena bench --out` or `arena tournament --record` folder",
-        )
-    cells, damaged = read_results(results)
-    for problem in damaged if cells else []:  # no cell at all: not a benchmark (below)
-        click.echo(problem, err=True)
-    if not cells:
-        raise UsageError(
-            f"{results} holds no benchmark cells (`arena run` writes episodes, not cells)",
-            "benchmark agents with `arena bench AGENT... --suite SUITE --out DIR`",
-        )
-    return cells
+def warn(problem: str) -> None:
+    click.echo(problem, err=True)
 
 
 @click.command()
 @click.argument("path", type=PATH)
 def leaderboard(path: Path) -> None:
     """Print and export the leaderboard of a benchmark's results."""
-    from arena.evaluation.leaderboard import (
-        build_leaderboard,
-        format_leaderboard,
-        write_leaderboard,
-    )
-    from arena.evaluation.results import RESULTS
+    from arena.evaluation.leaderboard import format_leaderboard
+    from arena.services.bench import leaderboard as board_of
 
-    results = path if path.is_file() else path / RESULTS
-    board = build_leaderboard(bench_cells(results), host())
-    echo(format_leaderboard(board))
-    write_leaderboard(board, results.parent)
+    board = board_of(host(), path, warn)
+    echo(format_leaderboard(board.leaderboard))
 
 
 @click.command()
@@ -176,27 +128,9 @@ def leaderboard(path: Path) -> None:
 )
 def report(path: Path, training: tuple[Path, ...]) -> None:
     """Write a static HTML page of a benchmark or a tournament (DIR/report/index.html)."""
-    from arena.evaluation.match import TOURNAMENT
-    from arena.evaluation.report import write_report, write_suite_report, write_tournament_report
-    from arena.evaluation.results import RESULTS
-    from arena.evaluation.suite_tournament import SUITE_TOURNAMENT
+    from arena.services.bench import report as write_report
 
-    tournament = (path / TOURNAMENT).is_file() or (path / SUITE_TOURNAMENT).is_file()
-    if tournament and not (path / RESULTS).exists():
-        if training:
-            raise UsageError(
-                "--training adds learning curves to a benchmark's page, not a tournament's"
-            )
-        if (path / SUITE_TOURNAMENT).is_file():
-            echo(f"wrote {write_suite_report(path, host())}")
-            return
-        echo(f"wrote {write_tournament_report(path, host())}")
-        return
-    bench_cells(path / RESULTS)
-    for folder in training:
-        if not folder.is_dir():
-            raise UsageError(f"--training {folder}: no such folder")
-    echo(f"wrote {write_report(path, host(), list(training))}")
+    echo(f"wrote {write_report(host(), path, warn, training)}")
 
 
 # -- two-player matches --------------------------------------------------------------------

@@ -9,7 +9,6 @@ import click
 
 from arena.core.errors import (
     PluginError,
-    UsageError,
 )
 from arena.host.params import PATH
 
@@ -29,24 +28,15 @@ from arena.cli.common import echo, host
 def probe(game: str, state: str | None, cheat: tuple[str, ...]) -> None:
     """Play a profile's probes on the real game: does every rule fire?"""
     from arena.core.errors import ProbeError
-    from arena.play.probes import coverage, format_results, run_probes, summary
-    from arena.profiles.cheats import check_names
+    from arena.play.probes import format_results
+    from arena.services.games import probe as play_probes
 
-    profile = host().profile(game)
-    if state is not None:
-        profile.state(state)  # an unknown state is an error naming the valid ones
-    check_names(cheat, profile.cheats, profile.pokes, profile.name)
-    if not profile.probes:
-        raise UsageError(f"profile {profile.name!r} has no probes", "add a probes: block")
-    results = list(run_probes(profile, state, cheat))
-    if not results:
-        raise UsageError(f"profile {profile.name!r} has no probe for state {state!r}")
-    rules = coverage(profile, results)
-    for line in format_results(profile, results, rules):
+    report = play_probes(host(), game, state, cheat)
+    for line in format_results(report.profile, report.results, report.rules):
         echo(line)
-    if any(not r.passed for r in results):
-        raise ProbeError(f"{profile.name}: {summary(results, rules)}")
-    echo(summary(results, rules))
+    if not report.passed:
+        raise ProbeError(f"{report.profile.name}: {report.summary()}")
+    echo(report.summary())
 
 
 @click.command()

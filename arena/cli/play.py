@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from arena.cli.common import EVALUATION_STICKY, Session, echo, host, progress_label
-from arena.core.errors import (
-    ArenaError,
-    MovieError,
-    UsageError,
-    VerifyError,
-)
-from arena.core.files import output_target
 from arena.host import params
 from arena.host.params import PATH, POSITIVE, use
 
 if TYPE_CHECKING:
+    from arena.emulation.movies import VerifyResult
     from arena.play.runner import EpisodeResult
-    from arena.profiles.loading import Profile
 
 # -- run -----------------------------------------------------------------------------------
 
@@ -167,26 +159,6 @@ def run(
 # -- play and verify -----------------------------------------------------------------------
 
 
-def inputs_view(profile: Profile, name: str) -> Callable[[Any], Any]:
-    """For ``arena play --inputs NAME``: each replayed frame's inputs, drawn as a grid."""
-    from arena.emulation.video import inputs_image
-    from arena.play import observers
-
-    if name == observers.SCREEN:
-        raise UsageError("--inputs screen: the screen is already what the video shows")
-    observer = observers.build(profile, name, host().observations)
-    if observer.screens_needed:
-        raise UsageError(f"--inputs {name}: only inputs read from RAM alone can be drawn")
-
-    def draw(replayed: Any) -> Any:
-        view = observers.GameView.of(replayed.emulator, [])
-        values = observers.check_observation(observer, observer.step(view), name)
-        height = replayed.emulator.screen().shape[0]
-        return inputs_image(values, observer.low, observer.high, height)
-
-    return draw
-
-
 @click.command()
 @click.argument("movie", type=PATH)
 @click.option(
@@ -212,30 +184,11 @@ def play(
     inputs_name: str | None,
 ) -> None:
     """Replay a .bk2 into a video (mp4/webm/gif) or a window."""
-    from arena.emulation.movies import check_movie, read_sidecar, replay, sidecar_path
-    from arena.emulation.video import CODECS, VideoSink, Window, render
+    from arena.services.replays import RenderRequest, render
 
-    if not (video or gif or window):
-        raise UsageError("nothing to do: give --video OUT.mp4, --gif OUT.gif or --window")
-    video_kinds = (*CODECS, ".gif")
-    for option, path, kinds in (("--video", video, video_kinds), ("--gif", gif, (".gif",))):
-        if path is not None:
-            output_target(path, option, kinds)
-    check_movie(movie)
-    profile, sidecar = None, None
-    if sidecar_path(movie).exists():  # without one, the overlay shows no return
-        sidecar = read_sidecar(movie)
-        profile = host().profile_for_movie(sidecar, movie)
-    beside = None
-    if inputs_name is not None:
-        if profile is None:
-            raise UsageError(f"--inputs needs the movie's sidecar, {sidecar_path(movie)}")
-        beside = inputs_view(profile, inputs_name)
-    files = [VideoSink(p) for p in (video, gif) if p]
-    sinks: list[VideoSink | Window] = [*files, *([Window()] if window else [])]
-    render(replay(movie, profile, sidecar), sinks, scale, beside)
-    for sink in files:
-        echo(f"wrote {sink.path} ({sink.describe()})")
+    request = RenderRequest(movie, video, gif, window, scale, inputs_name)
+    for written in render(host(), request):
+        echo(f"wrote {written.path} ({written.description})")
 
 
 @click.command()
@@ -244,38 +197,22 @@ def play(
 @use(params.seed("seed of the sample"))
 def verify(path: Path, sample: int | None, seed: int) -> None:
     """Re-simulate movies and check frames and returns against their sidecars."""
-    import random
+    from arena.services.replays import VerifyRequest
+    from arena.services.replays import verify as verify_movies
 
-    from arena.emulation.movies import check_movie, read_sidecar
-    from arena.emulation.movies import verify as verify_movie
+    count = verify_movies(host(), VerifyRequest(path, sample, seed), VerifyLines())
+    echo(f"{count} movie(s) verified")
 
-    if path.is_dir():
-        movies = sorted(p for p in path.rglob("*.bk2") if not p.name.startswith("."))
-        if not movies:
-            raise MovieError(f"{path}: no .bk2 movies in this folder")
-    else:
-        movies = [path]
-    if sample is not None and sample < len(movies):
-        movies = sorted(random.Random(seed).sample(movies, sample))
-    failures = []
-    for movie in movies:
-        try:
-            check_movie(movie)
-            sidecar = read_sidecar(movie)
-            result = verify_movie(movie, host().profile_for_movie(sidecar, movie), sidecar)
-        except ArenaError as exc:  # each movie its own verdict, naming it; the rest go on
-            problem = str(exc) if str(movie) in str(exc) else f"{movie}: {exc}"
-            if len(movies) == 1:
-                exc.args = (problem,)  # its own kind and exit code, naming the movie
-                raise
-            failures.append(problem)
-            echo(f"FAIL  {problem}")
-            continue
+
+class VerifyLines:
+    """``verify``'s verdicts as lines: ok with the frames and returns, or FAIL and why."""
+
+    def verified(self, result: VerifyResult) -> None:
         returns = " / ".join(f"{r:.1f}" for r in result.returns)
-        echo(f"ok    {movie}  frames {result.frames}  return {returns}")
-    if failures:
-        raise VerifyError(f"{len(failures)} of {len(movies)} movies do not reproduce their sidecar")
-    echo(f"{len(movies)} movie(s) verified")
+        echo(f"ok    {result.movie}  frames {result.frames}  return {returns}")
+
+    def failed(self, problem: str) -> None:
+        echo(f"FAIL  {problem}")
 
 
 @click.command()
@@ -284,8 +221,7 @@ def verify(path: Path, sample: int | None, seed: int) -> None:
 def inspect(movie: Path, out: Path | None) -> None:
     """A page with the episode's video beside plots of every reward term, variable, the
     progress and each player's buttons, frame by frame; clicking a plot seeks the video."""
-    from arena.evaluation.inspector import inspect as write_page
+    from arena.services.replays import inspect as write_page
 
-    out = out or movie.with_name(f"{movie.stem}.inspect")
-    page = write_page(movie, host(), out)
+    page = write_page(host(), movie, out)
     echo(f"wrote {page} (open it in a browser; add #frame=N to open it at frame N)")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from arena.cli.common import echo, host, movie_profile
+from arena.cli.common import echo, host
 from arena.host.params import PATH
 
 MAX_SHOWN = 40
@@ -18,19 +18,6 @@ TYPE_HELP = "stable-retro type: '|u1', '<u2', '>i2', '=d1' (BCD)..."
 @click.group()
 def ram() -> None:
     """Find a game's RAM variables from a movie (Cheat Engine's narrowing), and watch one."""
-
-
-def _movie_of(game: str, movie: Path) -> None:
-    """Refuse a movie of another game than profile ``game`` plays."""
-    from arena.core.errors import UsageError
-    from arena.emulation.movies import open_movie
-
-    profile = host().profile(game)
-    recorded = open_movie(movie).get_game()
-    if recorded != profile.game:
-        raise UsageError(
-            f"{movie} is a movie of {recorded}, not of {profile.name} ({profile.game})"
-        )
 
 
 @ram.command("search")
@@ -55,14 +42,12 @@ def ram_search(
     """Keep the addresses whose values pass every filter (frames count from 1; 'end' is the
     last). Filters apply in the order --equals, --increased, --decreased, --changed,
     --unchanged, and each says how many candidates it left."""
-    from arena.emulation.ram_search import check_type, parse_filters, search
+    from arena.services.ram import SearchRequest
+    from arena.services.ram import ram_search as search
 
-    check_type(kind)
     ranges = {"increased": increased, "decreased": decreased, "changed": changed,
               "unchanged": unchanged}  # fmt: skip
-    filters = parse_filters(equals, ranges)
-    _movie_of(game, movie)
-    found = search(movie, filters, kind, movie_profile(movie))
+    found = search(host(), SearchRequest(game, movie, kind, equals, ranges))
     echo(f"{found.total:,} candidates of type {kind}")
     for flt, left in found.counts:
         echo(f"  {flt.describe():<28} {left:,} left")
@@ -85,19 +70,17 @@ def ram_search(
 @click.option("--png", type=PATH, help="plot the value over the episode into this file")
 def ram_watch(movie: Path, address: str, kind: str, png: Path | None) -> None:
     """Print (the frames where it changes) or plot a RAM value over an episode."""
-    from arena.core.errors import UsageError
-    from arena.emulation.ram_search import check_type, watch
+    from arena.emulation.ram_search import check_type
+    from arena.services.ram import parse_address
+    from arena.services.ram import ram_watch as watch
 
     check_type(kind)
     if png is not None:  # before the replay
         from arena.core.files import output_target
 
         output_target(png, "--png", PLOT_KINDS)
-    try:
-        where = int(address, 0)
-    except ValueError:
-        raise UsageError(f"--address {address!r} is not a number (decimal or 0x hex)") from None
-    series = watch(movie, where, kind, movie_profile(movie))
+    where = parse_address(address)
+    series = watch(host(), movie, where, kind)
     previous = None
     for frame, value in series:
         if value != previous:

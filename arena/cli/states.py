@@ -6,8 +6,7 @@ from pathlib import Path
 
 import click
 
-from arena.cli.common import echo, host, movie_profile
-from arena.core.errors import UsageError
+from arena.cli.common import echo, host
 from arena.host.params import PATH
 
 STATE_NAME_HELP = "the new state's name (letters, digits, '.', '_', '-')"
@@ -26,19 +25,11 @@ def state() -> None:
 def state_save(movie: Path, frame: int, name: str, replace: bool) -> None:
     """Save the emulator's state at frame N of a recorded episode (arena play --video shows
     frame numbers; so does arena inspect)."""
-    from arena.emulation.movies import open_movie
-    from arena.emulation.state_making import state_at_frame
-    from arena.retro import states as store
-    from arena.retro.state_files import sha256
+    from arena.services.states import save_state
 
-    store.check_name(name)  # before the replay
-    game = open_movie(movie).get_game()
-    data, players, based_on = state_at_frame(movie, frame, movie_profile(movie))
-    made_by = f"arena state save {movie.name} --frame {frame}"
-    meta = store.StateMeta(players, based_on, made_by, sha256(data))
-    written = store.write(game, name, data, meta, replace)
-    echo(f"saved {game} state {name!r} ({players}P, frame {frame} of {movie.name})")
-    echo(f"in {written}")
+    saved = save_state(host(), movie, frame, name, replace)
+    echo(f"saved {saved.game} state {name!r} ({saved.players}P, frame {frame} of {movie.name})")
+    echo(f"in {saved.path}")
     echo(f"play from it: arena run --game PROFILE --state {name}")
 
 
@@ -56,34 +47,16 @@ def state_make(
 ) -> None:
     """Save the state a scripted input sequence reaches. An action is the profile's, or the
     system's buttons joined by '+' (SELECT, RESET+SELECT, P2:LEFT)."""
-    from arena.emulation.state_making import POWER_ON, parse_script, play_script
-    from arena.retro import integrations
-    from arena.retro import states as store
-    from arena.retro.state_files import sha256
+    from arena.services.states import MakeStateRequest, make_state
 
-    store.check_name(name)
-    profile = host().profile(game)
-    if start is None:
-        start = profile.default_state
-    if start != POWER_ON and start not in integrations.list_states(profile.game):
-        from arena.core.errors import UnknownNameError
+    request = MakeStateRequest(game, script, name, start, players, replace)
 
-        raise UnknownNameError(
-            f"{profile.name} state", start, [POWER_ON, *integrations.list_states(profile.game)]
-        )
-    if players is None:
-        players = profile.states[start].players if start in profile.states else 1
-    steps = parse_script(script, profile, players)
-    echo(f"playing {sum(step.frames for step in steps):,} frames of {profile.name} from {start}")
-    data = play_script(profile, start, players, steps)
-    shown = script if len(script) <= 200 else script[:197] + "..."
-    made_by = f"arena state make {game} --inputs '{shown}' --from {start} --players {players}"
-    based_on = None if start == POWER_ON else start
-    meta = store.StateMeta(players, based_on, made_by, sha256(data))
-    written = store.write(profile.game, name, data, meta, replace)
-    frames = sum(step.frames for step in steps)
-    echo(f"saved {profile.game} state {name!r} ({players}P, {frames} frames from {start})")
-    echo(f"in {written}")
+    saved = make_state(host(), request, echo)
+    echo(
+        f"saved {saved.game} state {name!r} ({saved.players}P, {saved.frames} frames from "
+        f"{saved.start})"
+    )
+    echo(f"in {saved.path}")
     echo(f"play from it: arena run --game {game} --state {name}")
 
 
@@ -114,26 +87,10 @@ def integrate(
 ) -> None:
     """Make a stable-retro integration, in the arena's store, for a ROM stable-retro lacks,
     with a start state and a profile skeleton whose actions are the system's buttons."""
-    import shutil
+    from arena.services.states import IntegrateRequest
+    from arena.services.states import integrate as make_integration
 
-    from arena.core.errors import OutputError
-    from arena.core.files import output_folder
-    from arena.emulation.integrate import check_game_name, parse_variables, skeleton
-    from arena.emulation.integrate import integrate as build
-    from arena.retro import integrations
-
-    check_game_name(name)  # before anything is made: a/b would make a folder a
-    found = parse_variables(variables)
-    target = profile or Path(f"{name}.yaml")
-    if target.exists():
-        raise UsageError(f"{target} exists", "give --profile another path")
-    output_folder(target.parent, "--profile")
-    game, folder = build(rom, name, found, start, players, system)
-    try:
-        target.write_text(skeleton(game, integrations.system_of(game), players, found))
-    except OSError as exc:  # the integration goes too: nothing is left half-made
-        shutil.rmtree(folder, ignore_errors=True)
-        target.unlink(missing_ok=True)
-        raise OutputError(f"{target}: cannot write it ({exc.strerror or exc})") from None
-    echo(f"integrated {game} in {folder}")
-    echo(f"profile skeleton: {target} (write its rules, then: arena probe {target})")
+    request = IntegrateRequest(rom, name, variables, start, players, system, profile)
+    made = make_integration(request)
+    echo(f"integrated {made.game} in {made.folder}")
+    echo(f"profile skeleton: {made.profile} (write its rules, then: arena probe {made.profile})")

@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-import dataclasses
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 from click.core import ParameterSource
 
-from arena.core.errors import (
-    UsageError,
-    did_you_mean,
-)
-from arena.core.files import check_output_folder
-from arena.core.locks import folder_lock
+from arena.cli.common import Session, echo, host
+from arena.core.errors import UsageError, did_you_mean
 from arena.host import params
 from arena.host.params import PATH
-
-if TYPE_CHECKING:
-    from arena.host.manager import PluginHost
-    from arena.host.training import Trainer, TrainRun
-    from arena.profiles.loading import Profile
-from arena.cli.common import Session, echo, host
 
 # -- train ---------------------------------------------------------------------------------
 
@@ -137,153 +125,37 @@ def saved_parameters(ctx: click.Context, name: str, params: dict[str, Any]) -> d
     return merged
 
 
-MAX_CONFIG_BYTES = 1 << 20
-"""A ``--config`` file of at most 1 MiB (a full PPO or NEAT config is about 3 kB)."""
-
-
-def _check_config(path: Path) -> None:
-    """Before a trainer opens ``--config``: a regular file (a FIFO would block it), of a
-    bounded size, and (YAML or JSON) bounded nesting. Its settings are the trainer's to check."""
-    import yaml
-
-    from arena.core.reading import MAX_NESTING_DEPTH, read_regular_text, yaml_depth
-
-    if not path.exists():
-        raise UsageError(f"--config {path}: no such file")
-    try:
-        text = read_regular_text(path, MAX_CONFIG_BYTES)
-    except OSError as exc:
-        raise UsageError(f"--config {path}: cannot read it ({exc.strerror or exc})") from None
-    if path.suffix.lower() in (".yaml", ".yml", ".json"):
-        try:
-            deep = yaml_depth(text) > MAX_NESTING_DEPTH
-        except yaml.YAMLError:
-            return  # malformed: the trainer says so in its own words
-        if deep:
-            raise UsageError(f"--config {path}: nested more than {MAX_NESTING_DEPTH} levels deep")
+COMMON = (
+    "game", "state", "seed", "out", "workers", "resume", "max_frames", "config", "overrides",
+    "sticky", "noop_max", "cheat", "opponent",
+)  # fmt: skip
+"""The options every trainer takes; the rest of a command's options are the trainer's own."""
 
 
 def start_training(ctx: click.Context, name: str, params: dict[str, Any]) -> None:
-    from arena.core.protocol import TRAINING, ProtocolOptions
-    from arena.host.training import TrainRun, parse_overrides
-    from arena.profiles.cheats import check_names
+    from arena.core.protocol import ProtocolOptions
+    from arena.services.train import TrainRequest, train
 
-    plugins = host()
     if params["resume"]:
         params = saved_parameters(ctx, name, params)
     elif params["game"] is None:
         raise UsageError(f"arena train {name} needs --game (or --resume with the --out of a run)")
-    profile = plugins.profile(params["game"]).with_time_limit(params["max_frames"])
-    state = profile.state(params["state"])
-    check_names(params.get("cheat") or (), profile.cheats, profile.pokes, profile.name)
-    _check_opponent(plugins, profile, state.name, state.players, params.get("opponent"))
-    config = params["config"]
-    if config is not None:
-        _check_config(config)
-    out = params["out"] or Path("runs") / f"{name}-{profile.name}"
-    saved = {
-        key: str(value) if isinstance(value, Path) else value
-        for key, value in {**params, "out": out}.items()
-        if key != "resume"
-    }
-    common = {
-        "game",
-        "state",
-        "seed",
-        "out",
-        "workers",
-        "resume",
-        "max_frames",
-        "config",
-        "overrides",
-        "sticky",
-        "noop_max",
-        "cheat",
-        "opponent",
-    }
-    run = TrainRun(
+    request = TrainRequest(
         trainer=name,
-        profile=profile,
-        state=state.name,
+        game=params["game"],
+        state=params["state"],
         seed=params["seed"],
-        out=out,
+        out=params["out"],
         workers=params["workers"],
         resume=params["resume"],
-        config=config,
-        overrides=parse_overrides(params["overrides"]),
-        options={k: v for k, v in params.items() if k not in common},
+        max_frames=params["max_frames"],
+        config=params["config"],
+        overrides=tuple(params["overrides"]),
         protocol=ProtocolOptions(
             params["sticky"], params["noop_max"], tuple(params.get("cheat") or ())
-        ).resolve(TRAINING),
-        parameters={"trainer": name, "parameters": saved},
+        ),
         opponent=params.get("opponent"),
+        options={k: v for k, v in params.items() if k not in COMMON},
+        parameters=params,
     )
-    check_output_folder(out, "--out")
-    run.has_checkpoint = run.resume  # a resumed run had one
-    if profile.shaping:
-        terms = ", ".join(profile.shaping[0])
-        echo(
-            f"shaping (training only, added to each step's reward): {terms}; returns and the"
-            " learning curve count the game's points alone"
-        )
-    with folder_lock(out, "--out"):
-        _train(plugins.trainers[name].trainer, run)
-
-
-def _check_opponent(
-    plugins: PluginHost, profile: Profile, state: str, players: int, opponent: str | None
-) -> None:
-    """A 2-player state is trained against an ``--opponent``; a 1-player one has none. The
-    opponent must play the game and see the screen the trainee sees (seats alternate)."""
-    from arena.host.entries import parse_entries
-
-    if players == 2 and opponent is None:
-        raise UsageError(
-            f"{profile.name} {state} is for 2 players: name the agent that plays the other seat",
-            "add --opponent random (or a trained agent, ppo:PATH)",
-        )
-    if opponent is None:
-        return
-    if players != 2:
-        raise UsageError(
-            f"--opponent: {profile.name} {state} is for 1 player; it has no other seat"
-        )
-    entries = parse_entries([opponent])
-    if len(entries) != 1:
-        raise UsageError(f"--opponent {opponent!r}: name one agent")
-    [entry] = entries
-    plugins.check_entries(entries)
-    if refusal := plugins.cannot_play(entry, profile):
-        raise UsageError(f"--opponent {opponent}: {refusal}")
-    wanted = plugins.agent(entry.name).observation_overrides(entry.checkpoint_path, entry.options)
-    # What its pipeline makes, not how it was declared: a checkpoint trained on this profile
-    # names every key of the observation it saw (self-play's earlier model), all alike.
-    try:
-        theirs = profile.observation.with_overrides(wanted)
-    except ValueError as exc:
-        raise UsageError(f"--opponent {opponent}: {exc}") from None
-    ours = profile.observation
-    differ = {
-        key: value
-        for key, value in dataclasses.asdict(theirs).items()
-        if getattr(ours, key) != value
-    }
-    if differ:
-        raise UsageError(
-            f"--opponent {opponent}: it sees the screen its own way ({differ}, where the "
-            f"trainee sees {({key: getattr(ours, key) for key in differ})}); the trainee and "
-            "its opponent take turns in both seats, so they must see it alike",
-            "train against random, or an agent trained with the profile's observation",
-        )
-
-
-def _train(trainer: Trainer, run: TrainRun) -> None:
-    """Train; a run that ends before its first checkpoint leaves nothing behind."""
-    try:
-        trainer.train(run)
-    except BaseException as exc:
-        if not run.has_checkpoint:  # ended before its first checkpoint: nothing to resume
-            run.discard()
-            if isinstance(exc, KeyboardInterrupt) and run.is_started:
-                echo("interrupted before the first checkpoint: nothing to resume")
-        raise
+    train(host(), request, echo)

@@ -82,9 +82,172 @@ def test_a_suite_tournament_plays_each_two_player_game_without_click(host, tmp_p
     suite.write_text("cells:\n  - {game: pong, states: [Start.2P], seeds: [0], max_frames: 300}\n"
                      "  - {game: boxing, states: [Start], seeds: [0], max_frames: 300}\n")  # fmt: skip
     progress = SuiteLines()
-    request = SuiteTournamentRequest(parse_entries(["random", "random"]), str(suite), record=tmp_path / "t")
+    request = SuiteTournamentRequest(
+        parse_entries(["random", "random"]), str(suite), record=tmp_path / "t"
+    )
     result = play_suite_tournament(host, request, progress)
     assert progress.games == [("pong", "random-1"), ("pong", "random-2")]
-    assert any(n.startswith("left out  boxing/Start/seed0/300: a 1-player state") for n in progress.notes)
+    assert any(
+        n.startswith("left out  boxing/Start/seed0/300: a 1-player state") for n in progress.notes
+    )
     assert [t.game for t in result.played.tournaments] == ["pong"]
     assert result.record == tmp_path / "t" / "tournaments.json" and result.record.is_file()
+
+
+class Verdicts:
+    def __init__(self) -> None:
+        self.results = []
+        self.failures: list[str] = []
+
+    def verified(self, result) -> None:
+        self.results.append(result)
+
+    def failed(self, problem: str) -> None:
+        self.failures.append(problem)
+
+
+def record_airstriker(host, folder, seeds=1):
+    request = RunRequest(
+        "airstriker", AgentSpec("random", None, "random"), episodes=seeds, record=folder,
+        max_frames=300,
+    )  # fmt: skip
+    run(host, request, Recorded())
+    return sorted(folder.glob("*.bk2"))
+
+
+def test_replays_verify_render_and_inspect_without_click(host, tmp_path):
+    from arena.services.replays import RenderRequest, VerifyRequest, inspect, render, verify
+
+    movies = record_airstriker(host, tmp_path / "m", seeds=2)
+    verdicts = Verdicts()
+    assert verify(host, VerifyRequest(tmp_path / "m"), verdicts) == 2
+    assert [v.movie for v in verdicts.results] == movies and not verdicts.failures
+    [written] = render(host, RenderRequest(movies[0], video=tmp_path / "a.mp4", scale=1))
+    assert written.path == tmp_path / "a.mp4" and written.path.stat().st_size > 0
+    assert written.description == "301 frames"
+    page = inspect(host, movies[0])
+    assert page == movies[0].with_name(f"{movies[0].stem}.inspect") / "index.html"
+    assert page.is_file()
+
+
+def test_ram_search_and_watch_without_click(host, tmp_path):
+    from arena.services.ram import SearchRequest, ram_search, ram_watch
+
+    request = RunRequest(
+        "mario", AgentSpec("random", None, "random"), record=tmp_path, max_frames=600,
+        protocol=ProtocolOptions(sticky=0.0),
+    )  # fmt: skip
+    run(host, request, Recorded())
+    [movie] = tmp_path.glob("*.bk2")
+    found = ram_search(host, SearchRequest("mario", movie, "|u1", ["1=2"]))  # lives, stored as 2
+    assert 0x075A in found.survivors and found.total == 10_240
+    series = ram_watch(host, movie, 0x075A, "|u1")
+    assert series[0] == (1, 2) and len(series) >= 300
+
+
+def test_probe_bench_leaderboard_and_report_without_click(host, tmp_path):
+    from arena.services.bench import BenchRequest, bench, leaderboard, report
+    from arena.services.games import probe
+
+    probed = probe(host, "airstriker")
+    assert probed.passed and probed.summary().startswith(f"{len(probed.results)} of ")
+
+    class Cells:
+        def __init__(self) -> None:
+            self.count = 0
+            self.notes: list[str] = []
+
+        def note(self, line: str) -> None:
+            self.notes.append(line)
+
+        def started(self, total: int) -> None:
+            self.total = total
+
+        def played(self, record) -> None:
+            self.count += 1
+
+        def finished(self) -> None:
+            self.done = True
+
+    cells = Cells()
+    suite = tmp_path / "tiny.yaml"
+    suite.write_text("cells:\n  - {game: airstriker, seeds: [0, 1], max_frames: 300}\n")
+    request = BenchRequest(parse_entries(["random"]), str(suite), tmp_path / "b", workers=1)
+    board = bench(host, request, cells)
+    assert cells.total == 2 == cells.count and cells.done
+    assert board.csv.is_file() and board.json.is_file()
+    warnings: list[str] = []
+    again = leaderboard(host, tmp_path / "b", warnings.append)
+    assert again.csv == board.csv and not warnings
+    page = report(host, tmp_path / "b", warnings.append)
+    assert page == tmp_path / "b" / "report" / "index.html" and page.is_file()
+
+
+STATES_WITHOUT_CLICK = """
+import json, sys
+from pathlib import Path
+from arena.host.manager import PluginHost
+from arena.services.run import RunRequest, run
+from arena.services.states import (
+    IntegrateRequest, MakeStateRequest, integrate, make_state, save_state,
+)
+from arena.host.entries import AgentSpec
+
+host, out = PluginHost(), Path(sys.argv[1])
+
+class Quiet:
+    def started(self, start): pass
+    def played(self, result): pass
+
+run(host, RunRequest("mario", AgentSpec("random", None, "random"), record=out / "m",
+                     max_frames=300), Quiet())
+[movie] = (out / "m").glob("*.bk2")
+saved = save_state(host, movie, 100, "svc-start")
+said = []
+made = make_state(host, MakeStateRequest("pong", '[["noop", "noop", 5]]', "Svc.2P",
+                                         start="Start.2P"), said.append)
+rom = out / "surround.bin"
+from arena.retro import roms
+rom.write_bytes(roms.ale_rom("surround.bin")[1])
+built = integrate(IntegrateRequest(rom, "SvcSurround", ("game=0xF9:|u1",),
+                                   start='[["RESET", "noop", 1]]', players=2,
+                                   profile=out / "SvcSurround.yaml"))
+print(json.dumps({
+    "saved": [saved.game, saved.name, saved.path.is_file(), saved.players, saved.frames],
+    "made": [made.game, made.players, made.frames, made.start, said],
+    "built": [built.game, built.folder.is_dir(), built.profile.is_file()],
+}))
+"""
+
+
+def test_states_and_integrate_without_click(tmp_path):
+    """In a process of its own, with an ARENA_HOME of its own: the store is the process's."""
+    import json
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from arena.retro import integrations
+
+    home = tmp_path / "home"
+    for game in (integrations.MARIO_GAME, "Pong-Atari2600-v0"):
+        rom = integrations.find_rom(game)
+        assert rom is not None
+        shutil.copytree(rom.parent, home / "integrations" / game)
+    (home / "wheels").symlink_to(integrations.arena_home() / "wheels")
+    result = subprocess.run(
+        [sys.executable, "-c", STATES_WITHOUT_CLICK, str(tmp_path)], capture_output=True,
+        text=True, timeout=600, env={**os.environ, "ARENA_HOME": str(home)},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    said = json.loads(result.stdout.splitlines()[-1])
+    assert said["saved"] == [integrations.MARIO_GAME, "svc-start", True, 1, 100]
+    assert said["made"] == [
+        "Pong-Atari2600-v0",
+        2,
+        20,
+        "Start.2P",
+        ["playing 20 frames of pong from Start.2P"],
+    ]
+    assert said["built"] == ["SvcSurround-Atari2600-v0", True, True]
