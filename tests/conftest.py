@@ -77,6 +77,28 @@ def arena(
     )
 
 
+def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run the `arena` command in this process, through the same ``main()`` (its exit codes
+    and one-line errors), where a fresh process proves nothing more: bad input refused before
+    any emulator starts. Commands that play, install plugins, take signals or need another
+    ARENA_HOME run in a fresh process (:func:`arena`)."""
+    import contextlib
+    import io
+
+    from arena.cli.main import main
+
+    out, err = io.StringIO(), io.StringIO()
+    here = Path.cwd()
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(list(args))
+    finally:
+        os.chdir(here)
+    return subprocess.CompletedProcess(["arena", *args], code, out.getvalue(), err.getvalue())
+
+
 def pip_install_into(site: Path, package: Path) -> None:
     """pip-install ``package`` (a wheel or a project folder) into ``site`` alone."""
     if package.is_dir():  # build from a copy: the build leaves files beside the sources

@@ -22,7 +22,7 @@ from arena.core.protocol import EVALUATION, Protocol, ProtocolOptions
 from arena.core.reading import read_regular
 from arena.core.workers import RayPool, Worker, WorkerPool
 from arena.evaluation.results import RESULTS, ResultLine, append_result, read_results
-from arena.host.entries import AgentSpec, legend
+from arena.host.entries import AgentSpec, Entry, legend
 from arena.host.manager import PluginHost, default_host
 from arena.play.slot import EnvSlot
 from arena.profiles.cheats import check_names
@@ -52,7 +52,8 @@ class Cell:
 
 @dataclass(frozen=True)
 class Job:
-    agent: AgentSpec
+    agent: Entry
+    """Resolved once in the parent (it pickles): a worker builds the agent from it as it is."""
     cell: Cell
     protocol: Protocol = EVALUATION
 
@@ -208,9 +209,9 @@ def _play(host: PluginHost, slot: EnvSlot, job: Job, movies: Path) -> ResultLine
     from arena.play.env import ArenaEnv
     from arena.play.runner import RunConfig, record_episode
 
-    entry = host.agent(job.agent.name)
-    checkpoint = job.agent.checkpoint_path
-    overrides = entry.observation_overrides(checkpoint, job.agent.options)
+    entry = job.agent  # resolved in the parent, once
+    checkpoint = entry.checkpoint
+    overrides = dict(entry.observation)
     cell = job.cell
 
     def build() -> ArenaEnv:
@@ -221,15 +222,15 @@ def _play(host: PluginHost, slot: EnvSlot, job: Job, movies: Path) -> ResultLine
 
     key = [cell.game, cell.state, cell.max_frames, overrides, job.protocol.as_dict()]
     env = slot.get(key, build)
-    agents = host.build_players(job.agent, env, job.cell.seed)
+    agents = host.build_players(entry, env, job.cell.seed)
     config = RunConfig(
         job.agent.label,
         episodes=1,
         seed=job.cell.seed,
         record=movies / job.agent.label,  # one folder per entry, named by its label
         checkpoint=checkpoint,
-        options=dict(job.agent.options),
-        agent_name=job.agent.name,
+        options=dict(entry.spec.options),
+        agent_name=entry.name,
     )
     result = record_episode(env, agents, config, 0)
     return ResultLine(
@@ -252,7 +253,7 @@ def _line(job: Job) -> dict[str, Any]:
         "job": job.id,
         "cell": job.cell.id,
         **asdict(job.cell),
-        **job.agent.record(),
+        **job.agent.spec.record(),
         "protocol": job.protocol.as_dict(),
     }
 
@@ -315,8 +316,8 @@ def run_bench(
     protocol = ProtocolOptions(options.sticky, options.noop_max).resolve(
         EVALUATION, loaded.protocol
     )
-    host.check_entries(agents)
-    labels = [a.label for a in agents]
+    entries = host.resolve_entries(agents)  # once: the workers get them as they are
+    labels = [a.label for a in entries]
     if len(set(labels)) != len(labels):
         raise UsageError(f"an agent is listed twice: {', '.join(labels)}")
     for cell, reason in loaded.skipped:
@@ -333,11 +334,11 @@ def run_bench(
     output_folder(out, "--out")
     if resume:
         drop_unnamed_movies(out, results, echo)
-    # A cell an entry cannot play (see PluginHost.cannot_play) is not entered, not failed.
+    # A cell an entry cannot play (see Entry.cannot_play) is not entered, not failed.
     refusals = {
-        (agent.label, cell.game): host.cannot_play(agent, host.profile(cell.source or cell.game))
+        (agent.label, cell.game): agent.cannot_play(host.profile(cell.source or cell.game))
         for cell in loaded.cells
-        for agent in agents
+        for agent in entries
     }
     for (label, game), refusal in refusals.items():
         if refusal:
@@ -345,7 +346,7 @@ def run_bench(
     entered = [
         (agent, cell)
         for cell in loaded.cells
-        for agent in agents
+        for agent in entries
         if refusals[(agent.label, cell.game)] is None
     ]
     jobs = [

@@ -33,7 +33,7 @@ from arena.core.limits import MAX_RETURN
 from arena.core.models import read_record
 from arena.core.protocol import EVALUATION, Protocol
 from arena.emulation.movies import Finite
-from arena.host.entries import AgentSpec
+from arena.host.entries import AgentSpec, Entry
 from arena.host.manager import PluginHost
 from arena.play.env import ArenaEnv
 from arena.play.runner import RunConfig, record_episode
@@ -78,7 +78,7 @@ def two_player_state(profile: Profile, state: str | None) -> str:
 
 def play_games(
     host: PluginHost,
-    agents: Sequence[AgentSpec],
+    agents: Sequence[AgentSpec | Entry],
     profile: Profile,
     state: str,
     seeds: Sequence[int],
@@ -87,14 +87,12 @@ def play_games(
     protocol: Protocol = EVALUATION,
 ) -> list[Game]:
     """Every pairing of ``agents``, each seed from both sides, in one emulator."""
-    for a in agents:
-        refusal = host.cannot_play(a, profile)
+    entries = host.resolve_entries(agents)
+    for a in entries:
+        refusal = a.cannot_play(profile)
         if refusal:
             raise UsageError(f"{a.label} cannot play here: {refusal}", "see `arena plugins`")
-    observations = {
-        a.label: host.agent(a.name).observation_overrides(a.checkpoint_path, a.options)
-        for a in agents
-    }
+    observations = {a.label: dict(a.observation) for a in entries}
     # One 2-player emulator, rebuilt only when a seating needs other pipelines than the last.
     slot = EnvSlot()
 
@@ -109,7 +107,7 @@ def play_games(
 
     games = []
     try:
-        for a, b in itertools.combinations(agents, 2):
+        for a, b in itertools.combinations(entries, 2):
             for seed in seeds:
                 for first, second in ((a, b), (b, a)):
                     seated = [observations[first.label], observations[second.label]]

@@ -19,7 +19,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from arena.core.errors import ArenaError, UsageError
+from arena.core.errors import UsageError
 from arena.core.files import output_folder, write_atomic
 from arena.core.models import read_record
 from arena.core.protocol import Protocol
@@ -34,10 +34,8 @@ from arena.evaluation.match import (
     read_tournament,
     write_tournament,
 )
-from arena.host.checkpoints import read_manifest
-from arena.host.entries import AgentSpec
+from arena.host.entries import AgentSpec, Entry
 from arena.host.manager import PluginHost
-from arena.profiles.loading import Profile
 
 SUITE_TOURNAMENT = "tournaments.json"
 MAX_SUITE_BYTES = 1 << 20
@@ -90,7 +88,7 @@ class SuiteTournament:
 
 def play_suite(
     host: PluginHost,
-    agents: Sequence[AgentSpec],
+    agents: Sequence[AgentSpec | Entry],
     suite: Suite,
     protocol: Protocol,
     record: Path | None,
@@ -103,14 +101,15 @@ def play_suite(
     if not suite.cells:
         raise UsageError(f"suite {suite.name!r}: none of its 2-player games can be played")
     tournaments, folders = [], []
+    entries = host.resolve_entries(agents)
     items = suite_games(suite.cells)
     for item, name in zip(items, _folders(items), strict=True):
         profile = host.profile(item.source or item.game).with_time_limit(
             max_frames or item.max_frames
         )
         playing = []
-        for agent in agents:
-            if refusal := _cannot_play(host, agent, profile):
+        for agent in entries:
+            if refusal := agent.cannot_play(profile):
                 on_left_out(item, f"{agent.label}: {refusal}")
             else:
                 playing.append(agent)
@@ -141,22 +140,6 @@ def _folders(items: Sequence[SuiteGame]) -> list[str]:
         count = taken[item.folder] = taken.get(item.folder, 0) + 1
         names.append(item.folder if count == 1 else f"{item.folder}-{count}")
     return names
-
-
-def _cannot_play(host: PluginHost, agent: AgentSpec, profile: Profile) -> str | None:
-    """Why ``agent`` sits ``profile`` out: its plugin's refusal, or a checkpoint trained on
-    another profile (a PPO of Combat has no policy for Pong)."""
-    if refusal := host.cannot_play(agent, profile):
-        return refusal
-    if agent.checkpoint_path is None:
-        return None
-    try:
-        trained = read_manifest(agent.checkpoint_path).get("profile")
-    except ArenaError:
-        return None  # building the agent says what is wrong with it, in its own words
-    if isinstance(trained, str) and trained != profile.name:
-        return f"its checkpoint was trained on {trained}"
-    return None
 
 
 def write_suite_tournament(out: Path, played: SuiteTournament) -> Path:

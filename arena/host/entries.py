@@ -18,10 +18,13 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from arena.core.errors import UsageError
 from arena.core.reading import key_values
+
+if TYPE_CHECKING:  # `arena --help` reads SYNTAX from here: nothing heavy at import
+    from arena.profiles.loading import Profile
 
 LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 SYNTAX = "[LABEL=]NAME[:CHECKPOINT][,KEY=VALUE...]"
@@ -79,9 +82,70 @@ class AgentSpec:
         return cls(name, checkpoint or None, label or name, options, labelled)
 
 
-def legend(entries: Iterable[AgentSpec]) -> list[str]:
+@dataclass(frozen=True)
+class Entry:
+    """An entry resolved once, by :meth:`arena.host.manager.PluginHost.resolve`, and passed
+    down as it is, into worker processes too (it holds data alone, so it pickles): the agent,
+    its options typed against what the agent declares, the observation its checkpoint needs,
+    the games it may play and the game its checkpoint was trained on. Every reason an entry
+    cannot play a game is decided here, in :meth:`cannot_play`."""
+
+    spec: AgentSpec
+    options: Mapping[str, Any]
+    """The entry's ``KEY=VALUE`` options, typed, the declared defaults filled in."""
+    observation: Mapping[str, Any]
+    """The changes to a profile's observation its checkpoint needs (none for most agents)."""
+    games: frozenset[str] | None = None
+    """The profiles its agent declares it plays (None: any)."""
+    trained_on: str | None = None
+    """The profile its checkpoint's manifest names (None: no arena checkpoint)."""
+    trained_game: str | None = None
+    """That profile's stable-retro game, where the arena knows the profile."""
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def label(self) -> str:
+        return self.spec.label
+
+    @property
+    def checkpoint(self) -> Path | None:
+        return self.spec.checkpoint_path
+
+    def refuses_game(self, profile: str) -> str | None:
+        """Why its agent, by its own declaration, does not play profile ``profile``."""
+        if self.games is None or profile in self.games:
+            return None
+        return f"agent {self.name!r} plays only {', '.join(sorted(self.games))}"
+
+    def cannot_play(self, profile: Profile) -> str | None:
+        """Why this entry cannot play ``profile`` (None: it can): a game its agent does not
+        declare, inputs its checkpoint needs that the profile does not offer (a NEAT net
+        trained on Mario's tiles has none on Pong), or a checkpoint trained on another game
+        (a PPO of Combat has no policy for Pong). A profile of the same game, such as
+        ``mario_lives`` for a checkpoint of ``mario``, is the same game. Commands refuse such
+        an entry in one line; a bench or a suite tournament leaves the game out for it
+        ("not entered"), neither played nor failed."""
+        from arena.play.observers import SCREEN
+
+        if refusal := self.refuses_game(profile.name):
+            return refusal
+        wanted = self.observation.get("inputs")
+        if wanted not in (None, SCREEN) and wanted not in profile.inputs:
+            return f"{self.label} plays on inputs {wanted!r}, which {profile.name} does not offer"
+        if self.trained_on is not None and self.trained_on != profile.name:
+            same_game = self.trained_game is not None and self.trained_game == profile.game
+            if not same_game:
+                return f"its checkpoint was trained on {self.trained_on!r}"
+        return None
+
+
+def legend(entries: Iterable[AgentSpec | Entry]) -> list[str]:
     """``LABEL = NAME:CHECKPOINT,KEY=VALUE`` for every entry whose label does not say it all."""
-    return [f"entry  {e.label} = {e.describe()}" for e in entries if e.label != e.describe()]
+    specs = [e.spec if isinstance(e, Entry) else e for e in entries]
+    return [f"entry  {e.label} = {e.describe()}" for e in specs if e.label != e.describe()]
 
 
 def parse_entries(texts: Iterable[str]) -> list[AgentSpec]:

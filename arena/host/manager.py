@@ -9,6 +9,7 @@ plugins, and every other name keeps working.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.metadata
 from collections.abc import Iterable, Mapping
@@ -21,13 +22,14 @@ import pluggy
 
 from arena.core.errors import AgentError, ArenaError, PluginError, UnknownNameError, UsageError
 from arena.host import hookspecs
-from arena.host.entries import AgentSpec
+from arena.host.checkpoints import read_manifest
+from arena.host.entries import AgentSpec, Entry
 from arena.host.options import AgentOptions, read_options
 from arena.host.training import Trainer
 from arena.play import observers
 from arena.play.agents import Agent, AgentContext, AgentFactory, ObservationFor
 from arena.play.env import ArenaEnv, GameSpec
-from arena.play.observers import SCREEN, BuilderEntry
+from arena.play.observers import BuilderEntry
 from arena.profiles.loading import Profile, load_profile
 
 
@@ -81,20 +83,6 @@ class AgentEntry:
     def read_options(self, given: Mapping[str, str]) -> dict[str, Any]:
         """An entry's ``KEY=VALUE`` text checked and typed against the declared options."""
         return read_options(self.name, self.options, given)
-
-    def observation_overrides(
-        self, checkpoint: Path | None, options: Mapping[str, str]
-    ) -> dict[str, Any]:
-        """The observation spec changes this agent needs (none for most)."""
-        if self.observation is None:
-            return {}
-        return self.observation(checkpoint, self.read_options(options))
-
-    def refuses(self, profile: str) -> str | None:
-        """Why this agent cannot play ``profile`` by its own declaration (None: it can)."""
-        if self.games is None or profile in self.games:
-            return None
-        return f"agent {self.name!r} plays only {', '.join(sorted(self.games))}"
 
 
 @dataclass(frozen=True)
@@ -332,56 +320,71 @@ class PluginHost:
             self._profiles[name_or_path] = profile
         return self._profiles[name_or_path]
 
-    def check_entries(self, entries: Iterable[AgentSpec]) -> None:
-        """Fail before anything is played: unknown agents, bad options, missing, unwanted or
-        foreign checkpoints."""
-        for spec in entries:
-            entry = self.agent(spec.name)
-            checkpoint = spec.checkpoint_path
-            entry.check_checkpoint(checkpoint, spec.label)
-            entry.read_options(spec.options)  # an unknown option or a bad value, up front
-            entry.observation_overrides(checkpoint, spec.options)  # reads the manifest
-
-    def cannot_play(self, spec: AgentSpec, profile: Profile) -> str | None:
-        """Why entry ``spec`` cannot play ``profile`` (None: it can): a game its agent does not
-        declare, or inputs its checkpoint needs that the profile does not offer (a NEAT net
-        trained on Mario's tiles has none on Pong). Such a cell is not entered, not failed."""
+    def resolve(self, spec: AgentSpec | Entry) -> Entry:
+        """The entry resolved once, failing before anything is played: an unknown agent, an
+        option it does not declare or a value its type refuses, a checkpoint it takes none
+        of, a missing one it needs, and one that is not there or not its own (reading the
+        manifest). An :class:`Entry` is returned as it is."""
+        if isinstance(spec, Entry):
+            return spec
         entry = self.agent(spec.name)
-        refusal = entry.refuses(profile.name)
-        if refusal:
-            return refusal
-        wanted = entry.observation_overrides(spec.checkpoint_path, spec.options).get("inputs")
-        if wanted not in (None, SCREEN) and wanted not in profile.inputs:
-            return f"{spec.label} plays on inputs {wanted!r}, which {profile.name} does not offer"
-        return None
+        checkpoint = spec.checkpoint_path
+        entry.check_checkpoint(checkpoint, spec.label)
+        options = entry.read_options(spec.options)
+        observation = {} if entry.observation is None else entry.observation(checkpoint, options)
+        trained_on = trained_game = None
+        if checkpoint is not None:
+            try:
+                named = read_manifest(checkpoint).get("profile")
+            except ArenaError:
+                named = None  # not an arena checkpoint: its agent reads it in its own words
+            if isinstance(named, str):
+                trained_on = named
+                known = self.games.get(named)
+                if known is not None:
+                    with contextlib.suppress(ArenaError):
+                        trained_game = self.profile(named).game
+        return Entry(spec, options, observation, entry.games, trained_on, trained_game)
+
+    def resolve_entries(self, specs: Iterable[AgentSpec | Entry]) -> list[Entry]:
+        """Every entry resolved (:meth:`resolve`), in order."""
+        return [self.resolve(spec) for spec in specs]
 
     def build_agent(
-        self, spec: AgentSpec, game: GameSpec, seed: int, player: int = 0, greedy: bool = True
+        self,
+        spec: AgentSpec | Entry,
+        game: GameSpec,
+        seed: int,
+        player: int = 0,
+        greedy: bool = True,
     ) -> Agent:
-        """The agent of entry ``spec`` for seat ``player`` (0 or 1) of ``game``, built by the
+        """The agent of an entry for seat ``player`` (0 or 1) of ``game``, built by the
         factory its plugin registered: the one way every command builds agents."""
-        entry = self.agent(spec.name)
-        refusal = entry.refuses(game.profile)
+        entry = self.resolve(spec)
+        agent = self.agent(entry.name)
+        refusal = entry.refuses_game(game.profile)
         if refusal:
             raise UsageError(refusal, "see `arena plugins`")
-        options = entry.read_options(spec.options)
-        context = AgentContext(game, seed, spec.checkpoint_path, options, player, greedy)
+        context = AgentContext(
+            game, seed, entry.checkpoint, dict(entry.options), player, greedy
+        )
         try:
-            return entry.factory(context)
+            return agent.factory(context)
         except ArenaError:
             raise
         except Exception as exc:  # a plugin's bug: say whose
             raise AgentError(
-                f"agent {spec.name!r} (plugin {entry.plugin!r}) could not be built: "
+                f"agent {entry.name!r} (plugin {agent.plugin!r}) could not be built: "
                 f"{type(exc).__name__}: {exc}"
             ) from exc
 
     def build_players(
-        self, spec: AgentSpec, env: ArenaEnv, seed: int, greedy: bool = True
+        self, spec: AgentSpec | Entry, env: ArenaEnv, seed: int, greedy: bool = True
     ) -> list[Agent]:
-        """One agent of ``spec`` per player of ``env``, each told its own seat."""
+        """One agent of an entry per player of ``env``, each told its own seat."""
+        entry = self.resolve(spec)
         return [
-            self.build_agent(spec, env.spec_for(player), seed, player, greedy)
+            self.build_agent(entry, env.spec_for(player), seed, player, greedy)
             for player in range(env.players)
         ]
 

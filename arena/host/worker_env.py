@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from arena.core.protocol import TRAINING, Protocol
-from arena.host.entries import parse_entries
+from arena.host.entries import Entry, parse_entries
 from arena.host.manager import default_host
 from arena.host.training import TrainRun
 from arena.play.agents import Agent
@@ -32,13 +32,18 @@ class EnvSetup:
     observation: Mapping[str, Any] = field(default_factory=dict)
     """Overrides of the profile's observation spec (``inputs`` names a plugin's builder)."""
     protocol: Protocol = TRAINING
-    opponent: str | None = None
-    """The agent entry (``random``, ``ppo:PATH``) that plays the other seat of a 2-player
-    state; the learner's seat alternates by episode (see arena.play.opponent)."""
+    opponent: Entry | None = None
+    """The entry (``random``, ``ppo:PATH``), resolved in the parent, that plays the other
+    seat of a 2-player state; the learner's seat alternates by episode (see
+    arena.play.opponent)."""
 
     @classmethod
     def of(cls, run: TrainRun, observation: Mapping[str, Any]) -> EnvSetup:
         profile = run.profile
+        opponent = None
+        if run.opponent is not None:
+            [spec] = parse_entries([run.opponent])
+            opponent = default_host().resolve(spec)
         return cls(
             profile.source,
             profile.name,
@@ -46,7 +51,7 @@ class EnvSetup:
             profile.max_frames,
             dict(observation),
             run.protocol,
-            run.opponent,
+            opponent,
         )
 
     def game_spec(self) -> GameSpec:
@@ -72,8 +77,7 @@ class EnvSetup:
         )
         if self.opponent is None:
             return env
-        host = default_host()
-        [entry] = parse_entries([self.opponent])
+        host, entry = default_host(), self.opponent
 
         def build(spec: GameSpec, seat: int) -> Agent:
             return host.build_agent(entry, spec, 0, seat)

@@ -62,15 +62,13 @@ def run(host: PluginHost, request: RunRequest, progress: RunProgress) -> list[Ep
     profile = host.profile(request.game).with_time_limit(request.max_frames)
     start = profile.state(request.state)
     spec = request.entry
-    entry = host.agent(spec.name)  # unknown agents fail before the emulator starts
-    entry.read_options(spec.options)  # an unknown option or a bad value, up front
-    refusal = entry.refuses(profile.name)
+    entry = host.resolve(spec)  # every check of the entry, before the emulator starts
+    refusal = entry.cannot_play(profile)
     if refusal:
         raise UsageError(refusal, "see `arena plugins`")
     checkpoint = spec.checkpoint_path
-    entry.check_checkpoint(checkpoint)
     protocol = request.protocol.resolve(EVALUATION)
-    observation = entry.observation_overrides(checkpoint, spec.options)
+    observation = dict(entry.observation)
     if request.inputs is not None:
         trained = observation.get("inputs", request.inputs)
         if trained != request.inputs:
@@ -83,7 +81,7 @@ def run(host: PluginHost, request: RunRequest, progress: RunProgress) -> list[Ep
     builders = host.observations
     env = ArenaEnv(profile, start.name, protocol=protocol, builders=builders, **observation)
     try:
-        agents = host.build_players(spec, env, request.seed, greedy=not request.sample)
+        agents = host.build_players(entry, env, request.seed, greedy=not request.sample)
         config = RunConfig(
             spec.name,
             request.episodes,

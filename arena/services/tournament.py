@@ -72,11 +72,10 @@ def play_tournament(
 ) -> TournamentResult:
     """Play every pairing of ``request.entries`` on the game; each check that can fail does
     so before the emulator starts."""
-    entries = request.entries
-    if len(entries) < 2:
-        raise UsageError(f"a tournament needs two or more agents, got {len(entries)}")
+    if len(request.entries) < 2:
+        raise UsageError(f"a tournament needs two or more agents, got {len(request.entries)}")
     protocol = request.protocol.resolve(EVALUATION)
-    host.check_entries(entries)
+    entries = host.resolve_entries(request.entries)
     profile = host.profile(request.game).with_time_limit(request.max_frames)
     check_names(protocol.cheats, profile.cheats, profile.pokes, profile.name)
     start = two_player_state(profile, request.state)
@@ -125,10 +124,9 @@ def play_suite_tournament(
     host: PluginHost, request: SuiteTournamentRequest, progress: SuiteProgress
 ) -> SuiteTournamentResult:
     """Every pairing on every 2-player game of the suite, rated per game and overall."""
-    entries = request.entries
-    if len(entries) < 2:
-        raise UsageError(f"arena tournament needs two or more agents, got {len(entries)}")
-    host.check_entries(entries)
+    if len(request.entries) < 2:
+        raise UsageError(f"arena tournament needs two or more agents, got {len(request.entries)}")
+    entries = host.resolve_entries(request.entries)
     loaded = load_suite(host, request.suite, request.protocol.cheats, players=2)
     # The suite's cheats are its cells' (load_suite checked --cheat into them), not the block's.
     options = ProtocolOptions(request.protocol.sticky, request.protocol.noop_max)

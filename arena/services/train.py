@@ -86,11 +86,10 @@ def check_opponent(
     entries = parse_entries([opponent])
     if len(entries) != 1:
         raise UsageError(f"--opponent {opponent!r}: name one agent")
-    [entry] = entries
-    host.check_entries(entries)
-    if refusal := host.cannot_play(entry, profile):
+    entry = host.resolve(entries[0])
+    if refusal := entry.cannot_play(profile):
         raise UsageError(f"--opponent {opponent}: {refusal}")
-    wanted = host.agent(entry.name).observation_overrides(entry.checkpoint_path, entry.options)
+    wanted = dict(entry.observation)
     # What its pipeline makes, not how it was declared: a checkpoint trained on this profile
     # names every key of the observation it saw (self-play's earlier model), all alike.
     try:

@@ -54,7 +54,7 @@ def test_a_plugin_agent_gets_typed_options_with_defaults(jumper_host, make_env):
 )
 def test_a_bad_option_is_refused_before_anything_plays(jumper_host, options, message):
     with pytest.raises(UsageError, match=re.escape(message)):
-        jumper_host.check_entries([AgentSpec("jumper", None, "j", options)])
+        jumper_host.resolve_entries([AgentSpec("jumper", None, "j", options)])
 
 
 def test_the_cli_refuses_a_typo_and_lists_an_agents_options(jumper):

@@ -8,7 +8,7 @@ from pathlib import Path
 import cv2
 import pytest
 
-from conftest import arena
+from conftest import arena, cli
 
 
 @pytest.fixture(scope="session")

@@ -42,7 +42,7 @@ RUN_BY: dict[tuple[str, str], tuple[str, ...]] = {
     ("docs/benchmarking.md", "Benchmarks and matches"): (
         "test_entries_and_matches.py::test_readme_match_between_neat_and_ppo_plays_and_verifies",
         "test_entries_and_matches.py::test_readme_tournament_of_three_pipelines_rates_every_agent",
-        "test_entries_and_matches.py::test_readme_bench_has_labels_failures_and_distinct_seeds",
+        "test_entries_and_matches.py::test_readme_bench_has_labels_entries_left_out_and_distinct_seeds",
     ),
     ("docs/tournaments.md", "Matches"): (
         "test_suite_tournament.py::test_duel_plays_six_two_player_games_rated_per_game_and_overall",

@@ -17,7 +17,7 @@ from arena.host.params import MAX_WORKERS
 from arena.profiles.expressions import MAX_EXPRESSION_CHARS, MAX_NESTING
 from arena.profiles.loading import MAX_YAML_BYTES, MAX_YAML_VALUES
 from arena.retro.roms import MAX_ZIP_DEPTH
-from conftest import ROOT, arena
+from conftest import ROOT, arena, cli
 
 AIRSTRIKER = yaml.safe_load((ROOT / "games" / "airstriker.yaml").read_text())
 
@@ -49,12 +49,12 @@ def claim_size(path, member, size):
 
 def test_worker_counts_past_the_limit_are_refused():
     one_line(
-        arena("bench", "random", "--workers", str(MAX_WORKERS + 1)),
+        cli("bench", "random", "--workers", str(MAX_WORKERS + 1)),
         2,
         f"--workers: at most {MAX_WORKERS} on this machine, got {MAX_WORKERS + 1}",
     )
     one_line(
-        arena("train", "neat-ff", "--game", "mario", "--workers", "10000"),
+        cli("train", "neat-ff", "--game", "mario", "--workers", "10000"),
         2,
         f"--workers: at most {MAX_WORKERS} on this machine",
     )
@@ -70,13 +70,13 @@ def test_a_long_sum_works_and_an_absurd_one_is_refused(tmp_path):
     assert played.returncode == 0, played.stderr
     too_long = "score + " * (MAX_EXPRESSION_CHARS // 8) + "score"
     one_line(
-        arena("run", "--game", str(profile(tmp_path, reward={"s": too_long}))),
+        cli("run", "--game", str(profile(tmp_path, reward={"s": too_long}))),
         2,
         f"the limit is {MAX_EXPRESSION_CHARS:,} (split it into variables)",
     )
     deep = "-" * (MAX_NESTING + 1) + "score"
     one_line(
-        arena("run", "--game", str(profile(tmp_path, reward={"s": deep}))),
+        cli("run", "--game", str(profile(tmp_path, reward={"s": deep}))),
         2,
         f"expression nested more than {MAX_NESTING} levels deep",
     )
@@ -90,14 +90,14 @@ def test_an_alias_bomb_and_an_oversized_profile_are_refused_quickly(tmp_path):
     lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 10)]
     started = time.perf_counter()
     one_line(
-        arena("run", "--game", str(profile(tmp_path, "\n".join([*lines, "game: *a9"])))),
+        cli("run", "--game", str(profile(tmp_path, "\n".join([*lines, "game: *a9"])))),
         2,
         f"expands to over {MAX_YAML_VALUES:,} values",
     )
     assert time.perf_counter() - started < 10
     big = "# padding\n" * (MAX_YAML_BYTES // 10 + 1) + yaml.safe_dump(AIRSTRIKER)
     one_line(
-        arena("run", "--game", str(profile(tmp_path, big))), 2, f"the limit is {MAX_YAML_BYTES:,}"
+        cli("run", "--game", str(profile(tmp_path, big))), 2, f"the limit is {MAX_YAML_BYTES:,}"
     )
 
 
@@ -115,7 +115,7 @@ def test_a_movie_whose_input_log_would_inflate_past_the_limit_is_refused(movie, 
     shutil.copy(movie.with_suffix(".json"), bomb.with_suffix(".json"))
     claim_size(bomb, "Input Log.txt", MAX_INPUT_LOG_BYTES + 1)
     for command in (["verify", str(bomb)], ["play", str(bomb), "--video", str(tmp_path / "v.mp4")]):
-        one_line(arena(*command), 5, "Input Log.txt would inflate to")
+        one_line(cli(*command), 5, "Input Log.txt would inflate to")
     assert not (tmp_path / "v.mp4").exists()
 
 

@@ -59,7 +59,7 @@ def test_ppo_trains_on_combat_against_random_and_plays_a_match(tmp_path):
         "tournament", "random", f"ppo:{out / 'model.ckpt'}", "random", "--suite", str(suite)
     )
     assert rated.returncode == 0, rated.stderr
-    assert "left out  pong Start.2P: ppo: its checkpoint was trained on combat" in rated.stdout
+    assert "left out  pong Start.2P: ppo: its checkpoint was trained on 'combat'" in rated.stdout
     assert "overall, 4 pairs on 2 games:" in rated.stdout  # pong: 1 pairing; combat: 3
 
 
