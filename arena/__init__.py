@@ -18,8 +18,6 @@ Names are imported on first use, so ``import arena`` (and ``arena --help``) stay
 from __future__ import annotations
 
 import importlib
-import importlib.abc
-import importlib.util
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -101,34 +99,12 @@ if TYPE_CHECKING:
     from arena.play.runner import RunConfig, play_episode, run_episodes
 
 
-class _RegisterOnGymnasiumImport(importlib.abc.MetaPathFinder):
-    """``import arena`` before ``import gymnasium``: once Gymnasium has been imported, the
-    ``retro_arena/GAME-v0`` ids are registered (Gymnasium 1.x has no plugin entry points).
-    ``import arena`` itself stays free of Gymnasium's import; the CLI removes this hook."""
-
-    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
-        if fullname != "gymnasium":
-            return None
-        sys.meta_path.remove(self)  # once, and never for the lookup below
-        spec = importlib.util.find_spec(fullname)
-        loader = spec.loader if spec is not None else None
-        if loader is None or not hasattr(loader, "exec_module"):
-            return spec
-        run = loader.exec_module
-
-        def exec_module(module: Any) -> None:
-            run(module)
-            importlib.import_module("arena.gym_ids").register_builtin_games()
-
-        loader.exec_module = exec_module  # type: ignore[method-assign]
-        return spec
-
-
-GYMNASIUM_HOOK = _RegisterOnGymnasiumImport()
-if "gymnasium" in sys.modules:  # `import gymnasium; import arena` registers retro_arena/*
+# Gymnasium's route to the ids is `import arena.envs` (and `gymnasium.register_envs`): `import
+# arena` stays free of Gymnasium's import, so `arena --help` stays fast. Where Gymnasium is
+# already imported, registering costs nothing more, and code written as `import gymnasium;
+# import arena` finds the ids.
+if "gymnasium" in sys.modules:
     importlib.import_module("arena.gym_ids").register_builtin_games()
-else:
-    sys.meta_path.insert(0, GYMNASIUM_HOOK)
 
 
 def __getattr__(name: str) -> Any:

@@ -8,7 +8,6 @@ one line with a non-zero exit code; ``arena --debug ...`` shows the traceback in
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import sys
@@ -17,7 +16,6 @@ from collections.abc import Sequence
 
 import click
 
-import arena
 from arena import __version__
 from arena.cli.common import Session
 from arena.core.errors import (
@@ -26,10 +24,6 @@ from arena.core.errors import (
     Terminated,
     did_you_mean,
 )
-
-with contextlib.suppress(ValueError):  # the CLI registers no Gymnasium ids: it needs none
-    sys.meta_path.remove(arena.GYMNASIUM_HOOK)
-
 
 # -- the group ---------------------------------------------------------------------------------
 

@@ -67,9 +67,16 @@ def test_a_parallel_env_step_after_the_end_plays_nothing():
 
 
 @pytest.mark.parametrize(
-    "order", ["import arena\nimport gymnasium", "import gymnasium\nimport arena"]
+    "order",
+    [
+        # Gymnasium's documented route, in either order:
+        "import gymnasium\nimport arena.envs\ngymnasium.register_envs(arena.envs)",
+        "import arena.envs\nimport gymnasium\ngymnasium.register_envs(arena.envs)",
+        # `import arena` where Gymnasium is already imported:
+        "import gymnasium\nimport arena",
+    ],
 )
-def test_the_gymnasium_ids_work_whatever_the_import_order(order):
+def test_the_gymnasium_ids_are_registered_by_gymnasiums_route(order):
     import subprocess
     import sys
 
@@ -82,3 +89,13 @@ def test_the_gymnasium_ids_work_whatever_the_import_order(order):
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "(4, 84, 84)" in result.stdout
+
+
+def test_import_arena_patches_no_import_machinery():
+    """No import hook: `import arena` leaves sys.meta_path as it found it."""
+    import subprocess
+    import sys
+
+    script = "import sys\nbefore = list(sys.meta_path)\nimport arena\nprint(sys.meta_path == before)"
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.stdout.strip() == "True", result.stderr

@@ -195,7 +195,7 @@ BAD_INPUTS = [
 @pytest.mark.parametrize(("args", "code", "message"), BAD_INPUTS)
 def test_bad_input_is_one_clear_line(recorded, tmp_path, args, code, message):
     corrupt_movies(recorded, tmp_path)
-    result = arena(*[a.replace("{tmp}", str(tmp_path)) for a in args])
+    result = cli(*[a.replace("{tmp}", str(tmp_path)) for a in args])  # in this process
     assert result.returncode == code, result.stderr
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
