@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from arena.core.stats import bootstrap_ci, iqm
-from conftest import ROOT, arena, pip_install_into, worker_pids
+from conftest import ROOT, arena, cli, pip_install_into, worker_pids
 
 SUITE = """
 description: a tiny suite for tests
@@ -192,7 +192,7 @@ BAD = [
 
 @pytest.mark.parametrize(("args", "message"), BAD)
 def test_bad_input_is_one_clear_line(tmp_path, args, message):
-    result = arena(*args, "--out", str(tmp_path / "b"))
+    result = cli(*args, "--out", str(tmp_path / "b"))
     assert result.returncode != 0 and message in result.stderr, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "b" / "results.jsonl").exists()
@@ -235,7 +235,7 @@ def test_bad_input_is_one_clear_line(tmp_path, args, message):
 def test_bad_suites_name_the_cell(tmp_path, text, message):
     path = tmp_path / "bad.yaml"
     path.write_text(text)
-    result = arena("bench", "random", "--suite", str(path), "--out", str(tmp_path / "b"))
+    result = cli("bench", "random", "--suite", str(path), "--out", str(tmp_path / "b"))
     assert result.returncode != 0 and message in result.stderr, result.stderr
 
 

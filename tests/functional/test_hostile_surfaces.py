@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from arena.retro import integrations
-from conftest import arena, profile_copy
+from conftest import arena, cli, profile_copy
 
 
 def one_line(result, code: int, message: str) -> None:
@@ -104,23 +104,23 @@ def test_integrate_names_are_checked_before_anything_is_made(combat, tmp_path, a
 )  # fmt: skip
 def test_pokes_are_checked_when_the_profile_loads(tmp_path, changes, message):
     path = profile_copy(tmp_path, "pong", "pongx", **changes)
-    one_line(arena("run", "--game", str(path), "--max-frames", "50"), 2, message)
+    one_line(cli("run", "--game", str(path), "--max-frames", "50"), 2, message)
 
 
 def test_output_files_are_checked_before_the_replay(movie, tmp_path):
     page = tmp_path / "page"
     page.mkdir()
     os.mkfifo(page / "index.html")  # a write would wait for a reader for ever
-    one_line(arena("inspect", str(movie), "--out", str(page)), 9, "is not a regular file (a FIFO")
+    one_line(cli("inspect", str(movie), "--out", str(page)), 9, "is not a regular file (a FIFO")
     (page / "index.html").unlink()
     outside = tmp_path / "outside.html"
     (page / "index.html").symlink_to(outside)
-    one_line(arena("inspect", str(movie), "--out", str(page)), 9, "is a symbolic link")
+    one_line(cli("inspect", str(movie), "--out", str(page)), 9, "is a symbolic link")
     assert not outside.exists()
     png = ["ram", "watch", "--movie", str(movie), "--address", "0x10", "--png"]
-    one_line(arena(*png, str(tmp_path)), 9, "is a folder, not a file")
-    one_line(arena(*png, str(tmp_path / "x.xyz")), 9, ".xyz is not a kind it writes")
-    one_line(arena("play", str(movie), "--video", str(tmp_path / "x.avi")), 9, ".avi is not a kind")
+    one_line(cli(*png, str(tmp_path)), 9, "is a folder, not a file")
+    one_line(cli(*png, str(tmp_path / "x.xyz")), 9, ".xyz is not a kind it writes")
+    one_line(cli("play", str(movie), "--video", str(tmp_path / "x.avi")), 9, ".avi is not a kind")
 
 
 def test_an_absurd_sidecar_is_one_line(movie, tmp_path):
@@ -128,7 +128,7 @@ def test_an_absurd_sidecar_is_one_line(movie, tmp_path):
     shutil.copy(movie, copy)
     sidecar = json.loads(movie.with_suffix(".json").read_text())
     copy.with_suffix(".json").write_text(json.dumps({**sidecar, "noops": 10**12}))
-    one_line(arena("inspect", str(copy), "--out", str(tmp_path / "p")), 5,
+    one_line(cli("inspect", str(copy), "--out", str(tmp_path / "p")), 5,
              "sidecar field noops: input should be less than or equal to 10000")  # fmt: skip
 
 
@@ -153,5 +153,5 @@ def test_verify_of_a_folder_checks_every_movie_and_names_the_bad_one(movie, tmp_
 def test_a_suite_file_is_yaml_the_schema_checks(tmp_path):
     path = tmp_path / "s.yaml"
     path.write_text(yaml.safe_dump({"cells": [{"game": "pong", "max_frames": 10**12}]}))
-    result = arena("bench", "random", "--suite", str(path), "--out", str(tmp_path / "o"))
+    result = cli("bench", "random", "--suite", str(path), "--out", str(tmp_path / "o"))
     assert result.returncode == 2 and "max_frames" in result.stderr, result.stderr
