@@ -29,9 +29,9 @@ _EXPORTS = {
     "AgentFactory": "arena.play.agents",
     "AgentState": "arena.play.agents",
     "ArenaEnv": "arena.play.env",
-    "CsvLog": "arena.host.training",
+    "CsvLog": "arena.training.run",
     "EVALUATION": "arena.core.protocol",
-    "EnvSetup": "arena.host.worker_env",
+    "EnvSetup": "arena.training.worker_env",
     "GameSpec": "arena.play.env",
     "GameView": "arena.play.observers",
     "MAX_WORKERS": "arena.host.params",
@@ -50,23 +50,23 @@ _EXPORTS = {
     "RunConfig": "arena.play.runner",
     "SCREEN": "arena.play.observers",
     "TRAINING": "arena.core.protocol",
-    "TrainRun": "arena.host.training",
-    "Trainer": "arena.host.training",
+    "TrainRun": "arena.training.run",
+    "Trainer": "arena.host.trainer",
     "WORKERS": "arena.host.params",
     "WholeNumber": "arena.host.params",
     "Worker": "arena.core.workers",
     "WorkerPool": "arena.core.workers",
     "first_error": "arena.core.models",
     "hookimpl": "arena.host.hookspecs",
-    "load_checkpoint": "arena.host.checkpoints",
+    "load_checkpoint": "arena.play.checkpoints",
     "make": "arena.api",
-    "manifest_observation": "arena.host.checkpoints",
+    "manifest_observation": "arena.play.checkpoints",
     "parallel_env": "arena.api",
     "play_episode": "arena.play.runner",
-    "read_manifest": "arena.host.checkpoints",
-    "reseed": "arena.host.training",
+    "read_manifest": "arena.play.checkpoints",
+    "reseed": "arena.training.run",
     "run_episodes": "arena.play.runner",
-    "save_checkpoint": "arena.host.checkpoints",
+    "save_checkpoint": "arena.play.checkpoints",
 }
 
 if TYPE_CHECKING:
@@ -74,12 +74,6 @@ if TYPE_CHECKING:
     from arena.core.models import first_error
     from arena.core.protocol import EVALUATION, TRAINING, Protocol
     from arena.core.workers import RayPool, Worker, WorkerPool
-    from arena.host.checkpoints import (
-        load_checkpoint,
-        manifest_observation,
-        read_manifest,
-        save_checkpoint,
-    )
     from arena.host.hookspecs import (
         RegisterAgent,
         RegisterCommand,
@@ -90,13 +84,20 @@ if TYPE_CHECKING:
         hookimpl,
     )
     from arena.host.params import MAX_WORKERS, POSITIVE, WORKERS, WholeNumber
-    from arena.host.training import CsvLog, Trainer, TrainRun, reseed
-    from arena.host.worker_env import EnvSetup
+    from arena.host.trainer import Trainer
     from arena.play.agents import Agent, AgentContext, AgentFactory, AgentState, ObservationFor
+    from arena.play.checkpoints import (
+        load_checkpoint,
+        manifest_observation,
+        read_manifest,
+        save_checkpoint,
+    )
     from arena.play.env import ArenaEnv, GameSpec
     from arena.play.observers import SCREEN, GameView, Observer
     from arena.play.opponent import OpponentEnv
     from arena.play.runner import RunConfig, play_episode, run_episodes
+    from arena.training.run import CsvLog, TrainRun, reseed
+    from arena.training.worker_env import EnvSetup
 
 
 # Gymnasium's route to the ids is `import arena.envs` (and `gymnasium.register_envs`): `import

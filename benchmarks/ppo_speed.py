@@ -61,9 +61,9 @@ def sb3(steps: int) -> Span:
 def arena(steps: int, precision: str) -> Span:
     import torch
 
-    from arena.host.training import TrainRun
     from arena.plugins.ppo_agent.config import build_config
     from arena.plugins.ppo_agent.train import PPORun
+    from arena.training.run import TrainRun
 
     profile = PluginHost().profile("mario")
     overrides = {

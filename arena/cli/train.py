@@ -91,7 +91,7 @@ def train_command(name: str) -> click.Command:
 
 def saved_parameters(ctx: click.Context, name: str, params: dict[str, Any]) -> dict[str, Any]:
     """On --resume, the run's saved parameters with those given now on top."""
-    from arena.host.training import TRAIN_ARGS
+    from arena.training.run import TRAIN_ARGS
 
     out = params["out"]
     if out is None:

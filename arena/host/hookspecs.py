@@ -21,7 +21,7 @@ import pluggy
 if TYPE_CHECKING:
     import click
 
-    from arena.host.training import Trainer
+    from arena.host.trainer import Trainer
     from arena.play.agents import AgentFactory, ObservationFor
     from arena.play.observers import Builder
 

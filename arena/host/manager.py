@@ -22,12 +22,12 @@ import pluggy
 
 from arena.core.errors import AgentError, ArenaError, PluginError, UnknownNameError, UsageError
 from arena.host import hookspecs
-from arena.host.checkpoints import read_manifest
 from arena.host.entries import AgentSpec, Entry
 from arena.host.options import AgentOptions, read_options
-from arena.host.training import Trainer
+from arena.host.trainer import Trainer
 from arena.play import observers
 from arena.play.agents import Agent, AgentContext, AgentFactory, ObservationFor
+from arena.play.checkpoints import read_manifest
 from arena.play.env import ArenaEnv, GameSpec
 from arena.play.observers import BuilderEntry
 from arena.profiles.loading import Profile, load_profile

@@ -24,7 +24,7 @@ from arena.core.errors import ProfileError, UnknownNameError, did_you_mean
 from arena.core.models import first_error
 from arena.core.reading import MAX_NESTING_DEPTH, read_regular, read_regular_text, yaml_depth
 from arena.profiles import schema
-from arena.profiles.builds import Build, check_build, check_made_state
+from arena.profiles.builds import Build, Fail, check_build, check_made_state
 from arena.profiles.cheats import Poke, compile_cheats
 from arena.profiles.expressions import Expression, compile_expression
 from arena.profiles.probe_specs import Probe, load_probes
@@ -34,7 +34,6 @@ from arena.profiles.schema import (
     ProfileModel,
     StateModel,
 )
-from arena.profiles.shaping import shaping_keys
 from arena.profiles.states import StateSpec, made_states
 from arena.retro import integrations
 from arena.retro.integrations import Integration
@@ -172,8 +171,10 @@ class Profile:
         not a whole number from 1 to ``MAX_FRAMES`` raises ``ValueError``."""
         if max_frames is None:
             return self
-        if isinstance(max_frames, bool) or not isinstance(max_frames, int) or not (
-            1 <= max_frames <= schema.MAX_FRAMES
+        if (
+            isinstance(max_frames, bool)
+            or not isinstance(max_frames, int)
+            or not (1 <= max_frames <= schema.MAX_FRAMES)
         ):
             raise ValueError(
                 f"max_frames must be a whole number from 1 to {schema.MAX_FRAMES:,} (10 hours "
@@ -503,3 +504,24 @@ class _Checker:
 
     def expression(self, source: str | int | float, known: set[str], path: str) -> Expression:
         return compile_expression(str(source), known, f"{self.source}: {path}")
+
+
+# -- shaping -----------------------------------------------------------------------------
+
+
+def shaping_keys(has_p1: bool, has_p2: bool, two_players: bool, fail: Fail) -> tuple[str, ...]:
+    """Which training-only reward terms (``shaping:``, ``shaping_p2:``) to compile, in player
+    order: none, ``shaping``, or both; player 2's exactly when player 2 has rewards
+    (``reward_p2``) and player 1 has shaping. ``arena train`` adds them to each step's reward;
+    nothing that keeps a score counts them (see :class:`~arena.play.env.ArenaEnv`)."""
+    if not has_p1:
+        if has_p2:
+            raise fail("shaping_p2", "given without 'shaping' (player 1's terms)")
+        return ()
+    if has_p2 and not two_players:
+        raise fail("shaping_p2", "given without 'reward_p2': there is no player 2")
+    if two_players and not has_p2:
+        raise fail(
+            "shaping_p2", "missing: player 2 has rewards (reward_p2), so it needs shaping too"
+        )
+    return ("shaping", "shaping_p2") if two_players else ("shaping",)

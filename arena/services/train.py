@@ -15,9 +15,10 @@ from arena.core.locks import folder_lock
 from arena.core.protocol import TRAINING, ProtocolOptions
 from arena.host.entries import parse_entries
 from arena.host.manager import PluginHost
-from arena.host.training import Trainer, TrainRun, parse_overrides
+from arena.host.trainer import Trainer
 from arena.profiles.cheats import check_names
 from arena.profiles.loading import Profile
+from arena.training.run import TrainRun, parse_overrides
 
 MAX_CONFIG_BYTES = 1 << 20
 """A ``--config`` file of at most 1 MiB (a full PPO or NEAT config is about 3 kB)."""

@@ -164,7 +164,7 @@ def test_ray_backend_plays_the_same_cells_to_the_same_results(tmp_path, suite):
 
 
 def test_a_checkpoint_of_another_agent_is_refused_before_anything_runs(tmp_path):
-    from arena.host.checkpoints import save_checkpoint
+    from arena.play.checkpoints import save_checkpoint
 
     foreign = tmp_path / "model.ckpt"
     save_checkpoint(foreign, {"agent": "ppo", "kind": "model"}, b"not read", "torch")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from arena.host.checkpoints import MANIFEST, PAYLOAD
+from arena.play.checkpoints import MANIFEST, PAYLOAD
 from conftest import arena
 
 

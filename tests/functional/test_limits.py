@@ -12,8 +12,8 @@ import pytest
 import yaml
 
 from arena.emulation.movies import MAX_INPUT_LOG_BYTES
-from arena.host.checkpoints import MAX_PAYLOAD_BYTES
 from arena.host.params import MAX_WORKERS
+from arena.play.checkpoints import MAX_PAYLOAD_BYTES
 from arena.profiles.expressions import MAX_EXPRESSION_CHARS, MAX_NESTING
 from arena.profiles.loading import MAX_YAML_BYTES, MAX_YAML_VALUES
 from arena.retro.roms import MAX_ZIP_DEPTH

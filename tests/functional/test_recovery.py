@@ -12,7 +12,7 @@ import zipfile
 
 import pytest
 
-from arena.host.checkpoints import MANIFEST, PAYLOAD
+from arena.play.checkpoints import MANIFEST, PAYLOAD
 from conftest import arena, worker_pids
 
 

@@ -7,10 +7,10 @@ import pytest
 import yaml
 
 from arena.core.errors import ArenaError, ProfileError
-from arena.host.worker_env import EnvSetup
 from arena.play.env import ArenaEnv
 from arena.play.opponent import OpponentEnv
 from arena.profiles.loading import load_profile
+from arena.training.worker_env import EnvSetup
 
 GAMES = Path(__file__).resolve().parents[2] / "games"
 # White starts top left, black bottom right: white walks right then down, black stays.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import abc
 import csv
 import hashlib
 import json
@@ -15,13 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import click
-
 from arena.core.errors import AgentError, UsageError
 from arena.core.files import write_atomic
 from arena.core.protocol import TRAINING, Protocol
 from arena.core.reading import key_values
-from arena.host.checkpoints import load_checkpoint, save_checkpoint
+from arena.play.checkpoints import load_checkpoint, save_checkpoint
 from arena.profiles.loading import Profile
 
 TRAIN_ARGS = "train-args.json"
@@ -163,24 +160,6 @@ def reseed(seed: int, iteration: int) -> None:
         numpy.random.seed(derived)
     if (torch := sys.modules.get("torch")) is not None:
         torch.manual_seed(derived)
-
-
-class Trainer(abc.ABC):
-    """A training algorithm. Register one with ``arena_register_trainers``."""
-
-    description: str = ""
-
-    def options(self) -> list[click.Parameter]:
-        """This trainer's own options of ``arena train NAME`` as click parameters (none by
-        default); their values reach :meth:`train` as ``run.options[name]``."""
-        return []
-
-    @abc.abstractmethod
-    def train(self, run: TrainRun) -> None:
-        """Train, writing everything under ``run.out``: check the settings, call
-        ``run.started()`` before the first step and ``run.checkpoint_saved()`` after each
-        checkpoint ``--resume`` can continue from; on Ctrl-C leave a resumable run (a run
-        with no checkpoint yet is removed by the CLI, so its resume hint would be wrong)."""
 
 
 def parse_overrides(pairs: Sequence[str] | None) -> dict[str, str]:

@@ -13,12 +13,12 @@ from typing import Any
 from arena.core.protocol import TRAINING, Protocol
 from arena.host.entries import Entry, parse_entries
 from arena.host.manager import default_host
-from arena.host.training import TrainRun
 from arena.play.agents import Agent
 from arena.play.env import ArenaEnv, GameSpec
 from arena.play.observers import SCREEN
 from arena.play.opponent import OpponentEnv
 from arena.profiles.loading import load_profile
+from arena.training.run import TrainRun
 
 
 @dataclass(frozen=True)
@@ -32,10 +32,10 @@ class EnvSetup:
     observation: Mapping[str, Any] = field(default_factory=dict)
     """Overrides of the profile's observation spec (``inputs`` names a plugin's builder)."""
     protocol: Protocol = TRAINING
-    opponent: Entry | None = None
-    """The entry (``random``, ``ppo:PATH``), resolved in the parent, that plays the other
-    seat of a 2-player state; the learner's seat alternates by episode (see
-    arena.play.opponent)."""
+    opponent: Entry | str | None = None
+    """The entry that plays the other seat of a 2-player state: its text (``random``,
+    ``ppo:PATH``) or, as :meth:`of` gives it, the entry resolved in the parent; the learner's
+    seat alternates by episode (see arena.play.opponent)."""
 
     @classmethod
     def of(cls, run: TrainRun, observation: Mapping[str, Any]) -> EnvSetup:
@@ -77,7 +77,11 @@ class EnvSetup:
         )
         if self.opponent is None:
             return env
-        host, entry = default_host(), self.opponent
+        host = default_host()
+        entry = self.opponent
+        if isinstance(entry, str):
+            [spec] = parse_entries([entry])
+            entry = host.resolve(spec)
 
         def build(spec: GameSpec, seat: int) -> Agent:
             return host.build_agent(entry, spec, 0, seat)
