@@ -73,20 +73,16 @@ def roms() -> None:
 def roms_fetch(wheels: Path | None, verbose: bool) -> None:
     """Install the ROMs that registry packages carry (ale-py, gym-super-mario-bros)."""
     from arena.retro import integrations
-    from arena.retro import roms as rom_store
+    from arena.services.roms import fetch_roms
 
-    report = rom_store.fetch(wheels)
-    built = _build_games(wheels)
-    states = _make_states()
+    fetched = fetch_roms(host(), wheels)
+    report, built, states = fetched.report, fetched.built, fetched.states
     used = {label for label, _, _ in built.imported}
-    report.skipped = [(label, why) for label, why in report.skipped if label not in used]
-    report.merge(built)
-    failed = [(what, done) for what, done in states if done.startswith("not made")]
     if verbose:
         _print_report(report, verbose=True)
         for what, done in states:
             echo(f"state     {what}: {done}")
-        if built.skipped or failed:
+        if not fetched.complete:
             raise click.exceptions.Exit(1)
         return
     by_wheel: dict[str, list[str]] = {}
@@ -102,7 +98,7 @@ def roms_fetch(wheels: Path | None, verbose: bool) -> None:
         echo(f"not built  {label}: {why}")
     if states:
         echo(f"states made from power-on: {', '.join(what for what, _ in states)}")
-    for what, done in failed:
+    for what, done in fetched.failed_states:
         echo(f"{what}: {done}")
     installed = len(report.imported) - len(built.imported)
     echo(
@@ -110,54 +106,8 @@ def roms_fetch(wheels: Path | None, verbose: bool) -> None:
         f"{integrations.rom_store()} ({len(report.skipped) - len(built.skipped)} files without "
         "an integration skipped; -v lists all)"
     )
-    if built.skipped or failed:
+    if not fetched.complete:
         raise click.exceptions.Exit(1)
-
-
-def _build_games(wheels: Path | None) -> ImportReport:
-    """Build the integrations of every registered profile with a ``build:`` block, from the
-    ROM ale-py's wheel carries (games stable-retro lacks: Combat, Surround...)."""
-    from arena.core.errors import ArenaError
-    from arena.emulation.integrate import build_for_profile
-    from arena.retro import roms as rom_store
-
-    plugins = host()
-    report = rom_store.ImportReport()
-    for name in sorted(plugins.games):
-        try:
-            profile = plugins.profile(name)
-            if profile.build is None:
-                continue
-            label, data = rom_store.ale_rom(profile.build.file, wheels)
-            done = build_for_profile(profile, data)
-        except ArenaError as exc:
-            report.skipped.append((f"profile {name!r}", exc.message))
-            continue
-        report.imported.append((label, profile.game, f"{done} from profile {name!r}"))
-    return report
-
-
-def _make_states() -> list[tuple[str, str]]:
-    """Make the states profiles declare with a ``start`` script (a 2-player Boxing) where
-    the ROM is installed: (what, done) for each; a failure is (what, "not made: why")."""
-    from arena.core.errors import ArenaError
-    from arena.emulation.state_making import make_declared_states
-    from arena.profiles.loading import load_profile
-    from arena.retro import roms as rom_store
-
-    plugins = host()
-    made = []
-    for name in sorted(plugins.games):
-        try:
-            # Loaded afresh: a profile loaded before its game was built holds no states.
-            profile = load_profile(plugins.games[name].path, name)
-            wanted = [s for s in profile.states.values() if s.start is not None]
-            if not wanted or not rom_store.rom_status(profile.game).installed:
-                continue
-            made += [(f"{name} {state}", done) for state, done in make_declared_states(profile)]
-        except ArenaError as exc:
-            made.append((f"profile {name!r}", f"not made: {exc.message}"))
-    return made
 
 
 @roms.command("import")
@@ -167,9 +117,9 @@ def _make_states() -> list[tuple[str, str]]:
 )
 def roms_import(paths: tuple[Path, ...], accept_sha: bool) -> None:
     """Import ROMs from files, folders or zips."""
-    from arena.retro import roms as rom_store
+    from arena.services.roms import import_roms
 
-    report = rom_store.import_paths(list(paths), accept_sha=accept_sha)
+    report = import_roms(list(paths), accept_sha)
     _print_report(report, verbose=True)
     if report.skipped and not report.imported:
         raise click.exceptions.Exit(1)

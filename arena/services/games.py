@@ -3,6 +3,7 @@ exercised."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from arena.core.errors import UsageError
@@ -28,17 +29,25 @@ class ProbeReport:
 
 
 def probe(
-    host: PluginHost, game: str, state: str | None = None, cheats: tuple[str, ...] = ()
+    host: PluginHost,
+    game: str,
+    state: str | None = None,
+    cheats: tuple[str, ...] = (),
+    probed: Callable[[ProbeResult], None] | None = None,
 ) -> ProbeReport:
     """Play the profile's probes (those of ``state`` alone when given), with ``cheats``
-    switched on in every one."""
+    switched on in every one; ``probed`` hears each result as it comes."""
     profile = host.profile(game)
     if state is not None:
         profile.state(state)  # an unknown state is an error naming the valid ones
     check_names(cheats, profile.cheats, profile.pokes, profile.name)
     if not profile.probes:
         raise UsageError(f"profile {profile.name!r} has no probes", "add a probes: block")
-    results = list(run_probes(profile, state, cheats))
+    results = []
+    for result in run_probes(profile, state, cheats):
+        results.append(result)
+        if probed is not None:
+            probed(result)
     if not results:
         raise UsageError(f"profile {profile.name!r} has no probe for state {state!r}")
     return ProbeReport(profile, results, coverage(profile, results))

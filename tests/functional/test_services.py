@@ -149,8 +149,10 @@ def test_probe_bench_leaderboard_and_report_without_click(host, tmp_path):
     from arena.services.bench import BenchRequest, bench, leaderboard, report
     from arena.services.games import probe
 
-    probed = probe(host, "airstriker")
+    heard = []
+    probed = probe(host, "airstriker", probed=heard.append)
     assert probed.passed and probed.summary().startswith(f"{len(probed.results)} of ")
+    assert heard == probed.results
 
     class Cells:
         def __init__(self) -> None:
@@ -251,3 +253,12 @@ def test_states_and_integrate_without_click(tmp_path):
         ["playing 20 frames of pong from Start.2P"],
     ]
     assert said["built"] == ["SvcSurround-Atari2600-v0", True, True]
+
+
+def test_roms_import_reports_each_file_without_click(tmp_path):
+    from arena.services.roms import import_roms
+
+    junk = tmp_path / "junk.nes"
+    junk.write_bytes(b"not a rom" * 100)
+    report = import_roms([junk])
+    assert report.imported == [] and [label for label, _ in report.skipped] == [str(junk)]
