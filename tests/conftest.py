@@ -78,25 +78,27 @@ def arena(
 
 
 def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    """Run the `arena` command in this process, through the same ``main()`` (its exit codes
-    and one-line errors), where a fresh process proves nothing more: bad input refused before
-    any emulator starts. Commands that play, install plugins, take signals or need another
-    ARENA_HOME run in a fresh process (:func:`arena`)."""
-    import contextlib
-    import io
+    """Run the `arena` command in this process, in click's runner (its isolated streams),
+    through the same ``main()``: its exit codes and one-line errors. For what a fresh process
+    proves nothing more about: bad input refused before any emulator starts. Commands that
+    play, install plugins, take signals or need another ARENA_HOME run in a fresh process
+    (:func:`arena`)."""
+    from click.testing import CliRunner
 
     from arena.cli.main import main
 
-    out, err = io.StringIO(), io.StringIO()
     here = Path.cwd()
     try:
         if cwd is not None:
             os.chdir(cwd)
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        with CliRunner().isolation() as (stdout, stderr, _):
             code = main(list(args))
+            sys.stdout.flush()  # the runner's streams are buffered wrappers of its own
+            sys.stderr.flush()
+            out, err = stdout.getvalue().decode(), stderr.getvalue().decode()
     finally:
         os.chdir(here)
-    return subprocess.CompletedProcess(["arena", *args], code, out.getvalue(), err.getvalue())
+    return subprocess.CompletedProcess(["arena", *args], code, out, err)
 
 
 def pip_install_into(site: Path, package: Path) -> None:
