@@ -29,7 +29,7 @@ def probe(game: str, state: str | None, cheat: tuple[str, ...]) -> None:
     """Play a profile's probes on the real game: does every rule fire?"""
     from arena.core.errors import ProbeError
     from arena.play.probes import format_results
-    from arena.services.games import probe as play_probes
+    from arena.services.probes import probe as play_probes
 
     report = play_probes(host(), game, state, cheat)
     for line in format_results(report.profile, report.results, report.rules):

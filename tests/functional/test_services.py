@@ -147,7 +147,7 @@ def test_ram_search_and_watch_without_click(host, tmp_path):
 
 def test_probe_bench_leaderboard_and_report_without_click(host, tmp_path):
     from arena.services.bench import BenchRequest, bench, leaderboard, report
-    from arena.services.games import probe
+    from arena.services.probes import probe
 
     heard = []
     probed = probe(host, "airstriker", probed=heard.append)
