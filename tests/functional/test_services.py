@@ -1,6 +1,10 @@
 """Services are called without click, as a web server will call them: typed arguments in,
 progress through a callback object, typed results out."""
 
+import json
+
+import pytest
+
 from arena.core.protocol import ProtocolOptions
 from arena.host.entries import AgentSpec, parse_entries
 from arena.services.run import RunRequest, RunStart, run
@@ -262,3 +266,24 @@ def test_roms_import_reports_each_file_without_click(tmp_path):
     junk.write_bytes(b"not a rom" * 100)
     report = import_roms([junk])
     assert report.imported == [] and [label for label, _ in report.skipped] == [str(junk)]
+
+
+@pytest.mark.slow
+def test_train_runs_a_trainer_and_refuses_before_starting_without_click(host, tmp_path):
+    from arena.core.errors import UsageError
+    from arena.services.train import TrainRequest, train
+
+    said: list[str] = []
+    with pytest.raises(UsageError, match="is for 2 players: name the agent"):
+        train(host, TrainRequest("neat-ff", "pong", state="Start.2P", out=tmp_path / "no"), said.append)
+    assert not (tmp_path / "no").exists()
+    options = {"generations": 1, "pop": 4, "inputs": "screen", "downscale": 8,
+               "no_record": True, "backend": "local"}  # fmt: skip
+    request = TrainRequest(
+        "neat-ff", "airstriker", out=tmp_path / "run", workers=1, max_frames=200,
+        options=options, parameters={"game": "airstriker", **options},
+    )  # fmt: skip
+    train(host, request, said.append)
+    assert (tmp_path / "run" / "winner.ckpt").is_file()
+    saved = json.loads((tmp_path / "run" / "train-args.json").read_text())
+    assert saved["trainer"] == "neat-ff" and saved["parameters"]["out"] == str(tmp_path / "run")
