@@ -73,7 +73,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 from arena.cli.evaluate import bench, leaderboard, match, report, tournament  # noqa: E402
 from arena.cli.games import info, plugins, probe, roms  # noqa: E402
-from arena.cli.play import inspect, play, run, verify  # noqa: E402
+from arena.cli.play import demos, inspect, play, run, verify  # noqa: E402
 from arena.cli.ram import ram  # noqa: E402
 from arena.cli.states import integrate, state  # noqa: E402
 from arena.cli.train import train  # noqa: E402
@@ -83,6 +83,7 @@ for command in (
     play,
     verify,
     inspect,
+    demos,
     train,
     bench,
     leaderboard,

@@ -225,3 +225,23 @@ def inspect(movie: Path, out: Path | None) -> None:
 
     page = write_page(host(), movie, out)
     echo(f"wrote {page} (open it in a browser; add #frame=N to open it at frame N)")
+
+
+@click.command()
+@click.argument("folder", type=PATH, metavar="DIR")
+@click.option("--out", type=PATH, required=True, metavar="FILE.npz", help="the dataset to write")
+@click.option(
+    "--inputs", metavar="NAME", help="observations of these inputs (default: the profile's)"
+)
+def demos(folder: Path, out: Path, inputs: str | None) -> None:
+    """Turn recorded episodes into a dataset for imitation learning: per agent step, the
+    observation through the profile's pipeline, the action pressed, the reward, the end."""
+    from arena.services.demos import DemosRequest, build_demos
+
+    def done(movie: Path, rows: int) -> None:
+        echo(f"{movie}: {rows} step(s)")
+
+    made = build_demos(host(), DemosRequest(folder, out, inputs), done)
+    unmatched = f", {made.unmatched} matching no action (-1)" if made.unmatched else ""
+    echo(f"wrote {made.path}: {made.steps} step(s) of {made.episodes} episode(s) of "
+         f"{made.profile}{unmatched}")  # fmt: skip

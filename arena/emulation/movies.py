@@ -275,6 +275,26 @@ def replay_recorded(path: Path, profile: Profile | None) -> Iterator[ReplayFrame
     return replay(path, profile if sidecar else None, sidecar)
 
 
+def pressed_frames(path: Path, n_buttons: int) -> list[np.ndarray]:
+    """Every frame's buttons of a movie as recorded, one row per controller (0/1 per button
+    of the core's layout), read without emulating; bounded as replays are."""
+    check_movie(path)
+    movie = open_movie(path)
+    frames: list[np.ndarray] = []
+    while movie.step():
+        if len(frames) > MAX_FRAMES + 4096:  # longer than any episode a profile allows
+            raise MovieError(
+                f"{path}: the input log runs past {MAX_FRAMES:,} frames, longer than any episode"
+            )
+        frames.append(
+            np.array(
+                [[movie.get_key(i, p) for i in range(n_buttons)] for p in range(movie.players)],
+                np.uint8,
+            )
+        )
+    return frames
+
+
 def _replay_frames(
     movie: stable_retro.Movie,
     emulator: Emulator,

@@ -135,6 +135,8 @@ class ArenaEnv(gym.Env[Any, Any]):
         self.returns = [0.0] * self.players
         self._rng: np.random.Generator | None = None
         self._held = [self._no_masks] * self.players  # what each player pressed last frame
+        self.pressing: np.ndarray | None = None
+        """The auto presses' buttons in the last step (None: none)."""
         self._was_reset = False
 
     def _set_up(self, specs: Sequence[ObservationSpec]) -> None:
@@ -264,7 +266,7 @@ class ArenaEnv(gym.Env[Any, Any]):
             raise CallOrderError("step() before reset()", "call env.reset() first")
         chosen = self._chosen_masks(action)
         emulator, skip, sticky = self.emulator, self.profile.frame_skip, self.protocol.sticky
-        auto = self._auto_pressed()  # the profile's own presses: not the agents', never sticky
+        auto = self.pressing = self._auto_pressed()  # the profile's own: never sticky
         until = self._ended if self.profile.done else None
         if sticky:  # per frame and player: keep last frame's buttons with probability `sticky`
             assert self._rng is not None
@@ -288,6 +290,69 @@ class ArenaEnv(gym.Env[Any, Any]):
                 masks = masks | auto
             screens, ran = emulator.run(masks, skip, self._screens_needed, until)
             self._held = chosen
+        return self._stepped(screens, ran)
+
+    def step_pressed(
+        self, frames: Sequence[np.ndarray]
+    ) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+        """One agent step played from buttons as they were pressed, frame by frame: up to
+        ``frame_skip`` masks, each one row per controller (a movie's frames, a person's
+        presses). No sticky action and no auto press is added: the masks are what the game
+        got. Ends early where a done rule turns true, as :meth:`step` does; returns what
+        :meth:`step` returns."""
+        if not self._was_reset:
+            raise CallOrderError("step_pressed() before reset()", "call env.reset() first")
+        skip = self.profile.frame_skip
+        if not 1 <= len(frames) <= skip:
+            raise ValueError(f"expected 1 to {skip} frames of buttons, got {len(frames)}")
+        self.pressing = self._auto_pressed()
+        until = self._ended if self.profile.done else None
+        first_screen, screens, ran = skip - self._screens_needed, [], len(frames)
+        for i, masks in enumerate(frames):
+            if np.shape(masks) != self._no_masks.shape:
+                raise ValueError(f"frame {i}: expected buttons of shape {self._no_masks.shape}")
+            self.emulator.step(np.asarray(masks, np.uint8))
+            if i >= first_screen or i == len(frames) - 1:
+                screens.append(self.emulator.screen())
+            if until is not None and i < skip - 1 and until(i + 1):
+                ran = i + 1
+                break
+        self._held = [np.asarray(frames[ran - 1], np.uint8)] * self.players
+        return self._stepped(screens[-self._screens_needed :] if self._screens_needed else [], ran)
+
+    def actions_of(self, pressed: np.ndarray) -> tuple[int | None, ...]:
+        """Each player's action whose buttons are those ``pressed`` (one row per controller),
+        the auto presses of the step set aside; None for a player whose buttons match none
+        of the profile's actions (a person's combination, say)."""
+        pressed = np.asarray(pressed, np.uint8)
+        wanted = [pressed]
+        if self.pressing is not None:
+            wanted.append(pressed & (1 - self.pressing))
+        tables = [list(enumerate(masks)) for masks in self._masks]
+        for target in wanted:
+            if self.players == 1:
+                found = [a for a, m in tables[0] if np.array_equal(m, target)]
+                if found:
+                    return (found[0],)
+                continue
+            for a, first in tables[0]:
+                for b, second in tables[1]:
+                    if np.array_equal(first | second, target):
+                        return (a, b)
+        if self.players == 1:
+            return (None,)
+        # No pair matches: each seat judged on the buttons its own actions use.
+        seats = []
+        for masks in self._masks:
+            own = pressed & np.bitwise_or.reduce(masks)
+            seats.append(next((a for a, m in enumerate(masks) if np.array_equal(m, own)), None))
+        return tuple(seats)
+
+    def _stepped(
+        self, screens: list[np.ndarray], ran: int
+    ) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+        """The rules, returns and observation after a step's frames have run."""
+        emulator = self.emulator
         if len(screens) < self._screens_needed:  # ended early: the last frame's screen stands in
             screens = screens or [emulator.screen()]
             screens = [screens[0]] * (self._screens_needed - len(screens)) + screens

@@ -53,6 +53,9 @@ RUN_BY: dict[tuple[str, str], tuple[str, ...]] = {
     ("docs/bring-a-game.md", "Bring a game stable-retro lacks"): (
         "test_readme.py::test_the_bring_a_game_blocks_run_as_written",
     ),
+    ("docs/demos.md", "Demonstrations for imitation learning"): (
+        "test_demos.py::test_the_docs_demos_blocks_run_as_written",
+    ),
     ("docs/plugins/tutorial.md", "Writing a plugin"): (
         "test_plugins.py::test_the_tutorial_block_runs_as_written",
     ),
