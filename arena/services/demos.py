@@ -38,6 +38,7 @@ from arena.core.protocol import Protocol
 from arena.emulation.movies import pressed_frames, profile_for_replay, read_sidecar, sidecar_path
 from arena.host.manager import PluginHost
 from arena.play.env import ArenaEnv
+from arena.profiles.loading import Profile
 
 FORMAT = "retro-arena-demos/1"
 
@@ -134,7 +135,7 @@ def _add_episode(
     host: PluginHost,
     movie: Path,
     sidecar: dict[str, Any],
-    profile: Any,
+    profile: Profile,
     index: int,
     inputs: str | None,
     rows: _Rows,
