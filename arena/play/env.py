@@ -137,6 +137,8 @@ class ArenaEnv(gym.Env[Any, Any]):
         self._held = [self._no_masks] * self.players  # what each player pressed last frame
         self.pressing: np.ndarray | None = None
         """The auto presses' buttons in the last step (None: none)."""
+        self._pending = 0  # frames of the step :meth:`press_frame` is playing
+        self._pending_screens: list[np.ndarray] = []
         self._was_reset = False
 
     def _set_up(self, specs: Sequence[ObservationSpec]) -> None:
@@ -236,6 +238,7 @@ class ArenaEnv(gym.Env[Any, Any]):
         for _ in range(self.noops):
             self.emulator.idle()
         self._held = [self._no_masks] * self.players
+        self._pending, self._pending_screens = 0, []
         self.frame, self.steps = 1 + self.noops, 0
         self.returns = [0.0] * self.players
         self.rules.reset(self.emulator.read_ram(self._layout))
@@ -296,29 +299,51 @@ class ArenaEnv(gym.Env[Any, Any]):
         self, frames: Sequence[np.ndarray]
     ) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         """One agent step played from buttons as they were pressed, frame by frame: up to
-        ``frame_skip`` masks, each one row per controller (a movie's frames, a person's
-        presses). No sticky action and no auto press is added: the masks are what the game
-        got. Ends early where a done rule turns true, as :meth:`step` does; returns what
-        :meth:`step` returns."""
-        if not self._was_reset:
-            raise CallOrderError("step_pressed() before reset()", "call env.reset() first")
+        ``frame_skip`` masks, each one row per controller (a movie's frames). No sticky action
+        and no auto press is added: the masks are what the game got. Ends early where a done
+        rule turns true, as :meth:`step` does; returns what :meth:`step` returns."""
         skip = self.profile.frame_skip
         if not 1 <= len(frames) <= skip:
             raise ValueError(f"expected 1 to {skip} frames of buttons, got {len(frames)}")
-        self.pressing = self._auto_pressed()
-        until = self._ended if self.profile.done else None
-        first_screen, screens, ran = skip - self._screens_needed, [], len(frames)
         for i, masks in enumerate(frames):
-            if np.shape(masks) != self._no_masks.shape:
-                raise ValueError(f"frame {i}: expected buttons of shape {self._no_masks.shape}")
-            self.emulator.step(np.asarray(masks, np.uint8))
-            if i >= first_screen or i == len(frames) - 1:
-                screens.append(self.emulator.screen())
-            if until is not None and i < skip - 1 and until(i + 1):
-                ran = i + 1
-                break
-        self._held = [np.asarray(frames[ran - 1], np.uint8)] * self.players
-        return self._stepped(screens[-self._screens_needed :] if self._screens_needed else [], ran)
+            outcome = self.press_frame(masks, last=i == len(frames) - 1)
+            if outcome is not None:
+                return outcome
+        raise AssertionError("the step's last frame ends it")  # last=True always does
+
+    def press_frame(
+        self, masks: np.ndarray, last: bool = False
+    ) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]] | None:
+        """One frame played from buttons as pressed (one row per controller), as a person
+        plays: the game advances a frame at a time, and the profile's rules run when a step's
+        frames are done (``frame_skip`` of them, or fewer where a done rule turns true, or
+        ``last``), so a game played this way is scored, and its movie verifies, exactly as one
+        played a step at a time. Returns what :meth:`step` returns once a step ends, else
+        None; :meth:`render` shows the frame either way."""
+        if not self._was_reset:
+            raise CallOrderError("press_frame() before reset()", "call env.reset() first")
+        if np.shape(masks) != self._no_masks.shape:
+            raise ValueError(
+                f"expected buttons of shape {self._no_masks.shape}, got {np.shape(masks)}"
+            )
+        skip = self.profile.frame_skip
+        if self._pending == 0:
+            self.pressing = self._auto_pressed()
+            self._pending_screens = []
+        self.emulator.step(np.asarray(masks, np.uint8))
+        self._pending += 1
+        ran = self._pending
+        if ran > skip - self._screens_needed or last:
+            self._pending_screens.append(self.emulator.screen())
+        ended = (
+            self.profile.done and ran < skip and self._ended(ran)
+        )  # a done rule turned true before the step's last frame: the step ends here
+        if ran < skip and not ended and not last:
+            return None
+        self._held = [np.asarray(masks, np.uint8)] * self.players
+        screens = self._pending_screens[-self._screens_needed :] if self._screens_needed else []
+        self._pending, self._pending_screens = 0, []
+        return self._stepped(screens, ran)
 
     def actions_of(self, pressed: np.ndarray) -> tuple[int | None, ...]:
         """Each player's action whose buttons are those ``pressed`` (one row per controller),

@@ -160,3 +160,28 @@ def test_the_docs_demos_blocks_run_as_written(tmp_path):
     assert shown.returncode == 0, shown.stderr[-2000:]
     assert "torch.Size([4, 84, 84]) torch.int64" in shown.stdout
     assert arena("verify", str(tmp_path / "runs" / "play")).returncode == 0
+
+
+def test_a_game_pressed_a_frame_at_a_time_is_scored_as_its_movie(chooser_host, tmp_path):
+    """press_frame, as a person plays: the rules run when a step's frames are done, so the
+    steps, returns and end are the recorded episode's (a done rule may end a step early)."""
+    from arena.emulation.movies import pressed_frames, read_sidecar
+    from arena.play.env import ArenaEnv
+
+    played, _ = record(chooser_host, tmp_path / "m", "mario", episodes=1, max_frames=6000)
+    [movie] = (tmp_path / "m").glob("*.bk2")
+    sidecar = read_sidecar(movie)
+    env = ArenaEnv(chooser_host.profile("mario").with_time_limit(6000), "Level1-1")
+    try:
+        frames = pressed_frames(movie, len(env.emulator.buttons))
+        env.reset(seed=sidecar["seed"], options={"noops": sidecar["noops"]})
+        ends = []
+        for masks in frames[1 + sidecar["noops"] :]:
+            outcome = env.press_frame(masks)
+            if outcome is not None:
+                ends.append(outcome[2] or outcome[3])
+        assert env.steps == sidecar["steps"] == len(ends) and ends[-1] and not any(ends[:-1])
+        assert env.returns == sidecar["returns"] and env.frame == sidecar["frames"]
+        assert played[0].done_reason in ("life_lost", "stalled")  # a rule, not the clock
+    finally:
+        env.close()
