@@ -40,10 +40,7 @@ class EnvSetup:
     @classmethod
     def of(cls, run: TrainRun, observation: Mapping[str, Any]) -> EnvSetup:
         profile = run.profile
-        opponent = None
-        if run.opponent is not None:
-            [spec] = parse_entries([run.opponent])
-            opponent = default_host().resolve(spec)
+        opponent = None if run.opponent is None else _resolved(run.opponent)
         return cls(
             profile.source,
             profile.name,
@@ -78,12 +75,17 @@ class EnvSetup:
         if self.opponent is None:
             return env
         host = default_host()
-        entry = self.opponent
-        if isinstance(entry, str):
-            [spec] = parse_entries([entry])
-            entry = host.resolve(spec)
+        entry = _resolved(self.opponent)
 
         def build(spec: GameSpec, seat: int) -> Agent:
             return host.build_agent(entry, spec, 0, seat)
 
         return OpponentEnv(env, build)
+
+
+def _resolved(opponent: Entry | str) -> Entry:
+    """An opponent's entry, resolved once (its text parsed first)."""
+    if isinstance(opponent, Entry):
+        return opponent
+    [spec] = parse_entries([opponent])
+    return default_host().resolve(spec)
