@@ -75,6 +75,7 @@ from arena.cli.evaluate import bench, leaderboard, match, report, tournament  # 
 from arena.cli.games import info, plugins, probe, roms  # noqa: E402
 from arena.cli.play import demos, inspect, play, run, verify  # noqa: E402
 from arena.cli.ram import ram  # noqa: E402
+from arena.cli.serve import serve  # noqa: E402
 from arena.cli.states import integrate, state  # noqa: E402
 from arena.cli.train import train  # noqa: E402
 
@@ -97,6 +98,7 @@ for command in (
     ram,
     roms,
     plugins,
+    serve,
 ):
     cli.add_command(command)
 

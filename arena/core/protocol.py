@@ -69,6 +69,12 @@ class Protocol(BaseModel):
     plain play are different protocols, so they never pool on one board. Left out of records when
     none is on, so plain records read as they always did."""
 
+    human: bool = Field(default=False, exclude_if=lambda person: not person)
+    """A person played a seat (``arena serve``): their buttons go to the game frame by frame as
+    pressed, never sticky, and the protocol's sticky actions are the agent's seat's alone. A
+    person's games are another protocol than agents' play, so they never pool on one board.
+    Left out of records of agents' play."""
+
     def __init__(self, sticky: float = 0.0, noop_max: int = 0, **extra: Any) -> None:
         super().__init__(sticky=sticky, noop_max=noop_max, **extra)
 
@@ -93,13 +99,16 @@ class Protocol(BaseModel):
     def describe(self) -> str:
         """One line for boards and reports."""
         cheats = f"; cheats on: {', '.join(self.cheats)}" if self.cheats else ""
+        person = "a person's buttons as pressed; " if self.human else ""
+        if self.human and self.sticky:
+            person += "the agent: "
         if self.deterministic:
-            return "deterministic (no sticky actions, no no-op starts)" + cheats
+            return person + "deterministic (no sticky actions, no no-op starts)" + cheats
         parts = [f"sticky actions p={self.sticky:g}" if self.sticky else "no sticky actions"]
         parts.append(
             f"up to {self.noop_max} no-op frames at reset" if self.noop_max else "no no-op starts"
         )
-        return ", ".join(parts) + cheats
+        return person + ", ".join(parts) + cheats
 
     def as_dict(self) -> dict[str, Any]:
         return self.model_dump()

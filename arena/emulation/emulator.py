@@ -141,6 +141,20 @@ class Emulator:
         """The current frame as an RGB array (height, width, 3)."""
         return self.core.get_screen()
 
+    def audio(self) -> np.ndarray:
+        """The last frame's sound: int16 stereo samples, shape (n, 2), at :attr:`audio_rate`."""
+        return self.core.get_audio()
+
+    @property
+    def audio_rate(self) -> float:
+        """Samples a second of :meth:`audio` (32,040.5 on the NES)."""
+        return float(self.core.get_audio_rate())
+
+    @property
+    def frame_rate(self) -> float:
+        """The console's frames a second (60.0998 on the NES)."""
+        return float(self.core.get_screen_rate())
+
     def read_ram(self, layout: Mapping[str, tuple[int, str]]) -> dict[str, float]:
         """Read each variable of ``layout`` (name -> (address, type)) from RAM."""
         extract = self.memory.extract

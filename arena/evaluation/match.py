@@ -150,6 +150,40 @@ class Pair:
     winner: str | None
 
 
+def side_swapped(games: Sequence[Game]) -> list[tuple[Game, Game | None]]:
+    """People's games in pairs: each game with the later one of the same seed whose seats
+    are swapped (a person who played both seats of a seed), else alone."""
+    pairs: list[tuple[Game, Game | None]] = []
+    taken: set[int] = set()
+    for i, one in enumerate(games):
+        if i in taken:
+            continue
+        swapped = (one.player2, one.player1, one.seed)
+        j = next(
+            (j for j in range(i + 1, len(games))
+             if j not in taken and (games[j].player1, games[j].player2, games[j].seed) == swapped),
+            None,
+        )  # fmt: skip
+        if j is not None:
+            taken.add(j)
+        pairs.append((one, None if j is None else games[j]))
+    return pairs
+
+
+def people_pairs(games: Sequence[Game]) -> list[Pair]:
+    """The pairs of people's games: side-swapped games of a seed scored as agents' pairs
+    are, and a game without its other side scored by itself."""
+    pairs = []
+    for one, two in side_swapped(games):
+        a, b = one.player1, one.player2
+        if two is None:
+            totals = {a: one.returns[0], b: one.returns[1]}
+        else:
+            totals = {a: one.returns[0] + two.returns[1], b: one.returns[1] + two.returns[0]}
+        pairs.append(Pair(a, b, one.seed, totals, _winner(a, b, [totals[a], totals[b]])))
+    return pairs
+
+
 def pairs_of(games: Sequence[Game]) -> list[Pair]:
     """The pairs of :func:`play_games`' games (each seed's two games follow each other)."""
     if len(games) % 2:
@@ -342,9 +376,14 @@ class Tournament:
     games: list[Game]
 
     def __post_init__(self) -> None:
-        self.pairs = pairs_of(self.games)
+        if self.protocol.human:  # people play the seeds they like, a side at a time
+            self.pairs = people_pairs(self.games)
+            both = [g for one, two in side_swapped(self.games) if two for g in (one, two)]
+            self.advantage = seat_advantage(both)
+        else:
+            self.pairs = pairs_of(self.games)
+            self.advantage = seat_advantage(self.games)
         self.standings = rate(self.agents, self.pairs)
-        self.advantage = seat_advantage(self.games)
 
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
@@ -375,7 +414,7 @@ class _TournamentRecord(BaseModel):
     game: Name = "2-player game"
     state: Name = "?"
     protocol: Annotated[Protocol, BeforeValidator(_without_description)]
-    games: Annotated[list[_GameRecord], Field(min_length=2)]
+    games: Annotated[list[_GameRecord], Field(min_length=1)]
 
 
 def read_tournament(path: Path) -> Tournament:

@@ -312,14 +312,15 @@ class ArenaEnv(gym.Env[Any, Any]):
         raise AssertionError("the step's last frame ends it")  # last=True always does
 
     def press_frame(
-        self, masks: np.ndarray, last: bool = False
+        self, masks: np.ndarray, last: bool = False, auto: bool = False
     ) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]] | None:
         """One frame played from buttons as pressed (one row per controller), as a person
         plays: the game advances a frame at a time, and the profile's rules run when a step's
         frames are done (``frame_skip`` of them, or fewer where a done rule turns true, or
         ``last``), so a game played this way is scored, and its movie verifies, exactly as one
         played a step at a time. Returns what :meth:`step` returns once a step ends, else
-        None; :meth:`render` shows the frame either way."""
+        None; :meth:`render` shows the frame either way. ``auto`` adds the profile's auto
+        presses of the step, as :meth:`step` does (a live game; a replay's masks hold them)."""
         if not self._was_reset:
             raise CallOrderError("press_frame() before reset()", "call env.reset() first")
         if np.shape(masks) != self._no_masks.shape:
@@ -330,7 +331,10 @@ class ArenaEnv(gym.Env[Any, Any]):
         if self._pending == 0:
             self.pressing = self._auto_pressed()
             self._pending_screens = []
-        self.emulator.step(np.asarray(masks, np.uint8))
+        masks = np.asarray(masks, np.uint8)
+        if auto and self.pressing is not None:
+            masks = masks | self.pressing
+        self.emulator.step(masks)
         self._pending += 1
         ran = self._pending
         if ran > skip - self._screens_needed or last:
@@ -340,10 +344,19 @@ class ArenaEnv(gym.Env[Any, Any]):
         )  # a done rule turned true before the step's last frame: the step ends here
         if ran < skip and not ended and not last:
             return None
-        self._held = [np.asarray(masks, np.uint8)] * self.players
+        self._held = [masks] * self.players
         screens = self._pending_screens[-self._screens_needed :] if self._screens_needed else []
         self._pending, self._pending_screens = 0, []
         return self._stepped(screens, ran)
+
+    @property
+    def step_frames(self) -> int:
+        """Frames of the step :meth:`press_frame` is playing (0: between steps)."""
+        return self._pending
+
+    def action_masks(self, player: int, action: int) -> np.ndarray:
+        """The buttons (one row per controller) that ``player`` presses for ``action``."""
+        return self._masks[player][action]
 
     def actions_of(self, pressed: np.ndarray) -> tuple[int | None, ...]:
         """Each player's action whose buttons are those ``pressed`` (one row per controller),

@@ -72,7 +72,7 @@ class InvalidAction(ValueError):
     """An agent returned something that is not an action of its action space."""
 
 
-def _check_action(action: Any, n_actions: int) -> int:
+def checked_action(action: Any, n_actions: int) -> int:
     if isinstance(action, bool) or not isinstance(action, int | np.integer):
         raise InvalidAction(f"returned {action!r}, not an action index")
     if not 0 <= int(action) < n_actions:
@@ -96,7 +96,7 @@ def play_episode(
         for player, agent in enumerate(agents):
             try:
                 action, states[player] = agent.act(views[player], info, states[player])
-                actions.append(_check_action(action, n_actions))
+                actions.append(checked_action(action, n_actions))
             except Exception as exc:  # any agent failure forfeits the episode, not the run
                 who = f"player {player + 1} " if len(agents) > 1 else ""
                 what = (
@@ -116,6 +116,23 @@ def play_episode(
         if terminated or truncated:
             break
     env.emulator.stop_movie()
+    return episode_result(
+        env, seed, time.perf_counter() - started, None if forfeit else info.get("done_reason"),
+        gains, forfeit, trace,
+    )  # fmt: skip
+
+
+def episode_result(
+    env: ArenaEnv,
+    seed: int,
+    seconds: float,
+    done_reason: str | None,
+    gains: list[float],
+    forfeit: str | None = None,
+    trace: str | None = None,
+) -> EpisodeResult:
+    """The result of the episode ``env`` has played (its movie stopped), however it was
+    played: a step at a time by agents, or a frame at a time by a person."""
     fingerprint = hashlib.sha1(json.dumps([env.frame, env.returns]).encode())
     for _, block in sorted(env.emulator.memory.blocks.items()):  # the game's RAM at the end
         fingerprint.update(block)
@@ -129,11 +146,11 @@ def play_episode(
         frames=env.frame,
         steps=env.steps,
         progress=env.rules.best_progress,
-        done_reason=None if forfeit else info.get("done_reason"),
+        done_reason=done_reason,
         forfeit=forfeit,
         traceback=trace,
         reward_terms=[dict(t) for t in env.rules.term_totals],
-        seconds=time.perf_counter() - started,
+        seconds=seconds,
         protocol=env.protocol.as_dict(),
         noops=env.noops,
         digest=fingerprint.hexdigest(),
@@ -164,32 +181,51 @@ def record_episode(
     """Play episode number ``episode`` (seed ``config.seed + episode``); with ``config.record``,
     write its .bk2 (renamed into place once whole) and sidecar."""
     seed = config.seed + episode
-    movie = final = None
-    if config.record:
-        config.record.mkdir(parents=True, exist_ok=True)
-        tag = f"-{config.tag}" if config.tag else ""
-        cheats = "".join(f"-{name}" for name in env.protocol.cheats)
-        stem = f"{env.profile.name}-{env.state.name}{cheats}-{config.agent}{tag}-seed{seed}"
-        final = config.record / f"{stem}.bk2"
-        # Its own partial name: two workers may record episodes of one name at once.
-        movie = config.record / f".{stem}.{os.getpid()}.part.bk2"
+    paths = movie_paths(env, config, seed)
+    movie = paths[0] if paths else None
     try:
         result = play_episode(env, agents, seed, movie)
     except BaseException:
-        if movie:
-            env.emulator.stop_movie()
-            movie.unlink(missing_ok=True)
+        discard_recording(env, movie)
         raise
     result.agent, result.episode = config.agent, episode
-    if movie and final:
-        rom_sha1 = integrations.rom_sha1(env.emulator.rom)
-
-        def sidecar(path: Path) -> dict[str, Any]:
-            result.movie = path.name  # the sidecar lies beside its movie
-            return _sidecar(env, result, config, rom_sha1, path.parent)
-
-        result.movie = str(commit_movie(movie, final, sidecar))
+    if paths:
+        commit_recording(env, result, config, *paths)
     return result
+
+
+def movie_paths(env: ArenaEnv, config: RunConfig, seed: int) -> tuple[Path, Path] | None:
+    """Where an episode of ``seed`` is recorded while it plays, and its name once whole
+    (None: ``config`` records nothing)."""
+    if not config.record:
+        return None
+    config.record.mkdir(parents=True, exist_ok=True)
+    tag = f"-{config.tag}" if config.tag else ""
+    cheats = "".join(f"-{name}" for name in env.protocol.cheats)
+    stem = f"{env.profile.name}-{env.state.name}{cheats}-{config.agent}{tag}-seed{seed}"
+    # Its own partial name: two workers may record episodes of one name at once.
+    return config.record / f".{stem}.{os.getpid()}.part.bk2", config.record / f"{stem}.bk2"
+
+
+def discard_recording(env: ArenaEnv, movie: Path | None) -> None:
+    """Stop and delete an episode's partial movie: a recording is committed whole or not."""
+    if movie:
+        env.emulator.stop_movie()
+        movie.unlink(missing_ok=True)
+
+
+def commit_recording(
+    env: ArenaEnv, result: EpisodeResult, config: RunConfig, movie: Path, final: Path
+) -> None:
+    """Rename the played episode's movie into place with its sidecar (``result.movie`` then
+    names it)."""
+    rom_sha1 = integrations.rom_sha1(env.emulator.rom)
+
+    def sidecar(path: Path) -> dict[str, Any]:
+        result.movie = path.name  # the sidecar lies beside its movie
+        return _sidecar(env, result, config, rom_sha1, path.parent)
+
+    result.movie = str(commit_movie(movie, final, sidecar))
 
 
 def run_episodes(

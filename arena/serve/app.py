@@ -1,0 +1,367 @@
+"""``arena serve``'s web app (Starlette): the pages, a JSON API and one WebSocket a live game.
+
+Routes are thin: requests are checked by the typed models of :mod:`arena.serve.messages`,
+the games are played by :mod:`arena.services.live` (the env, agents and recorder every
+command uses), and the page is a client of the API below, which a script may use as well.
+
+- ``GET /`` the games; ``GET /play/GAME`` a game's page.
+- ``GET /api/games``: the games that can be played, with their states; ``GET /api/entries``:
+  the entries a seat may be given.
+- ``GET /files/PATH``: a file under ``--runs`` (a recorded movie).
+- ``WS /ws/play?game=G&state=S&seat=N&opponent=E&player=NAME&seed=N`` (or ``&watch=A,B``):
+  a live game. The server sends ``{"type": "started", ...}``, then one binary message a frame
+  (:func:`frame_message`), then ``{"type": "ended", ...}``; the page sends
+  ``{"type": "buttons", "held": [...], "seq": n}`` when its buttons change, and
+  ``{"type": "leave"}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import struct
+import time
+from collections import deque
+from collections.abc import AsyncIterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from arena.core.errors import ArenaError
+from arena.core.models import first_error
+from arena.host.entries import Entry
+from arena.host.manager import PluginHost
+from arena.serve.messages import (
+    MAX_MESSAGE_BYTES,
+    MAX_MESSAGES_PER_SECOND,
+    Buttons,
+    ClientMessage,
+    Leave,
+    PlayRequest,
+)
+from arena.serve.security import Guard, GuardMiddleware, NotServed, file_under
+from arena.serve.sessions import LiveSession, Sessions
+from arena.services.live import (
+    Advance,
+    LiveGame,
+    Person,
+    Playable,
+    Seat,
+    Shown,
+    offered_entries,
+    playable_games,
+)
+
+STATIC = Path(__file__).parent / "static"
+FRAME_HEADER = struct.Struct("<4sIHHIddI")
+"""A frame's header: b"ARF1", frame number, width, height, audio sample frames, each seat's
+return (two), and the number of the last message of buttons the frame holds."""
+
+
+@dataclass
+class ServeConfig:
+    """What ``arena serve`` was asked to serve."""
+
+    runs: Path
+    guard: Guard
+    entries: tuple[str, ...] = ()
+    max_games: int = 4
+    player: str = "player"
+
+
+@dataclass
+class Served:
+    """What the app holds: the games and entries it offers, and its live games."""
+
+    config: ServeConfig
+    host: PluginHost
+    games: dict[str, Playable]
+    entries: dict[str, Entry]
+    sessions: Sessions
+
+
+def frame_message(shown: Shown) -> bytes:
+    """One frame for the page: the header, the screen's RGB bytes, then the sound."""
+    height, width = shown.screen.shape[:2]
+    returns = [*shown.returns, 0.0][:2]
+    header = FRAME_HEADER.pack(
+        b"ARF1", shown.frame, width, height, len(shown.audio), *returns, shown.acked
+    )
+    return header + shown.screen.tobytes() + shown.audio.astype("<i2").tobytes()
+
+
+class Refused(Exception):
+    """A request the server will not play (why, for the page)."""
+
+
+def live_game(served: Served, request: PlayRequest) -> LiveGame:
+    """The game a request asks for, from what this server offers only."""
+    playable = served.games.get(request.game)
+    if playable is None:
+        raise Refused(f"no game {request.game!r} here; the games: {', '.join(served.games)}")
+    states = dict(playable.states)
+    state = request.state or playable.default_state
+    if state not in states:
+        raise Refused(f"{request.game} has no state {state!r}; its states: {', '.join(states)}")
+
+    def entry(label: str) -> Entry:
+        if label not in served.entries:
+            offered = ", ".join(served.entries) or "none (start the server with --entry)"
+            raise Refused(f"no entry {label!r} is offered here; offered: {offered}")
+        return served.entries[label]
+
+    players = states[state]
+    seats: list[Seat]
+    if request.watch:
+        if len(request.watch) != players:
+            raise Refused(f"state {state!r} is for {players} player(s): watch names {players}")
+        seats = [entry(label) for label in request.watch]
+    elif players == 1:
+        if request.opponent is not None:
+            raise Refused(f"state {state!r} is for 1 player: there is no other seat")
+        seats = [Person(request.player)]
+    else:
+        if request.opponent is None:
+            raise Refused(f"state {state!r} is for 2 players: name an opponent (&opponent=)")
+        seats = [Person(request.player), entry(request.opponent)]
+        if request.seat == 2:
+            seats.reverse()
+    return LiveGame(request.game, state, tuple(seats), request.seed, served.config.runs)
+
+
+async def play(websocket: WebSocket) -> None:
+    served: Served = websocket.app.state.served
+    await websocket.accept()
+    query = dict(websocket.query_params)
+    if "watch" in query:
+        query["watch"] = [w for w in query["watch"].split(",") if w]  # type: ignore[assignment]
+    try:
+        game = live_game(served, PlayRequest.model_validate(query))
+    except ValidationError as exc:
+        where, why, _ = first_error(exc)
+        await _end(websocket, f"{where}: {why}")
+        return
+    except Refused as exc:
+        await _end(websocket, str(exc))
+        return
+    session = LiveSession(served.host, game)
+    async with served.sessions.seat(session) as seated:
+        if not seated:
+            limit = served.sessions.max_games
+            await _end(
+                websocket,
+                f"{limit} live games are playing, the most this server allows (--max-games "
+                f"{limit}); try again when one ends",
+                code=1013,
+            )
+            return
+        try:
+            facts = await session.start()
+        except ArenaError as exc:
+            await _end(websocket, str(exc))
+            return
+        await websocket.send_json({"type": "started", **asdict(facts), "label": game.label})
+        problem = await _live(websocket, session, game)
+        result = session.result or await session.leave()
+        if websocket.client_state == WebSocketState.CONNECTED:
+            ended: dict[str, Any] = {"type": "ended", "problem": problem}
+            if result is not None:
+                ended["result"] = {
+                    "returns": result.returns,
+                    "frames": result.frames,
+                    "done_reason": result.done_reason,
+                    "forfeit": result.forfeit,
+                    "movie": _under(served.config.runs, result.movie),
+                    "board": _under(served.config.runs, session.board),
+                }
+            with contextlib.suppress(Exception):
+                await websocket.send_json(ended)
+                await websocket.close(code=1008 if problem else 1000)
+
+
+def _under(runs: Path, path: Path | str | None) -> str | None:
+    if path is None:
+        return None
+    with contextlib.suppress(ValueError):
+        return Path(path).resolve().relative_to(runs.resolve()).as_posix()
+    return None
+
+
+async def _end(websocket: WebSocket, problem: str, code: int = 1008) -> None:
+    with contextlib.suppress(Exception):
+        await websocket.send_json({"type": "error", "message": problem})
+        await websocket.close(code=code, reason=problem[:120])
+
+
+class Inputs:
+    """What the person holds, from the page's messages (checked, bounded in size and rate)."""
+
+    def __init__(self, players: int, seat: int | None) -> None:
+        self.held: list[tuple[str, ...]] = [()] * players
+        self.seat = seat
+        self.seq = 0
+        self.times: deque[float] = deque()
+        self.left = False
+
+    def take(self, text: str | None, data: bytes | None) -> None:
+        """One message from the page; raises ValueError (why) on a bad one."""
+        if data is not None or text is None:
+            raise ValueError("binary messages are not part of this API")
+        if len(text) > MAX_MESSAGE_BYTES:
+            raise ValueError(f"a message of {len(text):,} bytes; the most is {MAX_MESSAGE_BYTES}")
+        now = time.monotonic()
+        self.times.append(now)
+        while self.times and self.times[0] < now - 1:
+            self.times.popleft()
+        if len(self.times) > MAX_MESSAGES_PER_SECOND:
+            raise ValueError(f"over {MAX_MESSAGES_PER_SECOND} messages a second")
+        try:
+            message = ClientMessage.model_validate({"message": json.loads(text)}).message
+        except ValidationError as exc:
+            where, problem, _ = first_error(exc)
+            raise ValueError(f"{where.removeprefix('message.')}: {problem}") from None
+        except json.JSONDecodeError:
+            raise ValueError("a message that is not JSON") from None
+        if isinstance(message, Leave):
+            self.left = True
+        elif isinstance(message, Buttons) and self.seat is not None:
+            self.held[self.seat] = tuple(dict.fromkeys(message.held))
+            self.seq = message.seq
+
+
+async def _live(websocket: WebSocket, session: LiveSession, game: LiveGame) -> str | None:
+    """Play the game at the console's speed until it ends, the person leaves or a bad message
+    comes; returns what was wrong, if anything."""
+    assert session.facts is not None
+    seat = next((p for p, s in enumerate(game.seats) if isinstance(s, Person)), None)
+    inputs = Inputs(len(game.seats), seat)
+    problem: list[str] = []
+
+    async def listen() -> None:
+        while not inputs.left:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                inputs.left = True
+                return
+            try:
+                inputs.take(message.get("text"), message.get("bytes"))
+            except ValueError as exc:
+                problem.append(str(exc))
+                return
+
+    async def frames() -> None:
+        loop = asyncio.get_running_loop()
+        period = 1 / session.facts.frame_rate  # type: ignore[union-attr]
+        due = loop.time()
+        while not inputs.left:
+            shown: Shown = await session.call(Advance(tuple(inputs.held), 1, inputs.seq))
+            await websocket.send_bytes(frame_message(shown))
+            if shown.ended is not None:
+                await session.ended(shown.ended)
+                return
+            due += period
+            delay = due - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            elif delay < -0.25:  # far behind (a busy machine): go on from now, no burst
+                due = loop.time()
+
+    tasks = [asyncio.create_task(listen()), asyncio.create_task(frames())]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    for task in done:
+        exc = task.exception()
+        if isinstance(exc, WebSocketDisconnect):
+            continue
+        if isinstance(exc, ArenaError):
+            problem.append(str(exc))
+        elif exc is not None:
+            raise exc
+    return problem[0] if problem else None
+
+
+# -- pages and the JSON API ---------------------------------------------------------------
+
+
+async def index(request: Request) -> Response:
+    return FileResponse(STATIC / "index.html")
+
+
+async def play_page(request: Request) -> Response:
+    return FileResponse(STATIC / "play.html")
+
+
+async def games(request: Request) -> Response:
+    served: Served = request.app.state.served
+    return JSONResponse(
+        {
+            "games": [asdict(g) for g in served.games.values()],
+            "player": served.config.player,
+        }
+    )
+
+
+async def entries(request: Request) -> Response:
+    served: Served = request.app.state.served
+    return JSONResponse(
+        {
+            "entries": [
+                {"label": label, "agent": e.name, "games": sorted(e.games) if e.games else None}
+                for label, e in served.entries.items()
+            ]
+        }
+    )
+
+
+async def files(request: Request) -> Response:
+    served: Served = request.app.state.served
+    try:
+        path = file_under(served.config.runs, request.path_params["path"])
+    except NotServed as exc:
+        return PlainTextResponse(f"{exc}\n", status_code=404)
+    return FileResponse(path)
+
+
+def create_app(config: ServeConfig, host: PluginHost) -> Starlette:
+    """The app for ``config``: the games and entries it offers are found once, here."""
+    served = Served(
+        config,
+        host,
+        {g.name: g for g in playable_games(host)},
+        offered_entries(host, config.entries, config.runs),
+        Sessions(config.max_games),
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await served.sessions.finish_all()  # stopping: every live game recorded as it stands
+
+    app = Starlette(
+        routes=[
+            Route("/", index),
+            Route("/play/{game}", play_page),
+            Route("/api/games", games),
+            Route("/api/entries", entries),
+            Route("/files/{path:path}", files),
+            WebSocketRoute("/ws/play", play),
+            Mount("/static", StaticFiles(directory=STATIC), name="static"),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.served = served
+    app.add_middleware(GuardMiddleware, guard=config.guard)
+    return app

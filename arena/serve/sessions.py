@@ -1,0 +1,88 @@
+"""The server's live games: each one a :class:`LiveSession` over its own process, at most
+``max_games`` at once, and every one finished (recorded) when the server stops."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from arena.core.errors import ArenaError
+from arena.core.workers import WorkerPool
+from arena.host.manager import PluginHost
+from arena.play.runner import EpisodeResult
+from arena.services.live import GameFacts, Leave, LiveGame, LiveWorker, record_game
+
+
+class LiveSession:
+    """One live game's process, asked one thing at a time."""
+
+    def __init__(self, host: PluginHost, game: LiveGame) -> None:
+        self.host = host
+        self.game = game
+        self.pool: WorkerPool | None = None
+        self.facts: GameFacts | None = None
+        self.result: EpisodeResult | None = None
+        self.board: Path | None = None
+        self._turn = asyncio.Lock()
+
+    async def start(self) -> GameFacts:
+        self.pool = await asyncio.to_thread(WorkerPool, [LiveWorker(self.game)], "live game")
+        self.facts = await self.call("facts")
+        return self.facts
+
+    async def call(self, task: Any) -> Any:
+        """The game's answer to ``task``; one at a time, so a leave never meets a frame."""
+        async with self._turn:
+            if self.pool is None:
+                raise ArenaError("this game has ended")
+            return await asyncio.to_thread(self.pool.call, task, 0, 1)
+
+    async def ended(self, result: EpisodeResult) -> None:
+        """The game ended by its rules: put it on its board and free its process."""
+        self.result = result
+        self.board = await asyncio.to_thread(record_game, self.host, self.game, result)
+        await self.close()
+
+    async def leave(self) -> EpisodeResult | None:
+        """End the game where it stands, recorded; None when it could not be (its process
+        died: no movie is kept of it)."""
+        if self.result is None and self.pool is not None:
+            with contextlib.suppress(ArenaError):
+                result = await self.call(Leave())
+                await self.ended(result)
+        await self.close()
+        return self.result
+
+    async def close(self) -> None:
+        async with self._turn:
+            pool, self.pool = self.pool, None
+            if pool is not None:
+                await asyncio.to_thread(pool.close)
+
+
+class Sessions:
+    """The live games, bounded."""
+
+    def __init__(self, max_games: int) -> None:
+        self.max_games = max_games
+        self.live: set[LiveSession] = set()
+
+    @contextlib.asynccontextmanager
+    async def seat(self, session: LiveSession) -> AsyncIterator[bool]:
+        """Hold a place for ``session`` (False: the server is full); it leaves on the way out."""
+        if len(self.live) >= self.max_games:
+            yield False
+            return
+        self.live.add(session)
+        try:
+            yield True
+        finally:
+            await session.leave()
+            self.live.discard(session)
+
+    async def finish_all(self) -> None:
+        """The server stops: every game is recorded as it stands."""
+        await asyncio.gather(*(s.leave() for s in list(self.live)))
