@@ -147,8 +147,7 @@ async def play(websocket: WebSocket) -> None:
     try:
         game = live_game(served, PlayRequest.model_validate(query))
     except ValidationError as exc:
-        where, why, _ = first_error(exc)
-        await _end(websocket, f"{where}: {why}")
+        await _end(websocket, _problem(exc))
         return
     except Refused as exc:
         await _end(websocket, str(exc))
@@ -186,6 +185,12 @@ async def play(websocket: WebSocket) -> None:
             with contextlib.suppress(Exception):
                 await websocket.send_json(ended)
                 await websocket.close(code=1008 if problem else 1000)
+
+
+def _problem(exc: ValidationError) -> str:
+    """The first thing wrong with a request or message, in one line."""
+    where, problem, _ = first_error(exc)
+    return f"{where}: {problem.removeprefix('value error, ')}"
 
 
 def _under(runs: Path, path: Path | str | None) -> str | None:
@@ -227,8 +232,7 @@ class Inputs:
         try:
             message = ClientMessage.model_validate({"message": json.loads(text)}).message
         except ValidationError as exc:
-            where, problem, _ = first_error(exc)
-            raise ValueError(f"{where.removeprefix('message.')}: {problem}") from None
+            raise ValueError(_problem(exc).removeprefix("message.")) from None
         except json.JSONDecodeError:
             raise ValueError("a message that is not JSON") from None
         if isinstance(message, Leave):

@@ -4,14 +4,24 @@ out of bounds is refused with the field and the reason."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from arena.services.live import MAX_HELD, PLAYER_NAME
 
-Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,79}$")]
-"""A game, state, label or button: a plain name, never a path."""
+PLAIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,79}$")
+
+
+def _plain(value: str) -> str:
+    if not PLAIN.match(value):
+        raise ValueError(f"{value[:40]!r} is not a plain name (a game, state or offered label)")
+    return value
+
+
+Name = Annotated[str, AfterValidator(_plain)]
+"""A game, state or label: a plain name, never a path."""
 Button = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{1,12}$")]
 
 MAX_MESSAGE_BYTES = 4096
@@ -29,7 +39,7 @@ class PlayRequest(BaseModel):
 
     game: Name
     state: Name | None = None
-    seat: Literal[1, 2] = 1
+    seat: Annotated[int, Field(ge=1, le=2)] = 1
     opponent: Name | None = None
     player: Annotated[str, StringConstraints(pattern=PLAYER_NAME.pattern)] = "player"
     seed: Annotated[int, Field(ge=0, lt=2**31)] = 0

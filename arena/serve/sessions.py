@@ -38,7 +38,15 @@ class LiveSession:
         async with self._turn:
             if self.pool is None:
                 raise ArenaError("this game has ended")
-            return await asyncio.to_thread(self.pool.call, task, 0, 1)
+            answer = asyncio.ensure_future(asyncio.to_thread(self.pool.call, task, 0, 1))
+            try:
+                return await asyncio.shield(answer)
+            except asyncio.CancelledError:
+                # The process answers what it was asked, whoever stopped waiting: its answer
+                # is read before the next ask, or the next one would read it instead.
+                with contextlib.suppress(Exception):
+                    await answer
+                raise
 
     async def ended(self, result: EpisodeResult) -> None:
         """The game ended by its rules: put it on its board and free its process."""
