@@ -6,7 +6,6 @@ const game = decodeURIComponent(location.pathname.split("/").pop());
 const canvas = document.getElementById("screen");
 const context = canvas.getContext("2d");
 const statusLine = document.getElementById("status");
-const SCALE = 3;
 
 // RetroArch's default keys, as RetroPad buttons...
 const RETROPAD_KEYS = {
@@ -138,7 +137,8 @@ function draw(data) {
   const pixels = new Uint8Array(data, 36, width * height * 3);
   if (!image || image.width !== width || image.height !== height) {
     canvas.width = width; canvas.height = height;
-    canvas.style.width = `${width * SCALE}px`; canvas.style.height = `${height * SCALE}px`;
+    const scale = Math.max(1, Math.min(3, Math.floor((window.innerHeight - 160) / height)));  // whole pixels
+    canvas.style.width = `${width * scale}px`; canvas.style.height = `${height * scale}px`;
     image = context.createImageData(width, height);
   }
   const rgba = image.data;

@@ -1,0 +1,136 @@
+"""``arena serve``'s page in real Chromium (Debian's, driven by Playwright): a person plays
+with the keyboard, the tab closes, and the game is recorded, verified and on the board.
+
+``ARENA_DOCS_IMAGES=1`` also writes the screenshot the docs' "Play" page shows."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from serving import results, served
+
+from conftest import ROOT, arena
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium"),
+]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with served(tmp_path_factory.mktemp("browser") / "runs", "--entry", "random") as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=shutil.which("chromium"),
+            args=["--no-sandbox", "--autoplay-policy=no-user-gesture-required"],
+        )
+        yield chromium
+        chromium.close()
+
+
+def open_game(browser, server, path: str):
+    page = browser.new_page()
+    page.goto(server.url.split("?")[0] + path)
+    page.wait_for_function("window.arenaStats && window.arenaStats.frames > 10", timeout=120_000)
+    return page
+
+
+def test_the_page_lists_the_games_and_their_seats(browser, server):
+    page = browser.new_page()
+    page.goto(server.url)
+    mario = page.locator("#game-mario")
+    mario.wait_for(timeout=60_000)
+    assert "Super Mario Bros" in mario.inner_text()
+    assert mario.locator("[data-state='Level1-1'] a.play").count() == 1
+    pong = page.locator("#game-pong [data-state='Start.2P']")
+    assert pong.locator("select.opponent option").all_inner_texts() == ["random"]
+    page.fill("#player", "ann")
+    pong.locator("select.seat").select_option("2")
+    pong.locator("a.play").click()
+    page.wait_for_url("**/play/pong?**")
+    assert "seat=2" in page.url and "opponent=random" in page.url and "player=ann" in page.url
+    page.close()
+
+
+def test_mario_played_with_the_keyboard_is_recorded_when_the_tab_closes(browser, server):
+    page = open_game(browser, server, "play/mario?state=Level1-1&player=ann")
+    keys = page.locator("#keys").inner_text()
+    assert "RIGHT\tArrowRight" in keys and "A\tKeyX" in keys  # RetroArch's defaults, shown
+    page.keyboard.down("ArrowRight")
+    for _ in range(3):
+        page.keyboard.down("x")  # jump (A), and again
+        page.wait_for_function("window.arenaStats.latencies.length > 0", timeout=60_000)
+        page.keyboard.up("x")
+    page.wait_for_function("window.arenaStats.returns[0] > 100", timeout=120_000)  # x grew
+    stats = page.evaluate("({frames: arenaStats.frames, canvas: screen.width})")
+    assert stats["frames"] > 60
+    shot = page.screenshot(full_page=True)
+    if os.environ.get("ARENA_DOCS_IMAGES"):
+        (ROOT / "docs/img/serve-mario.png").write_bytes(shot)
+    page.close()  # the tab closes: no leave message, the game is recorded as it stands
+    line = wait_for_line(server.runs, "human:ann")
+    assert line["return"] > 100 and line["done_reason"] in (None, "life_lost")
+    checked = arena("verify", str(server.runs / line["movie"]))
+    assert checked.returncode == 0, checked.stderr
+    board = arena("leaderboard", str(server.runs))
+    assert "human:ann" in board.stdout, board.stdout + board.stderr
+
+
+def test_pong_in_a_seat_against_random_is_rated(browser, server):
+    page = open_game(browser, server, "play/pong?state=Start.2P&seat=1&opponent=random&player=bo")
+    page.keyboard.down("ArrowUp")
+    page.wait_for_function("window.arenaStats.frames > 120", timeout=120_000)
+    page.click("#leave")
+    page.locator("#movie").wait_for(timeout=60_000)
+    movie = page.locator("#movie").inner_text()
+    assert arena("verify", str(server.runs / movie)).returncode == 0
+    tournament = json.loads((server.runs / "people/pong-Start.2P/tournament.json").read_text())
+    assert {"human:bo", "random"} <= {s["agent"] for s in tournament["standings"]}
+    page.close()
+
+
+def test_two_games_at_once_in_two_tabs(browser, server):
+    one = open_game(browser, server, "play/mario?player=tab1")
+    two = open_game(browser, server, "play/boxing?player=tab2")
+    for page in (one, two):
+        start = page.evaluate("arenaStats.frames")
+        page.wait_for_function(f"arenaStats.frames > {start + 60}", timeout=120_000)
+        page.close()
+    wait_for_line(server.runs, "human:tab1")
+    wait_for_line(server.runs, "human:tab2")
+
+
+def test_a_key_can_be_changed_and_is_kept(browser, server):
+    page = open_game(browser, server, "play/mario?player=keys")
+    page.click("#keys button[data-button='A']")
+    page.keyboard.press("k")
+    assert page.locator("#keys button[data-button='A']").inner_text() == "KeyK"
+    page.reload()
+    page.wait_for_function("window.arenaStats && window.arenaStats.frames > 10", timeout=120_000)
+    assert page.locator("#keys button[data-button='A']").inner_text() == "KeyK"
+    page.click("#reset-keys")
+    assert page.locator("#keys button[data-button='A']").inner_text() == "KeyX"
+    page.close()
+
+
+def wait_for_line(runs: Path, agent: str) -> dict:
+    import time
+
+    for _ in range(600):  # the game is recorded once its process has finished it
+        found = [r for r in results(runs) if r["agent"] == agent]
+        if found:
+            return found[-1]
+        time.sleep(0.1)
+    raise AssertionError(f"no results line of {agent}")
