@@ -53,12 +53,20 @@ class Server:
 @contextlib.contextmanager
 def served(runs: Path, *args: str) -> Iterator[Server]:
     """``arena serve --runs RUNS --port 0 ARGS``, until the block ends."""
+    with serving(["serve", "--runs", str(runs), "--port", "0", *args], runs) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def serving(args: list[str], runs: Path, cwd: Path | None = None) -> Iterator[Server]:
+    """``arena ARGS`` (a serve command line), until the block ends."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "arena.cli", "serve", "--runs", str(runs), "--port", "0", *args],
+        [sys.executable, "-m", "arena.cli", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        cwd=cwd,
     )
     assert process.stdout is not None
     lines = []

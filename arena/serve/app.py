@@ -11,8 +11,8 @@ command uses), and the page is a client of the API below, which a script may use
 - ``WS /ws/play?game=G&state=S&seat=N&opponent=E&player=NAME&seed=N`` (or ``&watch=A,B``):
   a live game. The server sends ``{"type": "started", ...}``, then one binary message a frame
   (:func:`frame_message`), then ``{"type": "ended", ...}``; the page sends
-  ``{"type": "buttons", "held": [...], "seq": n}`` when its buttons change, and
-  ``{"type": "leave"}``.
+  ``{"type": "buttons", "held": [...], "seq": n}`` when its buttons change,
+  ``{"type": "drawn", "frame": n}`` for each frame it drew, and ``{"type": "leave"}``.
 """
 
 from __future__ import annotations
@@ -41,10 +41,12 @@ from arena.core.models import first_error
 from arena.host.entries import Entry
 from arena.host.manager import PluginHost
 from arena.serve.messages import (
+    AHEAD,
     MAX_MESSAGE_BYTES,
     MAX_MESSAGES_PER_SECOND,
     Buttons,
     ClientMessage,
+    Drawn,
     Leave,
     PlayRequest,
 )
@@ -89,14 +91,16 @@ class Served:
     sessions: Sessions
 
 
-def frame_message(shown: Shown) -> bytes:
-    """One frame for the page: the header, the screen's RGB bytes, then the sound."""
-    height, width = shown.screen.shape[:2]
+def frame_message(shown: Shown, screen: bool = True) -> bytes:
+    """One frame for the page: the header, the screen's RGB bytes (none, width and height 0,
+    while the page is behind), then the sound."""
+    height, width = shown.screen.shape[:2] if screen else (0, 0)
     returns = [*shown.returns, 0.0][:2]
     header = FRAME_HEADER.pack(
         b"ARF1", shown.frame, width, height, len(shown.audio), *returns, shown.acked
     )
-    return header + shown.screen.tobytes() + shown.audio.astype("<i2").tobytes()
+    pixels = shown.screen.tobytes() if screen else b""
+    return header + pixels + shown.audio.astype("<i2").tobytes()
 
 
 class Refused(Exception):
@@ -214,6 +218,8 @@ class Inputs:
         self.held: list[tuple[str, ...]] = [()] * players
         self.seat = seat
         self.seq = 0
+        self.drawn: int | None = None
+        """The last frame the page drew (None: it never says, as a script may not)."""
         self.times: deque[float] = deque()
         self.left = False
 
@@ -237,6 +243,8 @@ class Inputs:
             raise ValueError("a message that is not JSON") from None
         if isinstance(message, Leave):
             self.left = True
+        elif isinstance(message, Drawn):
+            self.drawn = max(self.drawn or 0, message.frame)
         elif isinstance(message, Buttons) and self.seat is not None:
             self.held[self.seat] = tuple(dict.fromkeys(message.held))
             self.seq = message.seq
@@ -268,7 +276,9 @@ async def _live(websocket: WebSocket, session: LiveSession, game: LiveGame) -> s
         due = loop.time()
         while not inputs.left:
             shown: Shown = await session.call(Advance(tuple(inputs.held), 1, inputs.seq))
-            await websocket.send_bytes(frame_message(shown))
+            drawn = inputs.drawn
+            screen = drawn is None or shown.frame - drawn <= AHEAD or shown.ended is not None
+            await websocket.send_bytes(frame_message(shown, screen))
             if shown.ended is not None:
                 await session.ended(shown.ended)
                 return

@@ -57,6 +57,21 @@ class Buttons(BaseModel):
     seq: Annotated[int, Field(ge=0, lt=2**31)] = 0
 
 
+class Drawn(BaseModel):
+    """The page drew (or played the sound of) frame ``frame``: the server sends a screen
+    only while the page is at most :data:`AHEAD` frames behind, so a page that fell behind
+    catches up instead of drawing late frames for the rest of the game."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: Literal["drawn"]
+    frame: Annotated[int, Field(ge=0, lt=2**32)]
+
+
+AHEAD = 2
+"""Screens the server sends ahead of the last one the page drew; the rest are sound only."""
+
+
 class Leave(BaseModel):
     """The person ends the game: it is recorded as it stands."""
 
@@ -66,4 +81,4 @@ class Leave(BaseModel):
 
 
 class ClientMessage(BaseModel):
-    message: Annotated[Buttons | Leave, Field(discriminator="type")]
+    message: Annotated[Buttons | Drawn | Leave, Field(discriminator="type")]

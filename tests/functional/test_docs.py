@@ -56,6 +56,9 @@ RUN_BY: dict[tuple[str, str], tuple[str, ...]] = {
     ("docs/demos.md", "Demonstrations for imitation learning"): (
         "test_demos.py::test_the_docs_demos_blocks_run_as_written",
     ),
+    ("docs/play.md", "Play in the browser"): (
+        "test_serve.py::test_the_docs_play_blocks_run_as_written",
+    ),
     ("docs/plugins/tutorial.md", "Writing a plugin"): (
         "test_plugins.py::test_the_tutorial_block_runs_as_written",
     ),

@@ -9,10 +9,11 @@ import signal
 import socket
 
 import pytest
-from serving import frames, results, served, until_text
+from serving import frames, results, served, serving, until_text
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
+import docs_pages
 from conftest import arena
 
 pytestmark = pytest.mark.slow
@@ -292,3 +293,25 @@ def wait_for(check, tries: int = 600):
         time.sleep(0.1)
     raise AssertionError("the state never came")
 
+
+
+def test_the_docs_play_blocks_run_as_written(tmp_path):
+    import shlex
+    import subprocess
+    import sys
+
+    [command] = docs_pages.blocks(docs_pages.section("docs/play.md", "Play in the browser"), "bash")
+    args = shlex.split(command)
+    assert args[0] == "arena" and "--port" not in args
+    [script] = docs_pages.blocks(docs_pages.section("docs/play.md", "The API"), "python")
+    assert "127.0.0.1:8000" in script  # the default address, as the page says
+    with serving([*args[1:], "--port", "0"], tmp_path / "runs", cwd=tmp_path) as server:
+        address = server.url.split("/")[2]
+        ran = subprocess.run(
+            [sys.executable, "-c", script.replace("127.0.0.1:8000", address)],
+            capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    seats, movie = ran.stdout.splitlines()
+    assert seats == "['human:script']"
+    assert arena("verify", str(tmp_path / "runs" / movie)).returncode == 0

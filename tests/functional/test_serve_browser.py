@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -134,3 +135,74 @@ def wait_for_line(runs: Path, agent: str) -> dict:
             return found[-1]
         time.sleep(0.1)
     raise AssertionError(f"no results line of {agent}")
+
+
+def test_a_page_of_another_site_cannot_open_a_game(browser, server):
+    page = browser.new_page()
+    page.route("http://evil.example/**", lambda route: route.fulfill(
+        content_type="text/html", body="<html><body>a page elsewhere</body></html>"))  # fmt: skip
+    page.goto("http://evil.example/")
+    address = server.ws + "ws/play?game=mario&player=evil"
+    outcome = page.evaluate(
+        """(address) => new Promise((done) => {
+            const socket = new WebSocket(address);
+            socket.onmessage = (event) => done("message: " + event.data);
+            socket.onclose = (event) => done("closed " + event.code);
+        })""",
+        address,
+    )
+    assert outcome == "closed 1006", outcome  # the handshake was refused (403)
+    page.close()
+
+
+@pytest.mark.parametrize(
+    ("script", "shown"),
+    [
+        ("for (let i = 0; i < 1000; i++) socket.send(JSON.stringify({type: 'buttons', held: [], seq: i}))",
+         "over 240 messages a second"),
+        # The server closes it (1009, too big), which the browser sees unless it is still
+        # sending the rest (then 1006, the connection gone).
+        ("socket.send('x'.repeat(10_000_000))", r"connection closed \((1009: frame exceeds limit|1006)"),
+        ("socket.send(JSON.stringify({type: 'buttons', held: ['RIGHT; rm -rf /']}))",
+         "held.0: string should match pattern"),
+    ],
+)  # fmt: skip
+def test_a_flood_or_a_huge_or_bad_message_from_the_page_ends_its_game_with_a_message(
+    browser, server, script, shown
+):
+    page = open_game(browser, server, "play/mario?player=hostile")
+    page.evaluate(script)
+    page.locator("#result").wait_for(timeout=60_000)
+    assert re.search(shown, page.locator("#result").inner_text())
+    page.close()
+    line = wait_for_line(server.runs, "human:hostile")
+    assert arena("verify", str(server.runs / line["movie"])).returncode == 0
+
+
+def test_files_outside_runs_are_not_served_to_the_page(browser, server):
+    page = browser.new_page()
+    page.goto(server.url)
+    statuses = page.evaluate(
+        """async () => Promise.all(["/files/..%2F..%2Fetc%2Fpasswd", "/files/%2Fetc%2Fpasswd",
+            "/static/..%2F..%2F__init__.py"].map(async (path) => (await fetch(path)).status))"""
+    )
+    assert statuses == [404, 404, 404]
+    page.close()
+
+
+def test_off_loopback_the_printed_url_lets_the_browser_in_and_nothing_else_does(
+    browser, tmp_path
+):
+    with served(tmp_path / "runs", "--host", "0.0.0.0") as server:
+        page = browser.new_page()
+        bare = server.url.split("?")[0]
+        answer = page.goto(bare)
+        assert answer is not None and answer.status == 403
+        assert "needs its token" in page.inner_text("body")
+        page.goto(server.url)  # as printed: the token sets a cookie for the visit
+        page.locator("#game-mario").wait_for(timeout=60_000)
+        page.goto(bare + "play/mario?player=remote")  # no token in this URL: the cookie
+        page.wait_for_function("window.arenaStats && arenaStats.frames > 30", timeout=120_000)
+        page.click("#leave")
+        page.locator("#movie").wait_for(timeout=60_000)
+        page.close()

@@ -135,6 +135,10 @@ function draw(data) {
   const returns = [view.getFloat64(16, true), view.getFloat64(24, true)];
   const acked = view.getUint32(32, true);
   const pixels = new Uint8Array(data, 36, width * height * 3);
+  const offset = 36 + width * height * 3;
+  playSound(new Int16Array(data.slice(offset, offset + sampleFrames * 4)));
+  stats.bytes += data.byteLength; stats.returns = returns;
+  if (width === 0) return frame;  // sound only: this page fell behind, and catches up
   if (!image || image.width !== width || image.height !== height) {
     canvas.width = width; canvas.height = height;
     const scale = Math.max(1, Math.min(3, Math.floor((window.innerHeight - 160) / height)));  // whole pixels
@@ -150,15 +154,14 @@ function draw(data) {
   for (const [n, at] of pressedAt) {
     if (n <= acked) { stats.latencies.push(now - at); pressedAt.delete(n); }
   }
-  stats.frames += 1; stats.bytes += data.byteLength; stats.lastFrame = frame; stats.returns = returns;
+  stats.frames += 1; stats.lastFrame = frame;
   stats.drawnAt.push(now);
   if (stats.drawnAt.length > 7200) stats.drawnAt.splice(0, 3600);
-  const offset = 36 + width * height * 3;
-  playSound(new Int16Array(data.slice(offset, offset + sampleFrames * 4)));
   if (stats.frames % 10 === 0) {
     const score = facts.players === 2 ? `${returns[0]} : ${returns[1]}` : `${returns[0]}`;
     statusLine.textContent = `frame ${frame}   return ${score}   ${fps()} frames/s`;
   }
+  return frame;
 }
 function fps() {
   const times = stats.drawnAt, n = times.length;
@@ -202,7 +205,11 @@ function connect() {
   socket = new WebSocket(`${scheme}://${location.host}/ws/play?${params}`);
   socket.binaryType = "arraybuffer";
   socket.onmessage = (event) => {
-    if (typeof event.data !== "string") { draw(event.data); return; }
+    if (typeof event.data !== "string") {
+      const frame = draw(event.data);  // then said, so the server sends no more than we draw
+      if (frame !== undefined && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({type: "drawn", frame}));
+      return;
+    }
     const message = JSON.parse(event.data);
     if (message.type === "started") {
       facts = message;
