@@ -90,6 +90,12 @@ class Served:
     entries: dict[str, Entry]
     sessions: Sessions
 
+    def __post_init__(self) -> None:
+        self.plays = {  # the games each entry may play (its agent's, its checkpoint's)
+            label: [g for g in self.games if entry.cannot_play(self.host.profile(g)) is None]
+            for label, entry in self.entries.items()
+        }
+
 
 def frame_message(shown: Shown, screen: bool = True) -> bytes:
     """One frame for the page: the header, the screen's RGB bytes (none, width and height 0,
@@ -333,7 +339,7 @@ async def entries(request: Request) -> Response:
     return JSONResponse(
         {
             "entries": [
-                {"label": label, "agent": e.name, "games": sorted(e.games) if e.games else None}
+                {"label": label, "agent": e.name, "games": served.plays[label]}
                 for label, e in served.entries.items()
             ]
         }

@@ -315,3 +315,47 @@ def test_the_docs_play_blocks_run_as_written(tmp_path):
     seats, movie = ran.stdout.splitlines()
     assert seats == "['human:script']"
     assert arena("verify", str(tmp_path / "runs" / movie)).returncode == 0
+
+
+def test_agents_watched_live_play_as_in_a_match(server):
+    with connect(play_url(server, "game=boxing&state=Start.2P&watch=random,ppo-pong.model")) as ws:
+        refused = json.loads(ws.recv(timeout=120))  # a checkpoint plays the game it learned
+        assert "its checkpoint was trained on 'pong'" in refused["message"], refused
+    entries = json.loads(server.get("/api/entries")[1])["entries"]
+    assert {e["label"]: "boxing" in e["games"] for e in entries} == {
+        "random": True, "ppo-pong.checkpoints.step-0000000256": False, "ppo-pong.model": False
+    }  # what the page offers for boxing
+    with connect(play_url(server, "game=pong&state=Start.2P&watch=random,ppo-pong.model")) as ws:
+        started = json.loads(ws.recv(timeout=120))
+        assert started["seats"] == ["random", "ppo-pong.model"], started
+        assert "a person" not in started["protocol"]  # agents alone: the evaluation protocol
+        shown = frames(ws, 120)
+        assert [f.frame for f in shown] == list(range(shown[0].frame, shown[0].frame + 120))
+        ws.send(json.dumps({"type": "leave"}))
+        _, ended = until_text(ws)
+    movie = server.runs / ended["result"]["movie"]
+    assert movie.parent.parent.parent.name == "watched"  # a movie, on no board
+    assert movie.parent.parent.name == "pong-Start.2P"
+    assert arena("verify", str(movie)).returncode == 0
+    with connect(play_url(server, "game=mario&watch=random")) as ws:
+        assert json.loads(ws.recv(timeout=120))["seats"] == ["random"]
+        frames(ws, 30)
+
+
+def test_a_persons_movie_renders_inspects_and_becomes_demonstrations(server, tmp_path):
+    with connect(play_url(server, "game=mario&player=demo")) as ws:
+        json.loads(ws.recv(timeout=120))
+        ws.send(json.dumps({"type": "buttons", "held": ["RIGHT"], "seq": 1}))
+        frames(ws, 40)
+        ws.send(json.dumps({"type": "buttons", "held": ["LEFT", "UP"], "seq": 2}))  # no action
+        frames(ws, 20)
+        ws.send(json.dumps({"type": "leave"}))
+        _, ended = until_text(ws)
+    movie = server.runs / ended["result"]["movie"]
+    video = arena("play", str(movie), "--video", str(tmp_path / "game.mp4"))
+    assert video.returncode == 0 and (tmp_path / "game.mp4").stat().st_size > 0, video.stderr
+    page = arena("inspect", str(movie), "--out", str(tmp_path / "inspect"))
+    assert page.returncode == 0, page.stderr
+    made = arena("demos", str(movie.parent), "--out", str(tmp_path / "demos.npz"))
+    assert made.returncode == 0, made.stderr
+    assert "matching no action (-1)" in made.stdout, made.stdout

@@ -18,7 +18,7 @@ function playUrl(game, query) {
 function entrySelect(entries, game) {
   const select = el("select");
   for (const e of entries) {
-    if (e.games === null || e.games.includes(game)) select.append(el("option", {value: e.label}, e.label));
+    if (e.games.includes(game)) select.append(el("option", {value: e.label}, e.label));
   }
   return select;
 }
@@ -26,6 +26,7 @@ function entrySelect(entries, game) {
 function stateRow(game, [state, players], entries) {
   const row = el("div", {class: "state", "data-state": state});
   row.append(el("strong", {}, state), ` (${players}P) `);
+  entries = entries.filter((e) => e.games.includes(game.name));
   if (players === 1) {
     const link = el("a", {href: "#", class: "play"}, "Play");
     link.onclick = (ev) => { ev.preventDefault(); location.href = playUrl(game.name, {state}); };
