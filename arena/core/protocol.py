@@ -31,6 +31,7 @@ from typing import Annotated, Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 
 from arena.core.errors import UsageError
 from arena.core.models import expect, is_finite, is_int
@@ -69,7 +70,7 @@ class Protocol(BaseModel):
     plain play are different protocols, so they never pool on one board. Left out of records when
     none is on, so plain records read as they always did."""
 
-    human: bool = Field(default=False, exclude_if=lambda person: not person)
+    human: SkipJsonSchema[bool] = Field(default=False, exclude_if=lambda person: not person)
     """A person played a seat (``arena serve``): their buttons go to the game frame by frame as
     pressed, never sticky, and the protocol's sticky actions are the agent's seat's alone. A
     person's games are another protocol than agents' play, so they never pool on one board.

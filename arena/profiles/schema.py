@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from arena.core.errors import ProfileError, did_you_mean
 from arena.core.limits import MAX_FRAMES
@@ -402,7 +402,15 @@ def _evaluation_defaults(value: Any) -> Any:
     return {**EVALUATION.as_dict(), **value} if isinstance(value, dict) else value
 
 
-SuiteProtocol = Annotated[Protocol, BeforeValidator(_evaluation_defaults)]
+def _played_by_agents(protocol: Protocol) -> Protocol:
+    if protocol.human:
+        raise ValueError("a suite is played by agents: `human` is for people's games alone")
+    return protocol
+
+
+SuiteProtocol = Annotated[
+    Protocol, BeforeValidator(_evaluation_defaults), AfterValidator(_played_by_agents)
+]
 
 
 class CellModel(Model):

@@ -206,3 +206,19 @@ def test_off_loopback_the_printed_url_lets_the_browser_in_and_nothing_else_does(
         page.click("#leave")
         page.locator("#movie").wait_for(timeout=60_000)
         page.close()
+
+
+def test_a_gamepad_plays_through_the_gamepad_api(browser, server):
+    page = browser.new_page()
+    # A standard-layout pad whose d-pad right (button 15) is held, as the browser reports it.
+    page.add_init_script("""
+        const pressed = (i) => ({pressed: i === 15, value: i === 15 ? 1 : 0});
+        const pad = {id: "test pad", mapping: "standard", connected: true, axes: [0, 0, 0, 0],
+                     buttons: Array.from({length: 17}, (_, i) => pressed(i))};
+        navigator.getGamepads = () => [pad, null, null, null];
+    """)
+    page.goto(server.url.split("?")[0] + "play/mario?state=Level1-1&player=pad")
+    page.wait_for_function("window.arenaStats && arenaStats.returns[0] > 50", timeout=120_000)
+    page.close()
+    line = wait_for_line(server.runs, "human:pad")
+    assert line["return"] > 50

@@ -135,3 +135,12 @@ def test_seat_2_presses_what_seat_1_would_for_the_same_action(host):
     assert seat_buttons(pong, 0) == {}
     assert seat_buttons(pong, 1)["UP"] == "P1:LEFT" and seat_buttons(pong, 1)["DOWN"] == "P1:RIGHT"
     assert seat_buttons(host.profile("boxing"), 1) == {}  # its own controller, same buttons
+
+
+def test_a_suite_cannot_claim_a_person_played():
+    from arena.profiles.schema import SuiteModel
+
+    cells = [{"game": "mario", "states": ["Level1-1"], "seeds": [0]}]
+    assert SuiteModel.model_validate({"cells": cells, "protocol": {"sticky": 0.1}})
+    with pytest.raises(ValidationError, match="a suite is played by agents"):
+        SuiteModel.model_validate({"cells": cells, "protocol": {"human": True}})
