@@ -23,10 +23,18 @@ from arena.host.params import PATH
               help="an entry a page may seat against a person or watch (repeatable)")
 @click.option("--player", default="player", show_default=True,
               help="the person's name on the boards (the page may give another)")
+@click.option("--profile", "profiles", type=PATH, multiple=True, metavar="PROFILE.yaml",
+              help="a profile to offer besides the registered games (repeatable)")
 @click.option("--max-games", type=click.IntRange(1, 64), default=4, show_default=True,
               help="live games at once (each is a process with its own emulator)")
 def serve(
-    runs: Path, address: str, port: int, entries: tuple[str, ...], player: str, max_games: int
+    runs: Path,
+    address: str,
+    port: int,
+    entries: tuple[str, ...],
+    player: str,
+    profiles: tuple[Path, ...],
+    max_games: int,
 ) -> None:
     """Play games in the browser, against agents or watching them, each game recorded."""
     from arena.serve.server import serve as run_server
@@ -34,4 +42,4 @@ def serve(
     def ready(url: str) -> None:
         echo(f"arena serve: {url}  (people's games go to {runs}; Ctrl-C stops)")
 
-    run_server(host(), runs, address, port, entries, max_games, player, ready)
+    run_server(host(), runs, address, port, entries, max_games, player, ready, profiles)

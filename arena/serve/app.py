@@ -78,6 +78,8 @@ class ServeConfig:
     entries: tuple[str, ...] = ()
     max_games: int = 4
     player: str = "player"
+    profiles: tuple[Path, ...] = ()
+    """Profiles offered by path besides the registered games."""
 
 
 @dataclass
@@ -92,7 +94,10 @@ class Served:
 
     def __post_init__(self) -> None:
         self.plays = {  # the games each entry may play (its agent's, its checkpoint's)
-            label: [g for g in self.games if entry.cannot_play(self.host.profile(g)) is None]
+            label: [
+                name for name, g in self.games.items()
+                if entry.cannot_play(self.host.profile(g.source or name)) is None
+            ]
             for label, entry in self.entries.items()
         }
 
@@ -145,7 +150,8 @@ def live_game(served: Served, request: PlayRequest) -> LiveGame:
         seats = [Person(request.player), entry(request.opponent)]
         if request.seat == 2:
             seats.reverse()
-    return LiveGame(request.game, state, tuple(seats), request.seed, served.config.runs)
+    runs = served.config.runs
+    return LiveGame(request.game, state, tuple(seats), request.seed, runs, playable.source)
 
 
 async def play(websocket: WebSocket) -> None:
@@ -360,7 +366,7 @@ def create_app(config: ServeConfig, host: PluginHost) -> Starlette:
     served = Served(
         config,
         host,
-        {g.name: g for g in playable_games(host)},
+        {g.name: g for g in playable_games(host, config.profiles)},
         offered_entries(host, config.entries, config.runs),
         Sessions(config.max_games),
     )

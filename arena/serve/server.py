@@ -42,6 +42,7 @@ def serve(
     max_games: int,
     player: str,
     ready: Callable[[str], None],
+    profiles: tuple[Path, ...] = (),
 ) -> None:
     """Serve until stopped; ``ready(url)`` once the socket listens."""
     import uvicorn
@@ -55,7 +56,7 @@ def serve(
     sock = bind(address, port)
     port = sock.getsockname()[1]
     guard = Guard(address, port, None if is_loopback(address) else new_token())
-    app = create_app(ServeConfig(runs, guard, entries, max_games, player), host)
+    app = create_app(ServeConfig(runs, guard, entries, max_games, player, profiles), host)
     shown = f"[{address}]" if ":" in address else address
     url = f"http://{shown}:{port}/" + (f"?token={guard.token}" if guard.token else "")
     config = uvicorn.Config(

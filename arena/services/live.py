@@ -81,10 +81,13 @@ class LiveGame:
     """What one live game plays: a profile's state, who sits where, and where it is recorded."""
 
     profile: str
+    """The profile's name, as its folder and records name it."""
     state: str
     seats: tuple[Seat, ...]
     seed: int
     runs: Path
+    source: str = ""
+    """Where the profile is read from when it is no registered game (a YAML path)."""
 
     @property
     def people(self) -> bool:
@@ -187,7 +190,7 @@ class LiveWorker(Worker):
 
         host = default_host()
         game = self.game
-        profile = host.profile(game.profile)
+        profile = host.profile(game.source or game.profile)
         entries = {p: s for p, s in enumerate(game.seats) if isinstance(s, Entry)}
         for entry in entries.values():
             refusal = entry.cannot_play(profile)
@@ -365,23 +368,35 @@ class Playable:
     system: str
     states: tuple[tuple[str, int], ...]
     default_state: str
+    source: str = ""
+    """The profile's YAML path, for a game that is no registered one."""
 
 
-def playable_games(host: PluginHost) -> list[Playable]:
-    """The registered games whose ROM is installed, with the states they can start from
-    (the profile's, the built game's and those the arena made)."""
+def playable_games(host: PluginHost, profiles: Sequence[Path] = ()) -> list[Playable]:
+    """The registered games whose ROM is installed, then the profiles given by path (a game
+    ``arena integrate`` built, say), with the states they can start from (the profile's,
+    the built game's and those the arena made). A path whose profile is broken, or whose
+    name a registered game has, is refused."""
     found = []
     for name in sorted(host.games):
         try:
             profile = host.profile(name)
         except ArenaError:  # a broken plugin game is left off the list
             continue
-        if not roms.rom_status(profile.game).installed:
-            continue
-        states = tuple((s.name, s.players) for s in profile.states.values())
-        system = integrations.system_of(profile.game)
-        found.append(Playable(name, profile.title, system, states, profile.default_state))
+        if roms.rom_status(profile.game).installed:
+            found.append(_playable(profile))
+    for path in profiles:
+        profile = host.profile(str(path))
+        if profile.name in host.games or any(p.name == profile.name for p in found):
+            raise UsageError(f"--profile {path}: a game named {profile.name!r} is already offered")
+        found.append(_playable(profile, str(path)))
     return found
+
+
+def _playable(profile: Profile, source: str = "") -> Playable:
+    states = tuple((s.name, s.players) for s in profile.states.values())
+    system = integrations.system_of(profile.game)
+    return Playable(profile.name, profile.title, system, states, profile.default_state, source)
 
 
 def offered_entries(host: PluginHost, texts: Iterable[str], runs: Path) -> dict[str, Entry]:

@@ -359,3 +359,23 @@ def test_a_persons_movie_renders_inspects_and_becomes_demonstrations(server, tmp
     made = arena("demos", str(movie.parent), "--out", str(tmp_path / "demos.npz"))
     assert made.returncode == 0, made.stderr
     assert "matching no action (-1)" in made.stdout, made.stdout
+
+
+def test_a_profile_given_by_path_is_offered_and_its_games_verify(tmp_path):
+    from conftest import profile_copy
+
+    path = profile_copy(tmp_path, "mario", "mymario", title="My Mario")
+    with served(tmp_path / "runs", "--profile", str(path)) as server:
+        games = {g["name"]: g for g in json.loads(server.get("/api/games")[1])["games"]}
+        assert games["mymario"]["title"] == "My Mario"
+        with connect(play_url(server, "game=mymario&player=own")) as ws:
+            assert json.loads(ws.recv(timeout=120))["type"] == "started"
+            frames(ws, 20)
+            ws.send(json.dumps({"type": "leave"}))
+            _, ended = until_text(ws)
+    assert ended["result"]["movie"].startswith("people/mymario-Level1-1/")
+    assert arena("verify", str(tmp_path / "runs" / ended["result"]["movie"])).returncode == 0
+    (tmp_path / "other").mkdir()
+    named_mario = profile_copy(tmp_path / "other", "pong", "mario")
+    clash = arena("serve", "--runs", str(tmp_path / "runs"), "--profile", str(named_mario))
+    assert clash.returncode != 0 and "a game named 'mario' is already offered" in clash.stderr
