@@ -18,7 +18,7 @@ import contextlib
 import re
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -143,7 +143,6 @@ class Shown:
     acked: int = 0
     ended: EpisodeResult | None = None
     """The recorded game, once it ended (its ``movie`` names the committed .bk2)."""
-    agent_actions: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
