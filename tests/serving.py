@@ -51,21 +51,24 @@ class Server:
 
 
 @contextlib.contextmanager
-def served(runs: Path, *args: str) -> Iterator[Server]:
+def served(runs: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[Server]:
     """``arena serve --runs RUNS --port 0 ARGS``, until the block ends."""
-    with serving(["serve", "--runs", str(runs), "--port", "0", *args], runs) as server:
+    command = ["serve", "--runs", str(runs), "--port", "0", *args]
+    with serving(command, runs, env=env) as server:
         yield server
 
 
 @contextlib.contextmanager
-def serving(args: list[str], runs: Path, cwd: Path | None = None) -> Iterator[Server]:
+def serving(
+    args: list[str], runs: Path, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> Iterator[Server]:
     """``arena ARGS`` (a serve command line), until the block ends."""
     process = subprocess.Popen(
         [sys.executable, "-m", "arena.cli", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
         cwd=cwd,
     )
     assert process.stdout is not None
@@ -118,6 +121,8 @@ def frames(ws: Any, n: int) -> list[Frame]:
     found = []
     while len(found) < n:
         message = ws.recv(timeout=120)
+        if isinstance(message, str) and json.loads(message)["type"] == "panel":
+            continue  # the tools' panel, beside each frame
         assert isinstance(message, bytes), message
         found.append(frame_of(message))
     return found
@@ -126,3 +131,28 @@ def frames(ws: Any, n: int) -> list[Frame]:
 def results(runs: Path) -> list[dict[str, Any]]:
     path = runs / "results.jsonl"
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def mario_home(folder: Path) -> dict[str, str]:
+    """An ARENA_HOME of its own holding Mario's integration (as `arena roms fetch` installs
+    it), so that states saved by a test go there and not into the real store."""
+    import shutil
+
+    from arena.retro import integrations
+
+    rom = integrations.find_rom(integrations.MARIO_GAME)
+    assert rom is not None, "run `arena roms fetch` first"
+    shutil.copytree(rom.parent, folder / "integrations" / integrations.MARIO_GAME)
+    return {"ARENA_HOME": str(folder)}
+
+
+def text(ws: Any, kind: str) -> dict[str, Any]:
+    """The next text message of type ``kind`` (frames and panels before it skipped)."""
+    while True:
+        message = ws.recv(timeout=120)
+        if isinstance(message, str):
+            found = json.loads(message)
+            if found["type"] in (kind, "error", "ended") or (
+                found["type"] == "refused" and kind == "reply"
+            ):
+                return found

@@ -115,6 +115,23 @@ def values(block: bytes, kind: str) -> np.ndarray:
     return total
 
 
+KINDS = ("equals", "increased", "decreased", "changed", "unchanged")
+
+
+def narrow(
+    mask: np.ndarray, kind: str, a: np.ndarray, b: np.ndarray | None, value: int | None
+) -> None:
+    """Keep in ``mask`` the offsets that pass one filter: ``a`` holds the values at its first
+    frame, ``b`` at its second (``equals`` compares ``a`` with ``value``). The one filter code
+    of the search over a movie and the live one (``arena serve``)."""
+    if kind == "equals":
+        mask &= a == value
+        return
+    assert b is not None
+    mask &= {"increased": b > a, "decreased": b < a, "changed": b != a,
+             "unchanged": b == a}[kind]  # fmt: skip
+
+
 @dataclass
 class SearchResult:
     counts: list[tuple[Filter, int]]
@@ -173,12 +190,8 @@ def search(
     for flt in filters:
         for start, mask in alive.items():
             a = table[number(flt.frames[0])][start]
-            if flt.kind == "equals":
-                mask &= a == flt.value
-                continue
-            b = table[number(flt.frames[1])][start]
-            mask &= {"increased": b > a, "decreased": b < a, "changed": b != a,
-                     "unchanged": b == a}[flt.kind]  # fmt: skip
+            b = None if flt.kind == "equals" else table[number(flt.frames[1])][start]
+            narrow(mask, flt.kind, a, b, flt.value)
         counts.append((flt, int(sum(int(m.sum()) for m in alive.values()))))
     found: dict[int, list[int]] = {}
     frames = sorted(table)

@@ -16,6 +16,7 @@ tuple, one per player. A profile with ``mirror_p2`` shows player 2 its screen fl
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,6 +58,16 @@ class GameSpec:
     @property
     def n_actions(self) -> int:
         return len(self.action_names)
+
+
+@dataclass(frozen=True)
+class EnvSnapshot:
+    """Where an episode stands: the emulator's state and the env's own bookkeeping (the rules'
+    history, returns, the step being played, the observation pipelines)."""
+
+    state: bytes
+    book: dict[str, Any]
+    rules: tuple[Any, ...]
 
 
 class ArenaEnv(gym.Env[Any, Any]):
@@ -335,6 +346,8 @@ class ArenaEnv(gym.Env[Any, Any]):
         if auto and self.pressing is not None:
             masks = masks | self.pressing
         self.emulator.step(masks)
+        self.last_pressed = masks
+        """The buttons the game got on the frame :meth:`press_frame` last played."""
         self._pending += 1
         ran = self._pending
         if ran > skip - self._screens_needed or last:
@@ -348,6 +361,22 @@ class ArenaEnv(gym.Env[Any, Any]):
         screens = self._pending_screens[-self._screens_needed :] if self._screens_needed else []
         self._pending, self._pending_screens = 0, []
         return self._stepped(screens, ran)
+
+    _BOOK = ("frame", "steps", "returns", "_held", "pressing", "_pending", "_pending_screens",
+             "pipelines")  # fmt: skip
+
+    def snapshot(self) -> EnvSnapshot:
+        """This moment of the episode, to :meth:`restore` later (a rewind). The movie being
+        recorded is not part of it: a caller that rewinds records the kept inputs itself."""
+        book = copy.deepcopy({name: getattr(self, name) for name in self._BOOK})
+        return EnvSnapshot(bytes(self.emulator.core.get_state()), book, self.rules.state())
+
+    def restore(self, snapshot: EnvSnapshot) -> None:
+        self.emulator.load_state(snapshot.state)
+        for name, value in copy.deepcopy(snapshot.book).items():
+            setattr(self, name, value)
+        self.pipeline = self.pipelines[0]
+        self.rules.restore(snapshot.rules)
 
     @property
     def step_frames(self) -> int:

@@ -13,9 +13,11 @@ runs on a live emulator and on synthetic RAM traces in tests.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from arena.core.errors import ExpressionError
 from arena.profiles.expressions import Expression, Scope
@@ -178,6 +180,19 @@ class RuleEngine:
             if name in scope.best and value > scope.best[name]:
                 scope.best[name], scope.best_frame[name] = value, frame
         return scope
+
+    def state(self) -> tuple[Any, ...]:
+        """What the engine has seen of the episode so far, to :meth:`restore` (a rewind)."""
+        return copy.deepcopy(
+            (self.scope, self.pressing, self.term_totals, self.best_progress)
+        )
+
+    def restore(self, state: tuple[Any, ...]) -> None:
+        self.scope, self.pressing, self.term_totals, self.best_progress = copy.deepcopy(state)
+
+    def conditions(self) -> dict[str, bool]:
+        """Each done condition, true or not, on the values of the last step."""
+        return {name: bool(rule(self.scope)) for name, rule in self._done}
 
     def _pressing(self) -> tuple[str, ...]:
         return tuple(name for name, when in self._presses if when(self.scope))

@@ -44,20 +44,35 @@ from arena.serve.messages import (
     AHEAD,
     MAX_MESSAGE_BYTES,
     MAX_MESSAGES_PER_SECOND,
+    TOOLS,
     Buttons,
+    CheatMessage,
     ClientMessage,
     Drawn,
     Leave,
+    Pause,
     PlayRequest,
+    PokeMessage,
+    Resume,
+    RewindMessage,
+    RuleMessage,
+    SaveStateMessage,
+    SearchMessage,
+    Speed,
+    Step,
+    WatchMessage,
+    WriteProfileMessage,
 )
 from arena.serve.security import Guard, GuardMiddleware, NotServed, file_under
 from arena.serve.sessions import LiveSession, Sessions
+from arena.services import workbench
 from arena.services.live import (
     Advance,
     LiveGame,
     Person,
     Playable,
     Seat,
+    Show,
     Shown,
     offered_entries,
     playable_games,
@@ -135,6 +150,8 @@ def live_game(served: Served, request: PlayRequest) -> LiveGame:
         return served.entries[label]
 
     players = states[state]
+    if request.tools and (request.watch or players != 1):
+        raise Refused("the tools are for a game a person plays alone (a 1-player state)")
     seats: list[Seat]
     if request.watch:
         if len(request.watch) != players:
@@ -151,15 +168,19 @@ def live_game(served: Served, request: PlayRequest) -> LiveGame:
         if request.seat == 2:
             seats.reverse()
     runs = served.config.runs
-    return LiveGame(request.game, state, tuple(seats), request.seed, runs, playable.source)
+    return LiveGame(
+        request.game, state, tuple(seats), request.seed, runs, playable.source,
+        request.tools, tuple(request.cheat),
+    )  # fmt: skip
 
 
 async def play(websocket: WebSocket) -> None:
     served: Served = websocket.app.state.served
     await websocket.accept()
-    query = dict(websocket.query_params)
-    if "watch" in query:
-        query["watch"] = [w for w in query["watch"].split(",") if w]  # type: ignore[assignment]
+    query: dict[str, Any] = dict(websocket.query_params)
+    for listed in ("watch", "cheat"):
+        if listed in query:
+            query[listed] = [w for w in query[listed].split(",") if w]
     try:
         game = live_game(served, PlayRequest.model_validate(query))
     except ValidationError as exc:
@@ -226,9 +247,17 @@ async def _end(websocket: WebSocket, problem: str, code: int = 1008) -> None:
 class Inputs:
     """What the person holds, from the page's messages (checked, bounded in size and rate)."""
 
-    def __init__(self, players: int, seat: int | None) -> None:
+    def __init__(self, players: int, seat: int | None, tools: bool = False) -> None:
         self.held: list[tuple[str, ...]] = [()] * players
         self.seat = seat
+        self.tools = tools
+        self.paused = False
+        self.steps = 0
+        self.speed = 1.0
+        self.asked: list[Any] = []
+        """Messages for the game's process (the tools), in the order they came."""
+        self.refused: list[tuple[str, str]] = []
+        self.wake = asyncio.Event()
         self.seq = 0
         self.drawn: int | None = None
         """The last frame the page drew (None: it never says, as a script may not)."""
@@ -255,6 +284,22 @@ class Inputs:
             raise ValueError("a message that is not JSON") from None
         if isinstance(message, Leave):
             self.left = True
+            self.wake.set()
+        elif isinstance(message, Pause | Resume | Step | Speed):
+            if not self.tools:  # time is the same for a rated game's every player
+                self.refused.append((message.type, "pause, step and speed are tools: &tools=1"))
+            elif isinstance(message, Pause):
+                self.paused = True
+            elif isinstance(message, Resume):
+                self.paused = False
+            elif isinstance(message, Step):
+                self.steps += message.frames
+            else:
+                self.speed = float(message.factor)
+            self.wake.set()
+        elif isinstance(message, TOOLS):
+            self.asked.append(message)
+            self.wake.set()
         elif isinstance(message, Drawn):
             self.drawn = max(self.drawn or 0, message.frame)
         elif isinstance(message, Buttons) and self.seat is not None:
@@ -267,7 +312,7 @@ async def _live(websocket: WebSocket, session: LiveSession, game: LiveGame) -> s
     comes; returns what was wrong, if anything."""
     assert session.facts is not None
     seat = next((p for p, s in enumerate(game.seats) if isinstance(s, Person)), None)
-    inputs = Inputs(len(game.seats), seat)
+    inputs = Inputs(len(game.seats), seat, game.tools)
     problem: list[str] = []
 
     async def listen() -> None:
@@ -282,18 +327,57 @@ async def _live(websocket: WebSocket, session: LiveSession, game: LiveGame) -> s
                 problem.append(str(exc))
                 return
 
+    async def show(shown: Shown) -> bool:
+        """Send a frame (and the tools' panel); True once the game has ended."""
+        drawn = inputs.drawn
+        screen = drawn is None or shown.frame - drawn <= AHEAD or shown.ended is not None
+        await websocket.send_bytes(frame_message(shown, screen))
+        if shown.panel is not None:
+            await websocket.send_json({"type": "panel", **shown.panel})
+        if shown.ended is not None:
+            await session.ended(shown.ended)
+            return True
+        return False
+
+    async def answer() -> None:
+        """The tools' messages, answered in order between two frames."""
+        for kind, why in inputs.refused:
+            await websocket.send_json({"type": "refused", "to": kind, "message": why})
+        inputs.refused.clear()
+        while inputs.asked:
+            message = inputs.asked.pop(0)
+            try:
+                reply = await session.call(tool_task(message, session.facts))
+            except ArenaError as exc:  # a tool's refusal: the game plays on
+                await websocket.send_json(
+                    {"type": "refused", "to": message.type, "message": str(exc)}
+                )
+                continue
+            await websocket.send_json({**reply, "type": "reply", "to": message.type})
+            if isinstance(message, RewindMessage | PokeMessage | CheatMessage):
+                await show(await session.call(Show()))  # the screen where the game stands
+
     async def frames() -> None:
         loop = asyncio.get_running_loop()
         period = 1 / session.facts.frame_rate  # type: ignore[union-attr]
-        due = loop.time()
+        due, credit = loop.time(), 0.0
         while not inputs.left:
-            shown: Shown = await session.call(Advance(tuple(inputs.held), 1, inputs.seq))
-            drawn = inputs.drawn
-            screen = drawn is None or shown.frame - drawn <= AHEAD or shown.ended is not None
-            await websocket.send_bytes(frame_message(shown, screen))
-            if shown.ended is not None:
-                await session.ended(shown.ended)
-                return
+            await answer()
+            if inputs.paused and not inputs.steps:
+                inputs.wake.clear()
+                await inputs.wake.wait()
+                due = loop.time()
+                continue
+            if inputs.paused:
+                count, inputs.steps = inputs.steps, 0
+            else:  # 0.25x: a frame every 4th tick; 4x: 4 frames a tick
+                credit += inputs.speed
+                count = int(credit)
+                credit -= count
+            if count:
+                advance = Advance(tuple(inputs.held), count, inputs.seq)
+                if await show(await session.call(advance)):
+                    return
             due += period
             delay = due - loop.time()
             if delay > 0:
@@ -317,6 +401,31 @@ async def _live(websocket: WebSocket, session: LiveSession, game: LiveGame) -> s
         elif exc is not None:
             raise exc
     return problem[0] if problem else None
+
+
+def tool_task(message: Any, facts: Any) -> Any:
+    """What the game's process is asked for a tool's message."""
+    if isinstance(message, RewindMessage):
+        return workbench.Rewind(round(message.seconds * facts.frame_rate))
+    if isinstance(message, SaveStateMessage):
+        return workbench.SaveState(message.name, message.replace)
+    if isinstance(message, SearchMessage):
+        return workbench.Search(message.kind, message.ram_type, message.value)
+    if isinstance(message, WatchMessage):
+        return workbench.Watch(message.address, message.ram_type)
+    if isinstance(message, PokeMessage):
+        return workbench.Poke(message.address, message.value, message.ram_type)
+    if isinstance(message, CheatMessage):
+        return workbench.Cheat(message.code)
+    if isinstance(message, RuleMessage):
+        return workbench.Rule(message.name, message.expression)
+    assert isinstance(message, WriteProfileMessage)
+    return workbench.WriteProfile(
+        message.name,
+        tuple(message.variables),
+        tuple(message.rewards),
+        tuple(message.done),
+    )
 
 
 # -- pages and the JSON API ---------------------------------------------------------------

@@ -44,6 +44,10 @@ class PlayRequest(BaseModel):
     player: Annotated[str, StringConstraints(pattern=PLAYER_NAME.pattern)] = "player"
     seed: Annotated[int, Field(ge=0, lt=2**31)] = 0
     watch: Annotated[list[Name], Field(max_length=2)] = []
+    tools: bool = False
+    """The Integration UI's jobs on the game (a person alone)."""
+    cheat: Annotated[list[Name], Field(max_length=16)] = []
+    """The profile's cheats and pokes to switch on from the start."""
     token: str | None = None
 
 
@@ -80,5 +84,106 @@ class Leave(BaseModel):
     type: Literal["leave"]
 
 
+class _Message(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Pause(_Message):
+    type: Literal["pause"]
+
+
+class Resume(_Message):
+    type: Literal["resume"]
+
+
+class Step(_Message):
+    """Play ``frames`` frames while paused."""
+
+    type: Literal["step"]
+    frames: Annotated[int, Field(ge=1, le=600)] = 1
+
+
+SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0)
+
+
+def _speed(factor: float) -> float:
+    if factor not in SPEEDS:
+        raise ValueError(f"{factor:g} is not a speed; the speeds: {', '.join(map(str, SPEEDS))}")
+    return factor
+
+
+class Speed(_Message):
+    type: Literal["speed"]
+    factor: Annotated[float, AfterValidator(_speed)]
+
+
+class RewindMessage(_Message):
+    type: Literal["rewind"]
+    seconds: Annotated[float, Field(gt=0, le=60)]
+
+
+Symbol = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,39}$")]
+RamType = Annotated[str, StringConstraints(pattern=r"^[|<>=][uid][1-8]$")]
+Address = Annotated[int, Field(ge=0, lt=2**24)]
+Expression = Annotated[str, Field(max_length=300)]
+
+
+class SaveStateMessage(_Message):
+    type: Literal["save_state"]
+    name: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+    replace: bool = False
+
+
+class SearchMessage(_Message):
+    type: Literal["search"]
+    kind: Literal["start", "equals", "increased", "decreased", "changed", "unchanged"]
+    ram_type: RamType = "|u1"
+    value: Annotated[int, Field(ge=-(2**63), lt=2**63)] | None = None
+
+
+class WatchMessage(_Message):
+    type: Literal["watch"]
+    address: Address
+    ram_type: RamType = "|u1"
+
+
+class PokeMessage(_Message):
+    type: Literal["poke"]
+    address: Address
+    value: Annotated[int, Field(ge=-(2**31), lt=2**32)]
+    ram_type: RamType = "|u1"
+
+
+class CheatMessage(_Message):
+    type: Literal["cheat"]
+    code: Annotated[str, Field(min_length=4, max_length=40)]
+
+
+class RuleMessage(_Message):
+    type: Literal["rule"]
+    name: Symbol
+    expression: Expression
+
+
+class WriteProfileMessage(_Message):
+    type: Literal["write_profile"]
+    name: Symbol
+    variables: Annotated[list[tuple[Symbol, Address, RamType]], Field(max_length=32)] = []
+    rewards: Annotated[list[tuple[Symbol, Expression]], Field(max_length=16)] = []
+    done: Annotated[list[tuple[Symbol, Expression]], Field(max_length=16)] = []
+
+
+TOOLS = (
+    RewindMessage, SaveStateMessage, SearchMessage, WatchMessage, PokeMessage, CheatMessage,
+    RuleMessage, WriteProfileMessage,
+)  # fmt: skip
+"""The messages the game's process answers (the Integration UI's jobs)."""
+
+
 class ClientMessage(BaseModel):
-    message: Annotated[Buttons | Drawn | Leave, Field(discriminator="type")]
+    message: Annotated[
+        Buttons | Drawn | Leave | Pause | Resume | Step | Speed | RewindMessage
+        | SaveStateMessage | SearchMessage | WatchMessage | PokeMessage | CheatMessage
+        | RuleMessage | WriteProfileMessage,
+        Field(discriminator="type"),
+    ]

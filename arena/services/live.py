@@ -42,6 +42,14 @@ from arena.play.runner import (
 )
 from arena.profiles.loading import Profile
 from arena.retro import integrations, roms
+from arena.services.states import write_state
+from arena.services.workbench import (
+    Rewind,
+    SaveState,
+    Workbench,
+    WriteProfile,
+    write_profile,
+)
 
 PEOPLE = "people"
 """The folder under ``--runs`` that holds people's games."""
@@ -88,6 +96,11 @@ class LiveGame:
     runs: Path
     source: str = ""
     """Where the profile is read from when it is no registered game (a YAML path)."""
+    tools: bool = False
+    """The Integration UI's jobs on this game (:mod:`arena.services.workbench`): a person
+    alone. Its games are sessions of work: recorded, never on a board."""
+    cheats: tuple[str, ...] = ()
+    """The profile's cheats and pokes switched on from the start (recorded as ``--cheat``)."""
 
     @property
     def people(self) -> bool:
@@ -100,7 +113,7 @@ class LiveGame:
         protocol itself."""
         agents = any(isinstance(seat, Entry) for seat in self.seats)
         played = EVALUATION if agents else Protocol()
-        return played.model_copy(update={"human": self.people})
+        return played.model_copy(update={"human": self.people}).with_cheats(self.cheats)
 
     @property
     def label(self) -> str:
@@ -110,7 +123,7 @@ class LiveGame:
     @property
     def folder(self) -> Path:
         """Where its movie goes: under ``people/`` when a person played, else ``watched/``."""
-        kind = PEOPLE if self.people else "watched"
+        kind = "workbench" if self.tools else PEOPLE if self.people else "watched"
         return self.runs / kind / f"{self.profile}-{self.state}" / self.label
 
 
@@ -132,6 +145,11 @@ class Leave:
     their buttons released, and record the game as it stands."""
 
 
+@dataclass(frozen=True)
+class Show:
+    """The frame as it stands, nothing played (after a rewind, say)."""
+
+
 @dataclass
 class Shown:
     """One answer: the last frame's screen, the sound of every frame played, the score."""
@@ -143,6 +161,8 @@ class Shown:
     acked: int = 0
     ended: EpisodeResult | None = None
     """The recorded game, once it ended (its ``movie`` names the committed .bk2)."""
+    panel: dict[str, Any] | None = None
+    """With the tools on: the profile's values, terms, conditions (:meth:`Workbench.panel`)."""
 
 
 @dataclass(frozen=True)
@@ -228,6 +248,15 @@ class LiveWorker(Worker):
         self.started = time.perf_counter()
         self.person_maps = {p: seat_buttons(profile, p) for p in range(env.players)}
         self.forfeit: str | None = None
+        self.bench: Workbench | None = None
+        self.step_rewards: list[float] | None = None
+        if game.tools:
+            if entries:
+                raise UsageError(
+                    "the tools are for a game a person plays alone: an agent's seat would "
+                    "see time run backwards"
+                )
+            self.bench = Workbench(env)
         self._choose(observation, info)
 
     def facts(self) -> GameFacts:
@@ -253,7 +282,38 @@ class LiveWorker(Worker):
             return self._advance(task)
         if isinstance(task, Leave):
             return self._leave()
-        raise TypeError(f"a live game takes Advance or Leave, not {task!r:.60}")
+        if isinstance(task, Show):
+            return self._shown([], None)
+        if self.bench is None:
+            raise UsageError("this game was started without its tools (&tools=1)")
+        if self.result is not None:
+            raise UsageError("this game has ended")
+        return self._tool(task)
+
+    def _tool(self, task: Any) -> Any:
+        env, bench, game = self.env, self.bench, self.game
+        assert env is not None and bench is not None
+        if isinstance(task, Rewind):
+            if not bench.timeline.rewound and bench.poked is None:  # recorded when it ends
+                discard_recording(env, self.paths[0] if self.paths else None)
+            played = bench.timeline.rewind(env, task.frames)
+            return {"rewound_to": played}
+        if isinstance(task, SaveState):
+            played = len(bench.timeline.inputs)
+            written = write_state(
+                env.profile.game, task.name, bytes(env.emulator.core.get_state()),
+                env.players, game.state,
+                f"arena serve: {game.profile} from {game.state}, {played} frames in",
+                task.replace,
+            )  # fmt: skip
+            return {"saved": task.name, "path": str(written)}
+        if isinstance(task, WriteProfile):
+            source = Path(env.profile.source)
+            return {"written": str(write_profile(source, game.runs, task))}
+        answer = bench.handle(task)
+        if bench.poked is not None and env.emulator.movie is not None:
+            discard_recording(env, self.paths[0] if self.paths else None)
+        return answer
 
     def _choose(self, observation: Any, info: dict[str, Any]) -> None:
         """Each agent's action for the step to come, from its own observation."""
@@ -289,9 +349,12 @@ class LiveWorker(Worker):
         env = self.env
         assert env is not None
         outcome = env.press_frame(self._masks(held), auto=True)
+        if self.bench is not None:
+            self.bench.timeline.pressed(env, env.last_pressed)
         if outcome is None:
             return None
         observation, _, terminated, truncated, info = outcome
+        self.step_rewards = list(info["rewards"])
         for player, reward in enumerate(info["rewards"]):
             self.gains[player] += max(reward, 0.0)
         if terminated or truncated:
@@ -313,13 +376,24 @@ class LiveWorker(Worker):
             sounds.append(env.emulator.audio())
             if ended is not None:
                 break
+        return self._shown(sounds, ended, task.acked)
+
+    def _shown(
+        self, sounds: list[np.ndarray], ended: EpisodeResult | None, acked: int = 0
+    ) -> Shown:
+        env = self.env
+        assert env is not None
+        panel = None
+        if self.bench is not None:
+            panel = self.bench.panel(self.step_rewards)
         return Shown(
             env.render(),
             np.concatenate(sounds) if sounds else np.zeros((0, 2), np.int16),
             env.frame + env.step_frames,
             list(env.returns),
-            task.acked,
+            acked,
             ended,
+            panel,
         )
 
     def _leave(self) -> EpisodeResult:
@@ -344,8 +418,16 @@ class LiveWorker(Worker):
             env, self.game.seed, seconds, done_reason, self.gains, self.forfeit
         )
         result.agent = self.game.label
-        commit_recording(env, result, self.config, *self.paths)
         self.result = result
+        bench = self.bench
+        if bench is not None and bench.poked is not None:
+            return result  # a poked game cannot be replayed: no movie
+        if bench is not None and bench.timeline.rewound:  # the kept timeline, recorded now
+            env.reset(seed=self.game.seed, options={"movie": self.paths[0], "noops": env.noops})
+            for masks in bench.timeline.inputs:
+                env.emulator.step(masks)
+            env.emulator.stop_movie()
+        commit_recording(env, result, self.config, *self.paths)
         return result
 
     def close(self) -> None:
@@ -429,7 +511,7 @@ def record_game(host: PluginHost, game: LiveGame, result: EpisodeResult) -> Path
     Games agents played alone, watched live, are their movies only."""
     from arena.evaluation.people import add_result_line, add_tournament_game
 
-    if not game.people:
+    if not game.people or game.tools:  # agents watched, or a session of work
         return None
     if len(game.seats) == 1:
         max_frames = host.profile(game.profile).max_frames

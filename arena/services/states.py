@@ -43,9 +43,24 @@ def save_state(
     game = open_movie(movie).get_game()
     data, players, based_on = state_at_frame(movie, frame, movie_profile(host, movie))
     made_by = f"arena state save {movie.name} --frame {frame}"
-    meta = store.StateMeta(players, based_on, made_by, sha256(data))
-    written = store.write(game, name, data, meta, replace)
+    written = write_state(game, name, data, players, based_on, made_by, replace)
     return SavedState(game, name, written, players, frame, movie.name)
+
+
+def write_state(
+    game: str,
+    name: str,
+    data: bytes,
+    players: int,
+    based_on: str | None,
+    made_by: str,
+    replace: bool = False,
+) -> Path:
+    """A state into the arena's store, as every command writes one: with its players, the
+    state it was played from and what made it (``arena info`` shows them)."""
+    store.check_name(name)
+    meta = store.StateMeta(players, based_on, made_by, sha256(data))
+    return store.write(game, name, data, meta, replace)
 
 
 @dataclass(frozen=True)
@@ -88,8 +103,9 @@ def make_state(
         f"arena state make {request.game} --inputs '{shown}' --from {start} --players {players}"
     )
     based_on = None if start == POWER_ON else start
-    meta = store.StateMeta(players, based_on, made_by, sha256(data))
-    written = store.write(profile.game, request.name, data, meta, request.replace)
+    written = write_state(
+        profile.game, request.name, data, players, based_on, made_by, request.replace
+    )
     return SavedState(profile.game, request.name, written, players, frames, start)
 
 
