@@ -451,6 +451,8 @@ class Playable:
     default_state: str
     source: str = ""
     """The profile's YAML path, for a game that is no registered one."""
+    cheats: tuple[str, ...] = ()
+    """Its cheats and pokes (``--cheat NAME``, ``&cheat=NAME``)."""
 
 
 def playable_games(host: PluginHost, profiles: Sequence[Path] = ()) -> list[Playable]:
@@ -477,7 +479,10 @@ def playable_games(host: PluginHost, profiles: Sequence[Path] = ()) -> list[Play
 def _playable(profile: Profile, source: str = "") -> Playable:
     states = tuple((s.name, s.players) for s in profile.states.values())
     system = integrations.system_of(profile.game)
-    return Playable(profile.name, profile.title, system, states, profile.default_state, source)
+    cheats = (*profile.cheats, *profile.pokes)
+    return Playable(
+        profile.name, profile.title, system, states, profile.default_state, source, cheats
+    )
 
 
 def offered_entries(host: PluginHost, texts: Iterable[str], runs: Path) -> dict[str, Entry]:

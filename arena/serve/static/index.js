@@ -30,7 +30,9 @@ function stateRow(game, [state, players], entries) {
   if (players === 1) {
     const link = el("a", {href: "#", class: "play"}, "Play");
     link.onclick = (ev) => { ev.preventDefault(); location.href = playUrl(game.name, {state}); };
-    row.append(link);
+    const tools = el("a", {href: "#", class: "tools"}, "Tools");
+    tools.onclick = (ev) => { ev.preventDefault(); location.href = playUrl(game.name, {state, tools: "1"}); };
+    row.append(link, " · ", tools);
     if (entries.length) {
       const who = entrySelect(entries, game.name);
       const watch = el("a", {href: "#", class: "watch"}, "Watch");

@@ -199,7 +199,7 @@ function showEnd(message) {
 function connect() {
   const params = new URLSearchParams();
   params.set("game", game);
-  for (const key of ["state", "seat", "opponent", "seed", "watch"]) if (query.get(key)) params.set(key, query.get(key));
+  for (const key of ["state", "seat", "opponent", "seed", "watch", "tools", "cheat"]) if (query.get(key)) params.set(key, query.get(key));
   params.set("player", query.get("player") || localStorage.getItem("arena-player") || "player");
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   socket = new WebSocket(`${scheme}://${location.host}/ws/play?${params}`);
@@ -217,8 +217,11 @@ function connect() {
       document.getElementById("title").textContent = `${game} · ${message.seats.join(" vs ")}`;
       document.title = `retro-arena: ${game}`;
       loadKeymap();
-    } else {
+      if (window.arenaTools) window.arenaTools.started(message);
+    } else if (message.type === "ended" || message.type === "error") {
       showEnd(message);
+    } else if (window.arenaTools) {
+      window.arenaTools.message(message);  // the tools' panel, replies and refusals
     }
   };
   socket.onclose = (event) => {
@@ -226,9 +229,10 @@ function connect() {
   };
 }
 
+const typing = (ev) => ev.target instanceof HTMLInputElement || ev.target instanceof HTMLSelectElement;
 window.addEventListener("keydown", (ev) => {
   startSound();
-  if (!facts || !Object.values(keymap).includes(ev.code)) return;
+  if (typing(ev) || !facts || !Object.values(keymap).includes(ev.code)) return;
   ev.preventDefault();
   keysDown.add(ev.code);
   sendButtons();
@@ -244,5 +248,8 @@ document.getElementById("reset-keys").onclick = () => {
   if (!facts) return;
   localStorage.removeItem(`arena-keys-${facts.system}`);
   loadKeymap();
+};
+window.arenaSend = (message) => {  // for the tools (tools.js)
+  if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
 };
 connect();
