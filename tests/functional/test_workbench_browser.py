@@ -172,3 +172,63 @@ def test_a_profile_written_from_the_page_loads_and_its_probes_pass(browser, serv
     page.close()
     probed = arena("probe", path, env=home)
     assert probed.returncode == 0, probed.stdout + probed.stderr
+
+
+NINE = [  # the game's own "9", as it draws it on the screen before a life (8 x 8 pixels)
+    ".#####..",
+    "##...##.",
+    "##...##.",
+    ".######.",
+    ".....##.",
+    "....##..",
+    ".####...",
+    "........",
+]
+
+
+def test_poking_the_lives_to_8_shows_9_lives_on_the_screen(browser, server):
+    page = open_tools(browser, server, "mario_lives")
+    page.click("[data-search='start']")
+    page.fill("#search-value", "2")
+    page.click("[data-search='equals']")
+    row = page.locator("#candidates tr[data-address='1882']")  # 0x075A, the lives
+    row.wait_for(timeout=60_000)
+    row.locator("button", has_text="Watch").click()
+    lives = page.locator("#panel tr[data-name='0x075A'] td").nth(3)
+    lives.wait_for(timeout=60_000)
+    page.keyboard.down("ArrowRight")  # into the first Goomba
+    page.wait_for_function(
+        """document.querySelector("#panel tr[data-name='dying'] td:nth-child(4)")
+           ?.textContent === 'true'""", timeout=60_000)  # fmt: skip
+    page.click("#pause")
+    page.keyboard.up("ArrowRight")
+    for _ in range(400):  # a frame at a time through the death, until the counter drops
+        if lives.inner_text() == "1":
+            break
+        before = page.locator("#time-status").inner_text()
+        page.click("#step")
+        page.wait_for_function(
+            f"document.querySelector('#time-status').textContent !== {before!r}", timeout=60_000
+        )
+    assert lives.inner_text() == "1"
+    row.locator("input.poke-value").fill("8")
+    row.locator("button", has_text="Poke").click()
+    page.wait_for_function(
+        """document.querySelector("#panel tr[data-name='0x075A'] td:nth-child(4)")
+           ?.textContent === '8'""", timeout=60_000)  # fmt: skip
+    page.click("#resume")
+    start = page.evaluate("arenaStats.frames")
+    page.wait_for_function(f"arenaStats.frames > {start + 90}", timeout=60_000)
+    page.click("#pause")
+    digit = page.evaluate(
+        """() => { const c = document.getElementById('screen').getContext('2d');
+                   const d = c.getImageData(136, 104, 8, 8).data; const rows = [];
+                   for (let y = 0; y < 8; y++) { let r = '';
+                     for (let x = 0; x < 8; x++) { const i = 4 * (8 * y + x);
+                       r += d[i] + d[i + 1] + d[i + 2] > 150 ? '#' : '.'; }
+                     rows.push(r); }
+                   return rows; }"""
+    )
+    shot(page, "serve-poke-lives.png")
+    page.close()
+    assert digit == NINE, "\n".join(digit)

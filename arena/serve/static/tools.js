@@ -13,7 +13,7 @@
   const charted = new Set(), series = {};
   const named = {};   // address -> [name, type]: variables found
   const typed = {};   // name -> [kind, expression]
-  let lastPanel = null, rewoundTo = -1;
+  let lastPanel = null, rewoundTo = -1, paused = false;
 
   function cell(row, text) { const td = row.insertCell(); td.textContent = text; return td; }
   function button(label, onclick) { const b = document.createElement("button"); b.textContent = label; b.onclick = onclick; return b; }
@@ -30,7 +30,7 @@
     if (panel.frames_played !== rewoundTo)
       $("time-status").textContent = `${panel.frames_played} frames played; rewind reaches ${panel.rewind_reach}` +
         (panel.unrecorded ? ` — ${panel.unrecorded}` : "");
-    if (panels++ % 6 === 0) showPanel(panel);
+    if (paused || panels++ % 6 === 0) showPanel(panel);  // stepping: every frame shows
   }
 
   function showPanel(panel) {
@@ -134,8 +134,8 @@
     },
   };
 
-  $("pause").onclick = () => send({type: "pause"});
-  $("resume").onclick = () => send({type: "resume"});
+  $("pause").onclick = () => { paused = true; send({type: "pause"}); };
+  $("resume").onclick = () => { paused = false; send({type: "resume"}); };
   $("step").onclick = () => send({type: "step", frames: 1});
   $("speed").onchange = () => send({type: "speed", factor: Number($("speed").value)});
   $("rewind").onclick = () => send({type: "rewind", seconds: Number($("rewind-seconds").value)});
