@@ -355,6 +355,8 @@ class LiveWorker(Worker):
             return None
         observation, _, terminated, truncated, info = outcome
         self.step_rewards = list(info["rewards"])
+        if self.bench is not None:
+            self.bench.stepped()
         for player, reward in enumerate(info["rewards"]):
             self.gains[player] += max(reward, 0.0)
         if terminated or truncated:

@@ -191,6 +191,18 @@ class Workbench:
         self.rule_errors: dict[str, str] = {}
         self.poked: str | None = None
         """Why the game is no longer recorded (a poke), if it is not."""
+        self._totals = [dict(t) for t in env.rules.term_totals]
+        self.step_terms: list[dict[str, float]] = [dict.fromkeys(t, 0.0) for t in self._totals]
+        """Each reward term's value in the last step (the totals' change)."""
+
+    def stepped(self) -> None:
+        """A step ended: its terms are the totals' change since the last one."""
+        totals = self.env.rules.term_totals
+        self.step_terms = [
+            {name: now[name] - before.get(name, 0.0) for name in now}
+            for now, before in zip(totals, self._totals, strict=True)
+        ]
+        self._totals = [dict(t) for t in totals]
 
     def blocks(self) -> dict[int, bytes]:
         return {s: bytes(b) for s, b in self.env.emulator.memory.blocks.items()}
@@ -203,6 +215,7 @@ class Workbench:
         shown: dict[str, Any] = {
             "values": {k: v for k, v in rules.values.items() if isinstance(v, int | float)},
             "terms": rules.term_totals,
+            "step_terms": self.step_terms,
             "step_rewards": step_rewards,
             "done": rules.conditions(),
             "progress": rules.best_progress,

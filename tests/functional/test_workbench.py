@@ -147,3 +147,25 @@ def test_the_tools_are_for_a_person_alone_and_time_is_theirs_only_with_them(serv
         frames(ws, 10)  # the game plays on
         answer = send(ws, type="save_state", name="x")
         assert answer["type"] == "refused" and "without its tools" in answer["message"]
+
+
+def test_a_profiles_cheat_is_recorded_and_a_typed_code_ends_the_recording(server, home):
+    with tools(server, "game=mario_lives&state=Level1-1&player=cheater&cheat=infinite_lives") as ws:
+        ws.send(json.dumps({"type": "buttons", "held": ["RIGHT"], "seq": 1}))
+        panel = text(ws, "panel")
+        assert set(panel["step_terms"][0]) == set(panel["terms"][0])  # each term, last step
+        frames(ws, 60)
+        ws.send(json.dumps({"type": "leave"}))
+        ended = text(ws, "ended")
+    movie = server.runs / ended["result"]["movie"]
+    assert "infinite_lives" in movie.name  # as --cheat names it
+    checked = arena("verify", str(movie), env=home)
+    assert checked.returncode == 0, checked.stderr
+    with tools(server) as ws:
+        bad = send(ws, type="cheat", code="not a code!")
+        assert bad["type"] == "refused" and "not a Game Genie" in bad["message"]
+        typed = send(ws, type="cheat", code="SXIOPO")
+        assert typed["cheat"] == "SXIOPO"
+        assert "no longer recorded" in text(ws, "panel")["unrecorded"]
+        ws.send(json.dumps({"type": "leave"}))
+        assert text(ws, "ended")["result"]["movie"] is None

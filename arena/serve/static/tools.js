@@ -38,7 +38,8 @@
     table.replaceChildren();
     const rows = [
       ...Object.entries(panel.values).map(([k, v]) => ["value", k, v]),
-      ...panel.terms.flatMap((terms, p) => Object.entries(terms).map(([k, v]) => ["term" + (p ? ` p${p + 1}` : ""), k, v])),
+      ...panel.terms.flatMap((terms, p) => Object.entries(terms).map(
+        ([k, v]) => ["term" + (p ? ` p${p + 1}` : ""), k, `${number(v)} (last step ${number(panel.step_terms[p][k])})`])),
       ...Object.entries(panel.done).map(([k, v]) => ["done", k, v]),
       ["progress", "best", panel.progress],
       ...Object.entries(panel.watched || {}).map(([k, v]) => ["watched", k, v]),
