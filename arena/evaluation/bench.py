@@ -17,11 +17,17 @@ from pathlib import Path
 from typing import Any
 
 from arena.core.errors import ArenaError, ProfileError, UsageError, did_you_mean
-from arena.core.files import name_in, named_file, output_folder
+from arena.core.files import named_file, output_folder
 from arena.core.protocol import EVALUATION, Protocol, ProtocolOptions
 from arena.core.reading import read_regular
 from arena.core.workers import RayPool, Worker, WorkerPool
-from arena.evaluation.results import RESULTS, ResultLine, append_result, read_results
+from arena.evaluation.results import (
+    RESULTS,
+    ResultLine,
+    append_result,
+    episode_fields,
+    read_results,
+)
 from arena.host.entries import AgentSpec, Entry, legend
 from arena.host.manager import PluginHost, default_host
 from arena.play.slot import EnvSlot
@@ -233,18 +239,7 @@ def _play(host: PluginHost, slot: EnvSlot, job: Job, movies: Path) -> ResultLine
         agent_name=entry.name,
     )
     result = record_episode(env, agents, config, 0)
-    return ResultLine(
-        **_line(job),
-        score=result.episode_return,
-        frames=result.frames,
-        progress=result.progress,
-        done_reason=result.done_reason,
-        forfeit=result.forfeit,
-        noops=result.noops,
-        digest=result.digest,
-        movie=None if result.movie is None else name_in(movies.parent, result.movie),
-        seconds=round(result.seconds, 3),
-    )
+    return ResultLine(**_line(job), **episode_fields(result, movies.parent))
 
 
 def _line(job: Job) -> dict[str, Any]:

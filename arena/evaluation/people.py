@@ -19,7 +19,7 @@ from arena.evaluation.match import (
     read_tournament,
     write_tournament,
 )
-from arena.evaluation.results import RESULTS, ResultLine, append_result
+from arena.evaluation.results import RESULTS, ResultLine, append_result, episode_fields
 from arena.play.runner import EpisodeResult
 
 
@@ -39,15 +39,7 @@ def add_result_line(
         agent=result.agent,
         agent_name=name,
         protocol=Protocol.model_validate(result.protocol),
-        score=result.episode_return,
-        frames=result.frames,
-        progress=result.progress,
-        done_reason=result.done_reason,
-        forfeit=result.forfeit,
-        noops=result.noops,
-        digest=result.digest,
-        movie=None if result.movie is None else name_in(runs, result.movie),
-        seconds=round(result.seconds, 3),
+        **episode_fields(result, runs),
     )
     runs.mkdir(parents=True, exist_ok=True)
     path = runs / RESULTS

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from arena.core.files import append_line
+from arena.core.files import append_line, name_in
 from arena.core.limits import MAX_RETURN
 from arena.core.models import first_error
 from arena.core.protocol import Protocol
 from arena.core.reading import loads_json, read_regular_text
+
+if TYPE_CHECKING:
+    from arena.play.runner import EpisodeResult
 
 RESULTS = "results.jsonl"
 """The file's name in a benchmark's folder."""
@@ -81,6 +84,21 @@ class ResultLine(BaseModel):
     def to_json(self) -> str:
         """The line as written: only the fields it was given, ``return`` by that name."""
         return self.model_dump_json(by_alias=True, exclude_unset=True)
+
+
+def episode_fields(result: EpisodeResult, folder: Path) -> dict[str, Any]:
+    """What a results line says of a played episode (its movie named from ``folder``)."""
+    return {
+        "score": result.episode_return,
+        "frames": result.frames,
+        "progress": result.progress,
+        "done_reason": result.done_reason,
+        "forfeit": result.forfeit,
+        "noops": result.noops,
+        "digest": result.digest,
+        "movie": None if result.movie is None else name_in(folder, result.movie),
+        "seconds": round(result.seconds, 3),
+    }
 
 
 def append_result(path: Path, line: ResultLine) -> None:

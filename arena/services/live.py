@@ -297,7 +297,7 @@ class LiveWorker(Worker):
             if not bench.timeline.rewound and bench.poked is None:  # recorded when it ends
                 discard_recording(env, self.paths[0] if self.paths else None)
             played = bench.timeline.rewind(env, task.frames)
-            return {"rewound_to": played}
+            return {"rewound_from": bench.timeline.rewound_from, "rewound_to": played}
         if isinstance(task, SaveState):
             played = len(bench.timeline.inputs)
             written = write_state(

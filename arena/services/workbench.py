@@ -110,6 +110,7 @@ class Timeline:
         self.ring: deque[tuple[int, EnvSnapshot]] = deque(maxlen=RING_SECONDS * 60 // EVERY + 1)
         self.ring.append((0, env.snapshot()))
         self.rewound = False
+        self.rewound_from = 0
 
     def pressed(self, env: ArenaEnv, masks: np.ndarray) -> None:
         self.inputs.append(np.array(masks, np.uint8))
@@ -119,6 +120,7 @@ class Timeline:
     def rewind(self, env: ArenaEnv, frames: int) -> int:
         """Go back ``frames`` frames (as far as the ring reaches); the frames played now."""
         target = max(self.ring[0][0], len(self.inputs) - max(0, frames))
+        self.rewound_from = len(self.inputs)
         while self.ring[-1][0] > target:
             self.ring.pop()
         played, snapshot = self.ring[-1]

@@ -129,7 +129,7 @@
       else if (message.to === "rule" && Object.keys(message.errors || {}).length) say(Object.values(message.errors).join("; "));
       else if (message.to === "rewind") {
         rewoundTo = message.rewound_to;
-        $("time-status").textContent = `rewound to frame ${message.rewound_to}`;
+        $("time-status").textContent = `rewound from frame ${message.rewound_from} to ${message.rewound_to}`;
       }
       if (lastPanel && message.to !== "rewind") showPanel(lastPanel);
     },
