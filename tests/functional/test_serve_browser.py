@@ -75,6 +75,9 @@ def test_mario_played_with_the_keyboard_is_recorded_when_the_tab_closes(browser,
         page.wait_for_function("window.arenaStats.latencies.length > 0", timeout=60_000)
         page.keyboard.up("x")
     page.wait_for_function("window.arenaStats.returns[0] > 100", timeout=120_000)  # x grew
+    page.wait_for_function("arenaStats.sounds > 30 && !arenaStats.muted")  # the core's sound
+    page.check("#mute")
+    page.wait_for_function("arenaStats.muted", timeout=60_000)
     stats = page.evaluate("({frames: arenaStats.frames, canvas: screen.width})")
     assert stats["frames"] > 60
     shot = page.screenshot(full_page=True)

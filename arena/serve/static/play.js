@@ -28,7 +28,7 @@ let facts = null, keymap = {}, socket = null, ended = false;
 const keysDown = new Set();
 let held = [], seq = 0;
 const pressedAt = new Map();
-const stats = window.arenaStats = {frames: 0, bytes: 0, drawnAt: [], latencies: [], lastFrame: 0, returns: [0, 0], ended: null, started: null};
+const stats = window.arenaStats = {frames: 0, bytes: 0, sounds: 0, muted: false, drawnAt: [], latencies: [], lastFrame: 0, returns: [0, 0], ended: null, started: null};
 
 function defaultKeymap(system, buttons) {
   const map = {};
@@ -122,6 +122,8 @@ function playSound(samples) {
   if (soundAt < now || soundAt > now + 0.25) soundAt = now + 0.05;  // late or far ahead: start over
   source.start(soundAt);
   soundAt += n / facts.audio_rate;
+  stats.sounds += 1;
+  stats.muted = gain.gain.value === 0;
 }
 
 // -- frames -------------------------------------------------------------------------------
