@@ -396,7 +396,9 @@ async def _live(websocket: WebSocket, session: LiveSession, game: LiveGame) -> s
         exc = task.exception()
         if isinstance(exc, WebSocketDisconnect):
             continue
-        if isinstance(exc, ArenaError):
+        if isinstance(exc, ArenaError) and session.dead:
+            problem.append(f"the game's process stopped ({exc}); no movie of it is kept")
+        elif isinstance(exc, ArenaError):
             problem.append(str(exc))
         elif exc is not None:
             raise exc

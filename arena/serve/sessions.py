@@ -26,10 +26,14 @@ class LiveSession:
         self.facts: GameFacts | None = None
         self.result: EpisodeResult | None = None
         self.board: Path | None = None
+        self.pids: list[int] = []
+        self.dead = False
+        """Its process died: the game is over, with no movie."""
         self._turn = asyncio.Lock()
 
     async def start(self) -> GameFacts:
         self.pool = await asyncio.to_thread(WorkerPool, [LiveWorker(self.game)], "live game")
+        self.pids = list(self.pool.pids())
         self.facts = await self.call("facts")
         return self.facts
 
@@ -41,6 +45,10 @@ class LiveSession:
             answer = asyncio.ensure_future(asyncio.to_thread(self.pool.call, task, 0, 1))
             try:
                 return await asyncio.shield(answer)
+            except ArenaError:
+                if self.pool.pids() != self.pids:  # it died, and the pool started another:
+                    self.dead = True  # that one plays no game of ours
+                raise
             except asyncio.CancelledError:
                 # The process answers what it was asked, whoever stopped waiting: its answer
                 # is read before the next ask, or the next one would read it instead.
@@ -57,7 +65,7 @@ class LiveSession:
     async def leave(self) -> EpisodeResult | None:
         """End the game where it stands, recorded; None when it could not be (its process
         died: no movie is kept of it)."""
-        if self.result is None and self.pool is not None:
+        if self.result is None and self.pool is not None and not self.dead:
             with contextlib.suppress(ArenaError):
                 result = await self.call(Leave())
                 await self.ended(result)
@@ -68,7 +76,12 @@ class LiveSession:
         async with self._turn:
             pool, self.pool = self.pool, None
             if pool is not None:
+                self.pids += pool.pids()  # a replacement's too
                 await asyncio.to_thread(pool.close)
+        if self.result is None:  # a process that died mid-game left its partial movie
+            for pid in set(self.pids):
+                for partial in self.game.folder.glob(f".*.{pid}.part.bk2"):
+                    partial.unlink(missing_ok=True)
 
 
 class Sessions:

@@ -379,3 +379,20 @@ def test_a_profile_given_by_path_is_offered_and_its_games_verify(tmp_path):
     named_mario = profile_copy(tmp_path / "other", "pong", "mario")
     clash = arena("serve", "--runs", str(tmp_path / "runs"), "--profile", str(named_mario))
     assert clash.returncode != 0 and "a game named 'mario' is already offered" in clash.stderr
+
+
+def test_a_game_whose_process_dies_ends_with_a_message_and_leaves_no_movie(server):
+    import os
+
+    with connect(play_url(server, "game=mario&player=killed")) as ws:
+        json.loads(ws.recv(timeout=120))
+        frames(ws, 30)
+        [worker] = live_workers(server.process.pid)
+        os.kill(worker, signal.SIGKILL)  # the OOM killer, say
+        _, ended = until_text(ws)
+    assert ended["problem"] and "died" in ended["problem"], ended
+    assert "result" not in ended or ended["result"] is None
+    folder = server.runs / "people" / "mario-Level1-1" / "human:killed"
+    wait_for(lambda: not list(folder.glob(".*.part.bk2")) if folder.exists() else True)
+    assert not list(folder.glob("*.bk2")) if folder.exists() else True
+    assert server.get("/api/games")[0] == 200  # the server goes on
