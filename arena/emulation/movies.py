@@ -114,6 +114,33 @@ Finite = Annotated[float, Field(allow_inf_nan=False, ge=-MAX_RETURN, le=MAX_RETU
 """A return as a record holds it: finite and at most ``MAX_RETURN`` in size."""
 
 
+class Edit(BaseModel):
+    """A change made to a live game outside its buttons (``arena serve``'s tools), recorded
+    so that a replay makes it again: after ``frame`` frames, before the next, ``poke``
+    (address, type, value) is written to RAM or ``cheat`` (a Game Genie or Pro Action Replay
+    code) goes to the core."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    frame: Whole
+    poke: tuple[
+        Annotated[int, Field(ge=0, lt=2**24), Strict()],
+        Annotated[str, Field(pattern=r"^[|<>=][uid][1-8]$")],
+        Annotated[int, Field(ge=-(2**31), lt=2**32), Strict()],
+    ] | None = None
+    cheat: Annotated[str, Field(pattern=r"^[A-Za-z0-9:+-]{4,40}$")] | None = None
+
+    def apply(self, emulator: Emulator) -> None:
+        if self.poke is not None:
+            address, kind, value = self.poke
+            emulator.memory.assign(address, kind, value)
+        if self.cheat is not None:
+            emulator.core.add_cheat(self.cheat)
+
+
+MAX_EDITS = 10_000
+
+
 class SidecarModel(BaseModel):
     """The fields of a sidecar that replay and verify rely on, with their types; a sidecar
     may hold more (versions, timings...)."""
@@ -140,6 +167,8 @@ class SidecarModel(BaseModel):
     rom_sha1: Annotated[str, Field(pattern=r"^[0-9a-f]{40}$")]
     state_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] | None = None
     """The start state's sha256 (sidecars before it was recorded lack it)."""
+    edits: Annotated[list[Edit], Field(max_length=MAX_EDITS)] = []
+    """Pokes and typed codes made while a person played with the tools, in order."""
 
 
 MAX_SIDECAR_BYTES = 1 << 20
@@ -313,6 +342,8 @@ def _replay_frames(
     skip = profile.frame_skip if profile else 1
     start = 1 + _whole(sidecar.get("noops", 0))  # the reset's idle frame and the no-op start
     returns, done_reason, frame, step, stepped = [0.0] * players, None, 0, 0, 0
+    edits = [Edit.model_validate(e) for e in sidecar.get("edits") or []][:MAX_EDITS]
+    edits.sort(key=lambda e: e.frame)
     while movie.step():
         if frame > MAX_FRAMES + 4096:  # longer than any episode a profile allows
             raise MovieError(
@@ -322,6 +353,8 @@ def _replay_frames(
             np.fromiter((movie.get_key(i, p) for i in range(n_buttons)), np.uint8, n_buttons)
             for p in range(players)
         )
+        while edits and edits[0].frame <= frame:  # made between the last frame and this one
+            edits.pop(0).apply(emulator)
         emulator.step(masks)
         frame += 1
         if rules is not None and layout is not None:

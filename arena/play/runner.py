@@ -11,7 +11,7 @@ import json
 import os
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -215,15 +215,20 @@ def discard_recording(env: ArenaEnv, movie: Path | None) -> None:
 
 
 def commit_recording(
-    env: ArenaEnv, result: EpisodeResult, config: RunConfig, movie: Path, final: Path
+    env: ArenaEnv,
+    result: EpisodeResult,
+    config: RunConfig,
+    movie: Path,
+    final: Path,
+    extra: Mapping[str, Any] | None = None,
 ) -> None:
     """Rename the played episode's movie into place with its sidecar (``result.movie`` then
-    names it)."""
+    names it); ``extra`` adds to the sidecar (a live game's edits)."""
     rom_sha1 = integrations.rom_sha1(env.emulator.rom)
 
     def sidecar(path: Path) -> dict[str, Any]:
         result.movie = path.name  # the sidecar lies beside its movie
-        return _sidecar(env, result, config, rom_sha1, path.parent)
+        return {**_sidecar(env, result, config, rom_sha1, path.parent), **(extra or {})}
 
     result.movie = str(commit_movie(movie, final, sidecar))
 

@@ -294,9 +294,9 @@ class LiveWorker(Worker):
         env, bench, game = self.env, self.bench, self.game
         assert env is not None and bench is not None
         if isinstance(task, Rewind):
-            if not bench.timeline.rewound and bench.poked is None:  # recorded when it ends
+            if not bench.timeline.rewound:  # from now on, recorded when it ends
                 discard_recording(env, self.paths[0] if self.paths else None)
-            played = bench.timeline.rewind(env, task.frames)
+            played = bench.timeline.rewind(env, task.frames, bench.edits)
             return {"rewound_from": bench.timeline.rewound_from, "rewound_to": played}
         if isinstance(task, SaveState):
             played = len(bench.timeline.inputs)
@@ -310,10 +310,7 @@ class LiveWorker(Worker):
         if isinstance(task, WriteProfile):
             source = Path(env.profile.source)
             return {"written": str(write_profile(source, game.runs, task))}
-        answer = bench.handle(task)
-        if bench.poked is not None and env.emulator.movie is not None:
-            discard_recording(env, self.paths[0] if self.paths else None)
-        return answer
+        return bench.handle(task)
 
     def _choose(self, observation: Any, info: dict[str, Any]) -> None:
         """Each agent's action for the step to come, from its own observation."""
@@ -422,14 +419,19 @@ class LiveWorker(Worker):
         result.agent = self.game.label
         self.result = result
         bench = self.bench
-        if bench is not None and bench.poked is not None:
-            return result  # a poked game cannot be replayed: no movie
+        edits = None
         if bench is not None and bench.timeline.rewound:  # the kept timeline, recorded now
             env.reset(seed=self.game.seed, options={"movie": self.paths[0], "noops": env.noops})
-            for masks in bench.timeline.inputs:
+            start = env.frame
+            for index, masks in enumerate(bench.timeline.inputs):
+                for edit in bench.edits:
+                    if edit.frame == start + index:
+                        edit.apply(env.emulator)
                 env.emulator.step(masks)
             env.emulator.stop_movie()
-        commit_recording(env, result, self.config, *self.paths)
+        if bench is not None and bench.edits:
+            edits = {"edits": [e.model_dump(exclude_none=True) for e in bench.edits]}
+        commit_recording(env, result, self.config, *self.paths, edits)
         return result
 
     def close(self) -> None:

@@ -11,8 +11,9 @@ restores a snapshot of the ring (one every :data:`EVERY` frames, the last
 :data:`RING_SECONDS` seconds) and plays the kept buttons up to the frame asked for, so the
 game stands exactly where that timeline put it; the buttons after it are dropped. Once a game
 was rewound its movie is written when it ends, from the kept buttons, so it holds the kept
-timeline and verifies. A poke changes the game outside its buttons: no movie can replay it,
-so from the first poke the game is no longer recorded (the page says so).
+timeline and verifies. A poke or a typed code changes the game outside its buttons: it is
+kept beside them (an ``Edit`` in the sidecar, at its frame), so every replay makes it again and
+the movie verifies too.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import numpy as np
 import yaml
 
 from arena.core.errors import ArenaError, UsageError
+from arena.emulation.movies import Edit
 from arena.emulation.ram_search import KINDS, check_type, narrow, values
 from arena.play.env import ArenaEnv, EnvSnapshot
 from arena.profiles.expressions import compile_expression
@@ -117,17 +119,31 @@ class Timeline:
         if len(self.inputs) % EVERY == 0:
             self.ring.append((len(self.inputs), env.snapshot()))
 
-    def rewind(self, env: ArenaEnv, frames: int) -> int:
-        """Go back ``frames`` frames (as far as the ring reaches); the frames played now."""
+    def rewind(self, env: ArenaEnv, frames: int, edits: list[Edit]) -> int:
+        """Go back ``frames`` frames (as far as the ring reaches), the edits made since
+        dropped; the frames played now."""
+        start = env.frame + env.step_frames - len(self.inputs)  # the reset's frames
         target = max(self.ring[0][0], len(self.inputs) - max(0, frames))
         self.rewound_from = len(self.inputs)
         while self.ring[-1][0] > target:
             self.ring.pop()
         played, snapshot = self.ring[-1]
         env.restore(snapshot)
-        for masks in self.inputs[played:target]:  # exactly as they were played
-            env.press_frame(masks)
+        profile = env.profile
+        env.emulator.core.clear_cheats()  # the core keeps codes across a state's load
+        for name in env.protocol.cheats:
+            if name in profile.cheats:
+                env.emulator.core.add_cheat(profile.cheats[name])
+        for edit in edits:
+            if edit.cheat is not None and edit.frame < start + played:
+                env.emulator.core.add_cheat(edit.cheat)
+        for index in range(played, target):  # exactly as they were played, edits included
+            for edit in edits:
+                if edit.frame == start + index:
+                    edit.apply(env.emulator)
+            env.press_frame(self.inputs[index])
         del self.inputs[target:]
+        edits[:] = [e for e in edits if e.frame < start + target]
         self.rewound = True
         return target
 
@@ -191,8 +207,8 @@ class Workbench:
         self.watched: dict[int, str] = {}
         self.rules: dict[str, Any] = {}
         self.rule_errors: dict[str, str] = {}
-        self.poked: str | None = None
-        """Why the game is no longer recorded (a poke), if it is not."""
+        self.edits: list[Edit] = []
+        """The pokes and typed codes of the kept timeline, at their frames."""
         self._totals = [dict(t) for t in env.rules.term_totals]
         self.step_terms: list[dict[str, float]] = [dict.fromkeys(t, 0.0) for t in self._totals]
         """Each reward term's value in the last step (the totals' change)."""
@@ -237,12 +253,19 @@ class Workbench:
             shown["watched"] = {
                 f"0x{a:04X}": read_value(blocks, a, t) for a, t in self.watched.items()
             }
-        if self.poked:
-            shown["unrecorded"] = self.poked
+        if self.edits:
+            shown["edits"] = len(self.edits)
         return shown
 
-    def handle(self, task: Any) -> Any:
+    def _edit(self, **change: Any) -> Edit:
+        """A change outside the buttons, made now and kept for the recording."""
         env = self.env
+        edit = Edit(frame=env.frame + env.step_frames, **change)
+        edit.apply(env.emulator)
+        self.edits.append(edit)
+        return edit
+
+    def handle(self, task: Any) -> Any:
         if isinstance(task, Search):
             return self.search.step(self.blocks(), task)
         if isinstance(task, Watch):
@@ -254,22 +277,14 @@ class Workbench:
             check_type(task.ram_type)
             if read_value(self.blocks(), task.address, task.ram_type) is None:
                 raise UsageError(f"0x{task.address:X} is outside the game's memory")
-            env.emulator.memory.assign(task.address, task.ram_type, task.value)
-            self.poked = (
-                f"0x{task.address:X} was poked to {task.value}: a movie cannot replay a poke, "
-                "so this game is no longer recorded"
-            )
-            return {"poked": task.address, "value": task.value}
+            edit = self._edit(poke=(task.address, task.ram_type, task.value))
+            return {"poked": task.address, "value": task.value, "frame": edit.frame}
         if isinstance(task, Cheat):
             code = task.code.strip()
             if not re.fullmatch(r"[A-Za-z0-9:+-]{4,40}", code):
                 raise UsageError(f"{code!r:.50} is not a Game Genie or Pro Action Replay code")
-            env.emulator.core.add_cheat(code)
-            self.poked = (
-                f"cheat {code} typed: a movie cannot replay a typed code (a profile's cheats, "
-                "chosen before the game starts, are recorded), so this game is no longer recorded"
-            )
-            return {"cheat": code}
+            edit = self._edit(cheat=code)
+            return {"cheat": code, "frame": edit.frame}
         if isinstance(task, Rule):
             return self._rule(task)
         raise TypeError(f"not a workbench task: {task!r:.60}")

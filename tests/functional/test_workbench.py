@@ -108,7 +108,7 @@ def test_a_typed_rule_turns_true_once_mario_walks_right(server):
         assert panel["rules"]["far"] == 1 and panel["values"]["x"] > 100
 
 
-def test_a_poke_changes_the_game_and_ends_its_recording(server):
+def test_pokes_are_kept_in_the_recording_through_rewinds_and_the_movie_verifies(server, home):
     with tools(server) as ws:
         watched = send(ws, type="watch", address=0x075A)
         assert watched["watched"] == [0x075A]
@@ -116,10 +116,22 @@ def test_a_poke_changes_the_game_and_ends_its_recording(server):
         poked = send(ws, type="poke", address=0x075A, value=8)
         assert poked["poked"] == 0x075A
         panel = text(ws, "panel")
-        assert panel["watched"]["0x075A"] == 8 and "no longer recorded" in panel["unrecorded"]
+        assert panel["watched"]["0x075A"] == 8 and panel["edits"] == 1
+        ws.send(json.dumps({"type": "buttons", "held": ["RIGHT"], "seq": 1}))
+        frames(ws, 90)
+        send(ws, type="poke", address=0x075E, value=5)  # the coins, later
+        frames(ws, 30)
+        rewound = send(ws, type="rewind", seconds=1)  # to before the coins' poke
+        assert rewound["rewound_from"] - rewound["rewound_to"] == 60
+        send(ws, type="poke", address=0x075A, value=9)  # more lives: no rule takes it as a loss
+        frames(ws, 30)
         ws.send(json.dumps({"type": "leave"}))
         ended = text(ws, "ended")
-    assert ended["result"]["movie"] is None
+    movie = server.runs / ended["result"]["movie"]
+    sidecar = json.loads(movie.with_suffix(".json").read_text())
+    assert [e["poke"][2] for e in sidecar["edits"]] == [8, 9]  # the coins' was rewound away
+    checked = arena("verify", str(movie), env=home)
+    assert checked.returncode == 0, checked.stderr
 
 
 def test_a_profile_written_from_the_page_loads_and_its_probes_pass(server, home):
@@ -149,7 +161,7 @@ def test_the_tools_are_for_a_person_alone_and_time_is_theirs_only_with_them(serv
         assert answer["type"] == "refused" and "without its tools" in answer["message"]
 
 
-def test_a_profiles_cheat_is_recorded_and_a_typed_code_ends_the_recording(server, home):
+def test_a_profiles_cheat_and_a_typed_code_are_recorded_and_verify(server, home):
     with tools(server, "game=mario_lives&state=Level1-1&player=cheater&cheat=infinite_lives") as ws:
         ws.send(json.dumps({"type": "buttons", "held": ["RIGHT"], "seq": 1}))
         panel = text(ws, "panel")
@@ -166,6 +178,35 @@ def test_a_profiles_cheat_is_recorded_and_a_typed_code_ends_the_recording(server
         assert bad["type"] == "refused" and "not a Game Genie" in bad["message"]
         typed = send(ws, type="cheat", code="SXIOPO")
         assert typed["cheat"] == "SXIOPO"
-        assert "no longer recorded" in text(ws, "panel")["unrecorded"]
+        assert text(ws, "panel")["edits"] == 1
+        frames(ws, 30)
         ws.send(json.dumps({"type": "leave"}))
-        assert text(ws, "ended")["result"]["movie"] is None
+        movie = server.runs / text(ws, "ended")["result"]["movie"]
+    assert json.loads(movie.with_suffix(".json").read_text())["edits"] == [
+        {"frame": typed["frame"], "cheat": "SXIOPO"}
+    ]
+    assert arena("verify", str(movie), env=home).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("edits", "said"),
+    [
+        ([{"frame": 1, "poke": [2**30, "|u1", 1]}], "edits.0.poke.0"),
+        ([{"frame": 1, "poke": [1882, "u1", 1]}], "edits.0.poke.1"),
+        ([{"frame": 1, "cheat": "rm -rf /"}], "edits.0.cheat"),
+        ([{"frame": -1, "cheat": "SXIOPO"}], "edits.0.frame"),
+        ([{"frame": 1, "exec": "x"}], "edits.0.exec"),
+    ],
+)
+def test_a_shared_sidecar_with_bad_edits_is_one_line(server, home, tmp_path, edits, said):
+    import shutil
+
+    [movie] = sorted((server.runs / "workbench").rglob("*.bk2"))[:1]
+    copy = tmp_path / movie.name
+    shutil.copy(movie, copy)
+    sidecar = json.loads(movie.with_suffix(".json").read_text())
+    copy.with_suffix(".json").write_text(json.dumps({**sidecar, "edits": edits}))
+    checked = arena("verify", str(copy), env=home)
+    assert checked.returncode != 0
+    assert f"sidecar field {said}" in checked.stderr
+    assert len(checked.stderr.strip().splitlines()) == 1

@@ -146,17 +146,21 @@ def test_a_typed_rule_turns_true_once_mario_walks_right(browser, server):
     page.close()
 
 
-def test_poking_the_lives_is_watched_and_ends_the_recording(browser, server):
+def test_poking_the_lives_is_watched_and_kept_in_the_recording(browser, server, home):
     page = open_tools(browser, server)
     row = lives_row(page)
     row.locator("input.poke-value").fill("8")
     row.locator("button", has_text="Poke").click()
-    page.locator("#time-status").filter(has_text="no longer recorded").wait_for(timeout=60_000)
+    page.locator("#time-status").filter(has_text="kept in the recording").wait_for(timeout=60_000)
     row.locator("button", has_text="Watch").click()
     watched = page.locator("#panel tr[data-name='0x075A'] td").nth(3)
     watched.wait_for(timeout=60_000)
     assert watched.inner_text() == "8"
+    page.click("#leave")
+    page.locator("#movie").wait_for(timeout=60_000)
+    movie = page.locator("#movie").inner_text()
     page.close()
+    assert arena("verify", str(server.runs / movie), env=home).returncode == 0
 
 
 def test_a_profile_written_from_the_page_loads_and_its_probes_pass(browser, server, home):

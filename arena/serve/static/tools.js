@@ -29,7 +29,7 @@
     }
     if (panel.frames_played !== rewoundTo)
       $("time-status").textContent = `${panel.frames_played} frames played; rewind reaches ${panel.rewind_reach}` +
-        (panel.unrecorded ? ` — ${panel.unrecorded}` : "");
+        (panel.edits ? `; ${panel.edits} poke(s) and code(s), kept in the recording` : "");
     if (paused || panels++ % 6 === 0) showPanel(panel);  // stepping: every frame shows
   }
 
