@@ -225,3 +225,19 @@ def test_a_gamepad_plays_through_the_gamepad_api(browser, server):
     page.close()
     line = wait_for_line(server.runs, "human:pad")
     assert line["return"] > 50
+
+
+@pytest.mark.parametrize(
+    ("query", "shown"),
+    [
+        ("state=Start.2P&opponent=ppo:/etc/passwd", "'ppo:/etc/passwd' is not a plain name"),
+        ("state=Start.2P&opponent=ppo", "no entry 'ppo' is offered here"),
+        ("state=..%2F..%2Fetc", "'../../etc' is not a plain name"),
+    ],
+)
+def test_a_page_cannot_name_a_checkpoint_or_a_path(browser, server, query, shown):
+    page = browser.new_page()
+    page.goto(server.url.split("?")[0] + f"play/pong?{query}")
+    page.locator("#result").wait_for(timeout=60_000)
+    assert shown in page.locator("#result").inner_text()
+    page.close()
