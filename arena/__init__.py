@@ -8,8 +8,9 @@ This module is the arena's public API, and the only one plugins need (with
   the ``Register*`` callbacks of :mod:`arena.host.hookspecs`.
 - Observation builders: :class:`Observer`, :class:`GameView`.
 - Trainers: :class:`Trainer`, :class:`TrainRun`, :class:`EnvSetup` (a worker's env),
-  :class:`WorkerPool` / :class:`RayPool` / :class:`Worker`, :func:`reseed`, :class:`CsvLog`,
-  checkpoints (:func:`save_checkpoint`, :func:`load_checkpoint`, :func:`read_manifest`),
+  :class:`WorkerPool` / :class:`RayPool` / :class:`RayActors` / :class:`Worker`,
+  :func:`reseed`, :class:`CsvLog`, checkpoints (:func:`save_checkpoint`,
+  :func:`load_checkpoint`, :func:`read_manifest`),
   episodes (:class:`RunConfig`, :func:`play_episode`, :func:`run_episodes`).
 
 Names are imported on first use, so ``import arena`` (and ``arena --help``) stays fast.
@@ -40,6 +41,7 @@ _EXPORTS = {
     "OpponentEnv": "arena.play.opponent",
     "POSITIVE": "arena.host.params",
     "Protocol": "arena.core.protocol",
+    "RayActors": "arena.core.workers",
     "RayPool": "arena.core.workers",
     "RegisterAgent": "arena.host.hookspecs",
     "RegisterCommand": "arena.host.hookspecs",
@@ -73,7 +75,7 @@ if TYPE_CHECKING:
     from arena.api import make, parallel_env
     from arena.core.models import first_error
     from arena.core.protocol import EVALUATION, TRAINING, Protocol
-    from arena.core.workers import RayPool, Worker, WorkerPool
+    from arena.core.workers import RayActors, RayPool, Worker, WorkerPool
     from arena.host.hookspecs import (
         RegisterAgent,
         RegisterCommand,
@@ -136,6 +138,7 @@ __all__ = [
     "Observer",
     "OpponentEnv",
     "Protocol",
+    "RayActors",
     "RayPool",
     "RegisterAgent",
     "RegisterCommand",

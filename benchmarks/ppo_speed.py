@@ -6,7 +6,9 @@ minibatch 256 (one per epoch), the Nature CNN actor-critic, CPU. SB3 gets the sa
 env in its SubprocVecEnv. Both are timed the same way: the wall and CPU clocks around the
 training loop only (SB3's ``model.learn``, the arena's ``PPORun.learn``), the models and
 processes built first. The arena runs twice: float32, and bfloat16 mixed precision (``--set
-precision=bfloat16``). The three alternate round by round. Target (issue #4): >= 2x SB3.
+precision=bfloat16``), and float32 once more with its env workers as Ray actors on a local Ray
+instance (``--backend ray``, the same 2 workers). The four alternate round by round. Targets:
+>= 2x SB3 (issue #4); Ray's workers at least 0.8x the local processes' speed (issue #35).
 
     pip install stable-baselines3    # benchmark only; not a dependency of retro-arena
     python benchmarks/ppo_speed.py [--steps 5120] [--rounds 3]
@@ -58,7 +60,7 @@ def sb3(steps: int) -> Span:
     return span
 
 
-def arena(steps: int, precision: str) -> Span:
+def arena(steps: int, precision: str, backend: str = "local") -> Span:
     import torch
 
     from arena.plugins.ppo_agent.config import build_config
@@ -75,7 +77,8 @@ def arena(steps: int, precision: str) -> Span:
         "precision": precision,
     }
     with tempfile.TemporaryDirectory() as out:
-        run = TrainRun("ppo", profile, "Level1-1", 0, Path(out) / "run", N_ENVS, resume=False)
+        run = TrainRun("ppo", profile, "Level1-1", 0, Path(out) / "run", N_ENVS, resume=False,
+                       options={"backend": backend})  # fmt: skip
         ppo = PPORun(run, build_config("mario", None, overrides), torch.device("cpu"))
         with contextlib.redirect_stdout(io.StringIO()):
             ppo.set_up()  # the model, the optimizer and the env workers
@@ -94,9 +97,14 @@ def main() -> None:
         "sb3": lambda _round: sb3(args.steps),
         "float32": lambda _round: arena(args.steps, "float32"),
         "bfloat16": lambda _round: arena(args.steps, "bfloat16"),
+        "ray": lambda _round: arena(args.steps, "float32", "ray"),
     }
     spans = alternate(contenders, args.rounds)
-    report(spans, "steps", [("float32", "sb3", ">= 2x"), ("bfloat16", "sb3", ">= 2x")])
+    report(
+        spans,
+        "steps",
+        [("float32", "sb3", ">= 2x"), ("bfloat16", "sb3", ">= 2x"), ("ray", "float32", ">= 0.8x")],
+    )
 
 
 if __name__ == "__main__":

@@ -24,3 +24,25 @@ def run_task(path: list[str], function: str, *arguments: bytes) -> Any:
     module, name = function.split(":")
     target = getattr(importlib.import_module(module), name)
     return target(*(pickle.loads(argument) for argument in arguments))
+
+
+class WorkerActor:
+    """An arena ``Worker`` kept by one Ray actor for all its tasks: state that must live from
+    one task to the next (an env between two rollouts) stays in that actor's process. Built
+    from bytes through the driver's import path, as :func:`run_task` is."""
+
+    def __init__(self, path: list[str], worker: bytes) -> None:
+        import pickle
+        import sys
+
+        sys.path[:] = [*path, *(entry for entry in sys.path if entry not in path)]
+        self.worker = pickle.loads(worker)
+        self.worker.set_up()
+
+    def handle(self, task: bytes) -> Any:
+        import pickle
+
+        return self.worker.handle(pickle.loads(task))
+
+    def close(self) -> None:
+        self.worker.close()

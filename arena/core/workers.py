@@ -289,20 +289,9 @@ class RayPool:
     worker process dies is retried by Ray, up to :data:`MAX_ATTEMPTS` tries in all."""
 
     def __init__(self, worker: Worker, size: int) -> None:
-        try:
-            import ray
-        except ImportError:
-            raise UsageError(
-                "--backend ray needs Ray", 'install it with: pip install "retro-arena[ray]"'
-            ) from None
-        self.ray = ray
-        cpus = None if os.environ.get("RAY_ADDRESS") else size  # a cluster brings its own
-        ray.init(
-            num_cpus=cpus, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True
-        )
+        self.ray = ray = start_ray(size)
         from arena.core import ray_entry
 
-        ray.cloudpickle.register_pickle_by_value(ray_entry)  # see there why
         self.path = list(sys.path)
         self.worker = ray.put(pickle.dumps(worker))  # shipped once, not with every task
         self.token = pickle.dumps(uuid.uuid4().hex)
@@ -341,3 +330,85 @@ class RayPool:
         self.ray.shutdown()
 
     terminate = close
+
+
+def start_ray(size: int) -> Any:
+    """Ray, started once: on the cluster of ``RAY_ADDRESS`` when set, else a local instance of
+    ``size`` CPUs; a clear error when Ray is not installed."""
+    try:
+        import ray
+    except ImportError:
+        raise UsageError(
+            "--backend ray needs Ray", 'install it with: pip install "retro-arena[ray]"'
+        ) from None
+    cpus = None if os.environ.get("RAY_ADDRESS") else size  # a cluster brings its own
+    ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
+    from arena.core import ray_entry
+
+    ray.cloudpickle.register_pickle_by_value(ray_entry)  # see there why
+    return ray
+
+
+class RayActors:
+    """One Ray actor per :class:`Worker` (``--backend ray`` for workers whose state lives from
+    task to task, such as PPO's envs), on any node of the cluster. :meth:`broadcast` gives
+    each its own task at once; an actor that dies is replaced by a fresh one, set up from its
+    worker again, and given its task again, up to :data:`MAX_ATTEMPTS` times."""
+
+    def __init__(self, workers: Sequence[Worker], what: str = "worker") -> None:
+        self.ray = start_ray(len(workers))
+        from arena.core import ray_entry
+
+        self.what = what
+        self.path = list(sys.path)
+        self.specs = [pickle.dumps(worker) for worker in workers]
+        self.remote = self.ray.remote(num_cpus=1, max_restarts=0)(ray_entry.WorkerActor)
+        self.actors = [self._start(index) for index in range(len(workers))]
+        self.replaced = 0
+        """How many actors died and were started again."""
+        try:  # every actor set up before the first task, as WorkerPool's handshake
+            self.ray.get([actor.__ray_ready__.remote() for actor in self.actors])
+        except self.ray.exceptions.RayError as exc:
+            self.close()
+            raise ArenaError(f"a {what} could not start: {_ray_reason(exc)}") from None
+
+    def _start(self, index: int) -> Any:
+        return self.remote.remote(self.path, self.specs[index])
+
+    def broadcast(self, tasks: Sequence[Any]) -> list[Any]:
+        """``tasks[i]`` on actor ``i``, all at once; their results, in order."""
+        calls = {
+            index: self.actors[index].handle.remote(pickle.dumps(task))
+            for index, task in enumerate(tasks)
+        }
+        results: dict[int, Any] = {}
+        deaths: dict[int, int] = {}
+        while calls:
+            ready, _ = self.ray.wait(list(calls.values()), num_returns=1)
+            index = next(i for i, call in calls.items() if call == ready[0])
+            del calls[index]
+            try:
+                results[index] = self.ray.get(ready[0])
+            except self.ray.exceptions.RayActorError as exc:
+                deaths[index] = deaths.get(index, 0) + 1
+                if deaths[index] >= MAX_ATTEMPTS:
+                    raise ArenaError(
+                        f"a {self.what} died {MAX_ATTEMPTS} times: {_ray_reason(exc)}"
+                    ) from None
+                self.actors[index] = self._start(index)  # a fresh one, its task again
+                self.replaced += 1
+                calls[index] = self.actors[index].handle.remote(pickle.dumps(tasks[index]))
+            except self.ray.exceptions.RayTaskError as exc:
+                raise ArenaError(f"a {self.what} failed: {_ray_reason(exc)}") from None
+        return [results[i] for i in range(len(tasks))]
+
+    def close(self) -> None:
+        for actor in getattr(self, "actors", []):
+            with contextlib.suppress(Exception):
+                self.ray.kill(actor)
+        self.ray.shutdown()
+
+
+def _ray_reason(exc: BaseException) -> str:
+    lines = [line for line in str(exc).splitlines() if line.strip()]
+    return lines[-1] if lines else type(exc).__name__

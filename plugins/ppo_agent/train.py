@@ -30,7 +30,7 @@ from arena.plugins.ppo_agent.losses import Losses, compute_gae, ppo_loss
 from arena.plugins.ppo_agent.manifest import AGENT
 from arena.plugins.ppo_agent.model import ActorCritic, load_state, load_weights
 from arena.plugins.ppo_agent.report import plot_learning_curve
-from arena.plugins.ppo_agent.vec_env import Episode, RolloutWorkers
+from arena.plugins.ppo_agent.vec_env import Episode, RayRolloutWorkers, RolloutWorkers
 
 TRAINING_STATE, MODEL = "training-state", "model"
 UPDATE_FIELDS = [
@@ -348,7 +348,8 @@ class PPORun:
         self.actor = ActorCritic(self.observation_shape, self.n_actions)
         self.actor = self.actor.to(memory_format=torch.channels_last)
         self.actor.load_state_dict(self.agent.state_dict())
-        self.workers = RolloutWorkers(
+        workers = RayRolloutWorkers if run.options.get("backend") == "ray" else RolloutWorkers
+        self.workers: RolloutWorkers | RayRolloutWorkers = workers(
             self.setup,
             config.num_envs,
             config.num_steps,

@@ -18,6 +18,13 @@ class PPOTrainer(Trainer):
             click.Option(["--steps"], type=POSITIVE, help="total agent steps (total_steps)"),
             click.Option(["--envs"], type=WORKERS, help="parallel environments (num_envs)"),
             click.Option(
+                ["--backend"],
+                type=click.Choice(["local", "ray"]),
+                default="local",
+                show_default=True,
+                help="env workers as local processes, or as Ray actors on any node (RAY_ADDRESS)",
+            ),
+            click.Option(
                 ["--device"],
                 default="auto",
                 show_default=True,

@@ -10,12 +10,12 @@ PPO is unchanged: every action of a rollout is sampled from the same policy.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 import torch.multiprocessing  # registers shared-tensor pickling for the pool
 
-from arena import EnvSetup, Worker, WorkerPool
+from arena import EnvSetup, RayActors, Worker, WorkerPool
 from arena.plugins.ppo_agent.model import ActorCritic
 
 
@@ -144,6 +144,80 @@ class RolloutWorkers:
         """Play one rollout in every env at once; the buffers hold it afterwards. An env whose
         worker dies is replaced (a fresh episode) and plays its part of the rollout again."""
         episodes = [e for found in self.pool.broadcast("rollout") for e in found]
+        return sorted(episodes, key=lambda e: (e.step, e.env))
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+@dataclass
+class RemoteRolloutWorker(Worker):
+    """One env on a Ray actor, anywhere on a cluster (``--backend ray``): no memory is shared
+    with the learner, so the worker holds its own copy of the actor, loaded with the weights
+    each rollout brings, and its own one-column buffers, which it sends back. It plays as a
+    local :class:`RolloutWorker` of the same index and seed does, frame for frame."""
+
+    index: int
+    setup: EnvSetup
+    seed: int
+    num_steps: int
+    observation_shape: tuple[int, ...]
+    n_actions: int
+    bfloat16: bool
+
+    def set_up(self) -> None:
+        actor = ActorCritic(self.observation_shape, self.n_actions)
+        buffers = RolloutBuffers.allocate(self.num_steps, 1, self.observation_shape)
+        self.local = RolloutWorker(0, self.setup, self.seed, buffers, actor, self.bfloat16)
+        self.local.set_up()
+
+    def handle(self, task: dict[str, torch.Tensor]) -> tuple[RolloutBuffers, list[Episode]]:
+        self.local.actor.load_state_dict(task)
+        episodes = self.local.handle("rollout")
+        return self.local.buffers, [replace(e, env=self.index) for e in episodes]
+
+    def close(self) -> None:
+        if hasattr(self, "local"):
+            self.local.close()
+
+
+class RayRolloutWorkers:
+    """``num_envs`` envs on Ray actors; the learner's buffers are filled from what they send
+    back, and the actor's weights go to them with each rollout."""
+
+    def __init__(
+        self,
+        setup: EnvSetup,
+        num_envs: int,
+        num_steps: int,
+        seed: int,
+        observation_shape: tuple[int, ...],
+        actor: ActorCritic,
+        bfloat16: bool,
+    ) -> None:
+        self.actor = actor
+        self.buffers = RolloutBuffers.allocate(num_steps, num_envs, observation_shape)
+        n_actions = actor.actor.out_features
+        workers = [
+            RemoteRolloutWorker(
+                index, setup, seed + index, num_steps, observation_shape, n_actions, bfloat16
+            )
+            for index in range(num_envs)
+        ]
+        self.pool = RayActors(workers, "environment worker")
+
+    def rollout(self) -> list[Episode]:
+        """As :meth:`RolloutWorkers.rollout`: an env whose actor dies is replaced (a fresh
+        episode) and plays its part of the rollout again."""
+        weights = {name: tensor.detach().cpu() for name, tensor in self.actor.state_dict().items()}
+        answers = self.pool.broadcast([weights] * len(self.pool.actors))
+        episodes = []
+        for index, (column, found) in enumerate(answers):
+            for name in ("observations", "actions", "logprobs", "values", "rewards", "dones"):
+                getattr(self.buffers, name)[:, index] = getattr(column, name)[:, 0]
+            self.buffers.next_observation[index] = column.next_observation[0]
+            self.buffers.next_done[index] = column.next_done[0]
+            episodes += found
         return sorted(episodes, key=lambda e: (e.step, e.env))
 
     def close(self) -> None:
