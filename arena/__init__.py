@@ -40,6 +40,7 @@ _EXPORTS = {
     "Observer": "arena.play.observers",
     "OpponentEnv": "arena.play.opponent",
     "POSITIVE": "arena.host.params",
+    "backend_option": "arena.host.params",
     "Protocol": "arena.core.protocol",
     "RayActors": "arena.core.workers",
     "RayPool": "arena.core.workers",
@@ -85,7 +86,7 @@ if TYPE_CHECKING:
         RegisterTrainer,
         hookimpl,
     )
-    from arena.host.params import MAX_WORKERS, POSITIVE, WORKERS, WholeNumber
+    from arena.host.params import MAX_WORKERS, POSITIVE, WORKERS, WholeNumber, backend_option
     from arena.host.trainer import Trainer
     from arena.play.agents import Agent, AgentContext, AgentFactory, AgentState, ObservationFor
     from arena.play.checkpoints import (
@@ -153,6 +154,7 @@ __all__ = [
     "Worker",
     "WorkerPool",
     "__version__",
+    "backend_option",
     "first_error",
     "hookimpl",
     "load_checkpoint",

@@ -51,6 +51,18 @@ MAX_WORKERS = max(8, 4 * (os.cpu_count() or 1))
 """Worker processes (each one emulator) a command may start: four per core, so a typo such
 as ``--workers 10000`` is refused instead of starting thousands of processes."""
 POSITIVE = WholeNumber(1)
+
+
+def backend_option(local: str, ray: str) -> click.Option:
+    """``--backend local|ray``, as every trainer that can run on Ray takes it: ``local`` and
+    ``ray`` say, in the trainer's words, where its work runs."""
+    return click.Option(
+        ["--backend"],
+        type=click.Choice(["local", "ray"]),
+        default="local",
+        show_default=True,
+        help=f"{local}, or {ray} (on the cluster of RAY_ADDRESS, if set)",
+    )
 TIME_LIMIT = WholeNumber(1, MAX_FRAMES)
 """A time limit in frames: at most the longest a profile may set (10 hours at 60 frames/s)."""
 WORKERS = WholeNumber(1, MAX_WORKERS, per_machine=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from arena import POSITIVE, Trainer, TrainRun, WholeNumber
+from arena import POSITIVE, Trainer, TrainRun, WholeNumber, backend_option
 from arena.plugins.neat_agents.config import MAX_POPULATION
 
 POPULATION = WholeNumber(1, MAX_POPULATION)
@@ -50,13 +50,7 @@ class NeatTrainer(Trainer):
                 show_default=True,
                 help="what the networks see: screen, or inputs the profile offers (tiles)",
             ),
-            click.Option(
-                ["--backend"],
-                type=click.Choice(["local", "ray"]),
-                default="local",
-                show_default=True,
-                help="evaluate genomes in local processes, or as Ray tasks (RAY_ADDRESS)",
-            ),
+            backend_option("evaluate genomes in local processes", "as Ray tasks"),
         ]
 
     def train(self, run: TrainRun) -> None:

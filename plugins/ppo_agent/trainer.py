@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from arena import POSITIVE, WORKERS, Trainer, TrainRun
+from arena import POSITIVE, WORKERS, Trainer, TrainRun, backend_option
 from arena.plugins.ppo_agent.config import build_config
 
 
@@ -17,13 +17,7 @@ class PPOTrainer(Trainer):
         return [
             click.Option(["--steps"], type=POSITIVE, help="total agent steps (total_steps)"),
             click.Option(["--envs"], type=WORKERS, help="parallel environments (num_envs)"),
-            click.Option(
-                ["--backend"],
-                type=click.Choice(["local", "ray"]),
-                default="local",
-                show_default=True,
-                help="env workers as local processes, or as Ray actors on any node (RAY_ADDRESS)",
-            ),
+            backend_option("env workers as local processes", "as Ray actors on any node"),
             click.Option(
                 ["--device"],
                 default="auto",
