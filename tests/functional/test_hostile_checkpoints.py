@@ -103,6 +103,7 @@ def test_a_payload_that_would_run_code_is_refused_and_never_runs(trained, tmp_pa
     assert expected in result.stderr, result.stderr
 
 
+@pytest.mark.slow  # its checkpoints are trained first
 def test_json_genomes_may_set_only_the_genes_declared_attributes(trained, tmp_path):
     genome = trained / "neat" / "winner.ckpt"
     with zipfile.ZipFile(genome) as archive:
