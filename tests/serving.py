@@ -156,3 +156,17 @@ def text(ws: Any, kind: str) -> dict[str, Any]:
                 found["type"] == "refused" and kind == "reply"
             ):
                 return found
+
+
+def wait_for(check: Any, tries: int = 600) -> Any:
+    """Poll ``check`` until the state it looks for has come (a results line written, a
+    process gone: states another process makes, with no event to block on), for at most a
+    minute; what it found."""
+    import time
+
+    for _ in range(tries):
+        found = check()
+        if found:
+            return found
+        time.sleep(0.1)  # the poll's interval, not the wait: the state ends it
+    raise AssertionError("the state never came")

@@ -13,8 +13,7 @@ import pytest
 from arena import RayActors, Worker
 from conftest import arena
 
-pytestmark = pytest.mark.slow
-pytest.importorskip("ray")
+pytestmark = pytest.mark.slow  # Ray comes with the test extra: no skip
 
 LEARNING = ("update", "global_step", "policy_loss", "value_loss", "entropy", "approx_kl",
             "mean_return")  # fmt: skip

@@ -9,7 +9,7 @@ import signal
 import socket
 
 import pytest
-from serving import frames, results, served, serving, until_text
+from serving import frames, results, served, serving, until_text, wait_for
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
@@ -280,18 +280,6 @@ def live_workers(parent: int) -> list[int]:
     from conftest import worker_pids
 
     return worker_pids(parent)
-
-
-def wait_for(check, tries: int = 600):
-    """Poll ``check`` until the state it looks for has come (at most a minute)."""
-    import time
-
-    for _ in range(tries):
-        found = check()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError("the state never came")
 
 
 

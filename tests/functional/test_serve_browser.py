@@ -12,14 +12,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from serving import results, served
+from serving import results, served, wait_for
 
 from conftest import ROOT, arena
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium"),
-]
+pytestmark = pytest.mark.slow  # .ci/run installs Debian's chromium: no skip
 
 
 @pytest.fixture(scope="module")
@@ -130,14 +127,8 @@ def test_a_key_can_be_changed_and_is_kept(browser, server):
 
 
 def wait_for_line(runs: Path, agent: str) -> dict:
-    import time
-
-    for _ in range(600):  # the game is recorded once its process has finished it
-        found = [r for r in results(runs) if r["agent"] == agent]
-        if found:
-            return found[-1]
-        time.sleep(0.1)
-    raise AssertionError(f"no results line of {agent}")
+    """The last results line of ``agent``, once its game is recorded."""
+    return wait_for(lambda: [r for r in results(runs) if r["agent"] == agent])[-1]
 
 
 def test_a_page_of_another_site_cannot_open_a_game(browser, server):

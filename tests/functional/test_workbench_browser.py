@@ -12,10 +12,7 @@ from serving import mario_home, served
 
 from conftest import ROOT, arena
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium"),
-]
+pytestmark = pytest.mark.slow  # .ci/run installs Debian's chromium: no skip
 
 
 @pytest.fixture(scope="module")
