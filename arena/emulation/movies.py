@@ -55,14 +55,16 @@ def commit_movie(partial: Path, final: Path, record: Callable[[Path], Mapping[st
     are untouched."""
     try:
         check_movie(partial)  # stable-retro does not report a failed write (a full disk)
-    except MovieError:
+    except BaseException as exc:
         partial.unlink(missing_ok=True)
+        if not isinstance(exc, MovieError):
+            raise
         raise OutputError(
             f"{final}: the movie could not be written whole (is the disk full?); "
             "nothing of this episode was kept"
         ) from None
     tmp = final.with_name(f".{final.stem}.{os.getpid()}.part.json")
-    chosen = final
+    chosen, claiming = final, False
     try:
         for run in range(1, MAX_TAKEN_NAMES + 1):
             chosen = final if run == 1 else final.with_name(f"{final.stem}-run{run}.bk2")
@@ -70,28 +72,38 @@ def commit_movie(partial: Path, final: Path, record: Callable[[Path], Mapping[st
                 continue  # a sidecar whose movie went: its name stays taken
             sidecar = {"format": SIDECAR_FORMAT, **record(chosen)}
             tmp.write_text(json.dumps(sidecar, indent=2) + "\n")
+            claiming = True
             if _claim(partial, chosen):
                 break
+            claiming = False
         else:
             raise OutputError(
                 f"{final}: {MAX_TAKEN_NAMES} recordings of this episode are already there",
                 "record into another folder",
             )
         os.replace(tmp, sidecar_path(chosen))
-    except OSError as exc:
+    except BaseException as exc:  # a full disk, Ctrl-C, SIGTERM: nothing of it is left
+        ours = claiming and _moved(partial, chosen)
         for leftover in (tmp, partial):
             leftover.unlink(missing_ok=True)
-        if chosen.exists() and not sidecar_path(chosen).exists():
+        if ours and not sidecar_path(chosen).exists():
             chosen.unlink(missing_ok=True)
-        raise OutputError(
-            f"{final}: cannot write the movie and its sidecar ({exc.strerror or exc}); "
-            "nothing of this episode was kept"
-        ) from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        partial.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise OutputError(
+                f"{final}: cannot write the movie and its sidecar ({exc.strerror or exc}); "
+                "nothing of this episode was kept"
+            ) from None
         raise
     return chosen
+
+
+def _moved(partial: Path, name: Path) -> bool:
+    """Whether ``partial`` was put at ``name`` (linked there, or gone from its own name: only
+    the claim moves it), not another command's movie of that name."""
+    try:
+        return not partial.exists() or os.path.samefile(partial, name)
+    except OSError:  # ``name`` does not exist
+        return False
 
 
 def _claim(partial: Path, name: Path) -> bool:

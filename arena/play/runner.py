@@ -185,12 +185,12 @@ def record_episode(
     movie = paths[0] if paths else None
     try:
         result = play_episode(env, agents, seed, movie)
+        result.agent, result.episode = config.agent, episode
+        if paths:  # inside the try: a Ctrl-C or SIGTERM while it commits leaves no partial
+            commit_recording(env, result, config, *paths)
     except BaseException:
         discard_recording(env, movie)
         raise
-    result.agent, result.episode = config.agent, episode
-    if paths:
-        commit_recording(env, result, config, *paths)
     return result
 
 

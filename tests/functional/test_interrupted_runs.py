@@ -189,3 +189,48 @@ def test_sigterm_stops_a_tournament_with_nothing_half_written(tmp_path):
     again = arena("tournament", "random", "random", "--game", "pong", "--max-frames", "300",
                   "--record", str(record))  # fmt: skip
     assert again.returncode == 0, again.stderr  # the folder's lock went with the process
+
+
+class Stop(KeyboardInterrupt):
+    """What a Ctrl-C or SIGTERM raises, here at a chosen point of committing an episode."""
+
+
+def _stop(*args: object, **kwargs: object) -> None:
+    raise Stop()
+
+
+@pytest.mark.parametrize("moment", ["movie stopped", "movie checked", "movie named"])
+def test_an_episode_stopped_while_it_commits_leaves_nothing_half_written(
+    moment, host, monkeypatch, tmp_path
+):
+    """The CI run that failed: SIGTERM came after the episode's movie was written out and
+    before it was renamed into place, and its ``.part.bk2`` stayed. Stopped at any point of
+    the commit, the episode leaves no file at all, nor a movie without its sidecar."""
+    from arena.emulation import movies
+    from arena.play.env import ArenaEnv
+    from arena.play.runner import RunConfig, record_episode
+
+    env = ArenaEnv(host.profile("pong").with_time_limit(60), builders=host.observations)
+    if moment == "movie stopped":  # the sidecar's first step: the ROM's hash
+        monkeypatch.setattr(integrations, "rom_sha1", _stop)
+    elif moment == "movie checked":
+        monkeypatch.setattr(movies, "check_movie", _stop)
+    else:  # linked to its name, its sidecar not yet beside it
+        replace = os.replace
+        monkeypatch.setattr(
+            os, "replace", lambda a, b: _stop() if str(b).endswith(".json") else replace(a, b)
+        )
+
+    class Noop:
+        def reset(self, seed: int) -> None:
+            return None
+
+        def act(self, observation: object, info: object, state: None) -> tuple[int, None]:
+            return 0, None
+
+    try:
+        with pytest.raises(Stop):
+            record_episode(env, [Noop()], RunConfig("noop", 1, 0, record=tmp_path), 0)
+    finally:
+        env.close()
+    assert not list(tmp_path.iterdir())
