@@ -9,8 +9,8 @@ This module is the arena's public API, and the only one plugins need (with
 - Observation builders: :class:`Observer`, :class:`GameView`.
 - Trainers: :class:`Trainer`, :class:`TrainRun`, :class:`EnvSetup` (a worker's env),
   :class:`WorkerPool` / :class:`RayPool` / :class:`RayActors` / :class:`Worker`,
-  :func:`reseed`, :class:`CsvLog`, checkpoints (:func:`save_checkpoint`,
-  :func:`load_checkpoint`, :func:`read_manifest`),
+  :func:`reseed`, :class:`CsvLog`, start states (:func:`prepare_curriculum`),
+  checkpoints (:func:`save_checkpoint`, :func:`load_checkpoint`, :func:`read_manifest`),
   episodes (:class:`RunConfig`, :func:`play_episode`, :func:`run_episodes`).
 
 Names are imported on first use, so ``import arena`` (and ``arena --help``) stays fast.
@@ -31,6 +31,7 @@ _EXPORTS = {
     "AgentState": "arena.play.agents",
     "ArenaEnv": "arena.play.env",
     "CsvLog": "arena.training.run",
+    "Curriculum": "arena.training.curriculum",
     "EVALUATION": "arena.core.protocol",
     "EnvSetup": "arena.training.worker_env",
     "GameSpec": "arena.play.env",
@@ -66,6 +67,7 @@ _EXPORTS = {
     "manifest_observation": "arena.play.checkpoints",
     "parallel_env": "arena.api",
     "play_episode": "arena.play.runner",
+    "prepare_curriculum": "arena.training.curriculum",
     "read_manifest": "arena.play.checkpoints",
     "reseed": "arena.training.run",
     "run_episodes": "arena.play.runner",
@@ -99,6 +101,7 @@ if TYPE_CHECKING:
     from arena.play.observers import SCREEN, GameView, Observer
     from arena.play.opponent import OpponentEnv
     from arena.play.runner import RunConfig, play_episode, run_episodes
+    from arena.training.curriculum import Curriculum, prepare_curriculum
     from arena.training.run import CsvLog, TrainRun, reseed
     from arena.training.worker_env import EnvSetup
 
@@ -132,6 +135,7 @@ __all__ = [
     "AgentState",
     "ArenaEnv",
     "CsvLog",
+    "Curriculum",
     "EnvSetup",
     "GameSpec",
     "GameView",
@@ -162,6 +166,7 @@ __all__ = [
     "manifest_observation",
     "parallel_env",
     "play_episode",
+    "prepare_curriculum",
     "read_manifest",
     "reseed",
     "run_episodes",

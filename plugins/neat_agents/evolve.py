@@ -3,12 +3,16 @@ neat-python's examples; the rest is bookkeeping a long run needs.
 
 Genomes are evaluated in persistent worker processes, each keeping one emulator alive across
 genomes (stable-retro allows one per process); the network is activated once per agent step.
-Fitness is the profile's episode return. After every generation the arena writes a checkpoint
-(atomically), a CSV row, the plot, and a .bk2 of the generation's best genome.
+Fitness is the profile's episode return; with ``--curriculum`` a genome plays the run's state
+and each of the curriculum's starts, and its fitness is the sum of its returns (the run's state
+is the one it is judged from: its progress there is the curve's, its movie the generation's).
+After every generation the arena writes a checkpoint (atomically), a CSV row, the plot, and a
+.bk2 of the generation's best genome.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import statistics
 import time
@@ -23,6 +27,7 @@ from tqdm import tqdm
 
 from arena import (
     SCREEN,
+    ArenaEnv,
     CsvLog,
     EnvSetup,
     OpponentEnv,
@@ -32,10 +37,11 @@ from arena import (
     Worker,
     WorkerPool,
     play_episode,
+    prepare_curriculum,
     reseed,
     run_episodes,
 )
-from arena.errors import AgentError
+from arena.errors import AgentError, UsageError
 from arena.plugins.neat_agents import codec
 from arena.plugins.neat_agents.agent import NeatAgent, save_genome, screen_observation
 from arena.plugins.neat_agents.config import NeatConfig, build_config, parse_config_text
@@ -53,12 +59,15 @@ STATS_FIELDS = [
     "species_sizes",
     "best_progress",
     "best_done",
+    "best_progress_by_start",
     "frames",
     "seconds",
     "frames_per_second",
     "best_movie",
 ]
 EPISODE_SEED = 0  # the emulator is deterministic; every genome plays the same episode
+"""The seed of the episode from the run's state; a curriculum's start ``i`` plays seed ``i``
+(under sticky actions each start then has draws of its own)."""
 
 
 # -- worker processes ----------------------------------------------------------------------
@@ -72,18 +81,33 @@ class WorkerSetup:
     recurrent: bool
     env: EnvSetup
     config_text: str
+    starts: tuple[str, ...] = ()
+    """The states a genome plays, the run's own first (one: no curriculum)."""
 
 
 class NeatWorker(Worker):
     """Plays genomes in a worker process, keeping one env alive across genomes. A task is
-    ``(genome_id, genome)`` to evaluate, or a :class:`Recording` to record."""
+    ``(genome_id, genome, start)`` to evaluate from start number ``start``, or a
+    :class:`Recording` to record (from the run's state). Tasks come grouped by start, so a
+    worker builds an env for another start a few times a generation."""
+
+    env: ArenaEnv  # once set up
 
     def __init__(self, setup: WorkerSetup) -> None:
         self.setup = setup
+        self.start = 0
 
     def set_up(self) -> None:
+        self._build(0)
+
+    def _build(self, start: int) -> None:
+        """The env of start number ``start`` (the process's one emulator: the last one goes)."""
         setup = self.setup
-        made = setup.env.make()
+        if hasattr(self, "env"):
+            self.env.close()
+        env = setup.env if start == 0 else dataclasses.replace(setup.env, state=setup.starts[start])
+        made = env.make()
+        self.start = start
         # Against an --opponent a genome plays seat 1 of the 2-player game, the opponent seat
         # 2: every genome meets the same opponent on the same seed, so fitnesses compare.
         self.env, self.opponents = (
@@ -92,13 +116,18 @@ class NeatWorker(Worker):
         self.observation_range = self.env.spec_for(0).observation_range
         self.config = parse_config_text(setup.config_text)
 
-    def handle(self, task: tuple[int, neat.DefaultGenome] | Recording) -> Any:
+    def handle(self, task: tuple[int, neat.DefaultGenome, int] | Recording) -> Any:
         if isinstance(task, Recording):
+            if self.start != 0:
+                self._build(0)
             return self.record(task)
-        genome_id, genome = task
-        result = play_episode(self.env, [self.agent(genome), *self.opponents], EPISODE_SEED)
+        genome_id, genome, start = task
+        if start != self.start:
+            self._build(start)
+        seed = EPISODE_SEED + start
+        result = play_episode(self.env, [self.agent(genome), *self.opponents], seed)
         outcome = (result.progress, result.done_reason)
-        return genome_id, result.episode_return, result.frames, outcome
+        return genome_id, start, result.episode_return, result.frames, outcome
 
     def agent(self, genome: neat.DefaultGenome) -> NeatAgent:
         return NeatAgent(genome, self.config, self.setup.recurrent, self.observation_range)
@@ -205,7 +234,21 @@ class Evolution:
         from arena.plugins.neat_agents.report import plot_statistics  # matplotlib: a slow import
 
         run, options = self.run_, self.run_.options
+        if options.get("curriculum") and run.opponent is not None:
+            raise UsageError(
+                "--curriculum is for 1-player training; against an --opponent every genome "
+                "plays the 2-player state",
+                "leave out one of the two",
+            )
         run.started()
+        starts: tuple[str, ...] = (run.state,)
+        if options.get("curriculum"):
+            curriculum = prepare_curriculum(
+                options["curriculum"], run.profile, run.state, self.out, run.resume
+            )
+            starts = curriculum.starts
+            self.manifest["curriculum"] = curriculum.as_dict()
+        self.starts = starts
         (self.out / f"{self.agent}.ini").write_text(self.neat.text)
         population = (
             self._restore() if run.resume else neat.Population(self.neat.config, seed=run.seed)
@@ -213,11 +256,16 @@ class Evolution:
         start = population.generation
         log = CsvLog(self.out / "stats.csv", STATS_FIELDS, keep_below=start if run.resume else None)
         setup = WorkerSetup(
-            self.agent, self.trainer.recurrent, EnvSetup.of(run, self.observation), self.neat.text
+            self.agent,
+            self.trainer.recurrent,
+            EnvSetup.of(run, self.observation),
+            self.neat.text,
+            starts,
         )
         resumed = " (resumed)" if run.resume else ""
+        also = f" (and {len(starts) - 1} curriculum starts)" if len(starts) > 1 else ""
         print(
-            f"{self.agent} on {run.profile.title}, {run.state}: "
+            f"{self.agent} on {run.profile.title}, {run.state}{also}: "
             f"{self.neat.config.pop_size} genomes, {self.manifest['num_inputs']} inputs, "
             f"{run.workers} worker(s), generations {start}..{options['generations'] - 1}{resumed}",
             flush=True,
@@ -249,13 +297,16 @@ class Evolution:
                     solved = population.generation == generation  # neat stops before reproducing
                     best = stats.pop("best_genome")
                     line = stats.pop("line")
+                    judged = stats.pop("best_return")
                     # The generation's row, then the checkpoint that resumes after it: a
                     # run stopped between the two (Ctrl-C, SIGTERM, SIGKILL) resumes from the
                     # checkpoint before, whose resume drops the row, so the record holds each
                     # generation once. Both are on disk before the line is printed: once a
                     # user has seen it, an interrupt cannot take it away.
                     if recorder is not None:
-                        stats["best_movie"] = self._record_best(recorder, best, generation)
+                        stats["best_movie"] = self._record_best(
+                            recorder, best, generation, judged
+                        )
                     log.append(stats)
                     if not solved:
                         self._save_population(population)
@@ -280,9 +331,11 @@ class Evolution:
     ) -> dict[str, Any]:
         """Evaluate one generation (neat-python then reproduces); return its statistics."""
         generation, started = population.generation, time.perf_counter()
-        frames, outcomes = 0, {}  # genome key -> (progress, done reason)
+        starts = len(self.starts)
+        frames = 0
+        outcomes: dict[int, list[Any]] = {}  # key -> [(progress, done reason, return)] by start
         bar = tqdm(
-            total=len(population.population),
+            total=len(population.population) * starts,
             desc=f"generation {generation}",
             unit="genome",
             leave=False,
@@ -293,18 +346,23 @@ class Evolution:
             genomes: list[tuple[int, neat.DefaultGenome]], config: neat.Config
         ) -> None:
             by_key = dict(genomes)
+            for key in by_key:
+                outcomes[key] = [None] * starts
 
             def scored(task: Any, ok: bool, payload: Any) -> None:
                 nonlocal frames
                 if not ok:
                     raise AgentError(f"genome {task[0]}: {payload}")
-                key, fitness, genome_frames, genome_outcome = payload
-                by_key[key].fitness = fitness
-                outcomes[key] = genome_outcome
+                key, start, episode_return, genome_frames, (progress, done) = payload
+                outcomes[key][start] = (progress, done, episode_return)
                 frames += genome_frames
                 bar.update()
 
-            pool.run(genomes, scored)
+            # Grouped by start: a worker builds another start's env a few times a generation.
+            tasks = [(key, genome, start) for start in range(starts) for key, genome in genomes]
+            pool.run(tasks, scored)
+            for key, genome in genomes:  # summed in start order: the same float every time
+                genome.fitness = sum(outcome[2] for outcome in outcomes[key])
 
         evaluated = dict(population.population)
         species_sizes = [len(s.members) for s in population.species.species.values()]
@@ -327,13 +385,15 @@ class Evolution:
             "stdev_fitness": statistics.pstdev(fitnesses),
             "species": len(species_sizes),
             "species_sizes": ";".join(map(str, species_sizes)),
-            "best_progress": outcomes[best.key][0],
-            "best_done": outcomes[best.key][1],
+            "best_progress": outcomes[best.key][0][0],
+            "best_done": outcomes[best.key][0][1],
+            "best_progress_by_start": ";".join(f"{o[0]:g}" for o in outcomes[best.key]),
             "frames": frames,
             "seconds": round(seconds, 2),
             "frames_per_second": round(frames / seconds),
             "best_movie": "",
             "best_genome": best,
+            "best_return": outcomes[best.key][0][2],
         }
         label = self.run_.profile.progress.source if self.run_.profile.progress else "progress"
         stats["line"] = (
@@ -344,8 +404,11 @@ class Evolution:
         )
         return stats
 
-    def _record_best(self, pool: WorkerPool, genome: neat.DefaultGenome, generation: int) -> str:
-        """Record the generation's best genome as a .bk2 (with sidecar) and save it playable."""
+    def _record_best(
+        self, pool: WorkerPool, genome: neat.DefaultGenome, generation: int, judged: float
+    ) -> str:
+        """Record the generation's best genome from the run's state as a .bk2 (with sidecar)
+        and save it playable; ``judged`` is the return it got there."""
         tag = f"gen{generation:05d}"
         checkpoint = self.best / f"{tag}.ckpt"
         save_genome(
@@ -356,10 +419,10 @@ class Evolution:
             {**self.manifest, "generation": generation},
         )
         recorded, movie = pool.call(Recording(genome, self.best, tag, checkpoint))
-        if recorded != genome.fitness:  # the emulator is deterministic: this would be a bug
+        if recorded != judged:  # the emulator is deterministic: this would be a bug
             raise AgentError(
                 f"generation {generation}: replaying the best genome gave {recorded}, "
-                f"its fitness was {genome.fitness}"
+                f"its return from {self.run_.state} was {judged}"
             )
         # Named relative to the run's folder (stats.csv's), so the run can move.
         return Path(os.path.relpath(movie, self.out)).as_posix()

@@ -50,6 +50,12 @@ class NeatTrainer(Trainer):
                 show_default=True,
                 help="what the networks see: screen, or inputs the profile offers (tiles)",
             ),
+            click.Option(
+                ["--curriculum"],
+                metavar="NAME|FILE.yaml",
+                help="also play these start states (mario-1-1, or a curriculum file); the "
+                "fitness sums the returns, the run's --state is the one judged",
+            ),
             backend_option("evaluate genomes in local processes", "as Ray tasks"),
         ]
 

@@ -33,6 +33,9 @@ RUN_BY: dict[tuple[str, str], tuple[str, ...]] = {
     ("docs/training.md", "MarI/O's view: `--inputs tiles`"): (
         "test_docs.py::test_the_training_blocks_run_with_a_small_budget",
     ),
+    ("docs/training.md", "A curriculum of start states: `--curriculum`"): (
+        "test_docs.py::test_the_training_blocks_run_with_a_small_budget",
+    ),
     ("docs/training.md", "On a Ray cluster: `--backend ray`"): (
         "test_docs.py::test_the_training_blocks_run_with_a_small_budget",
     ),
@@ -186,6 +189,7 @@ def test_the_training_blocks_run_with_a_small_budget(tmp_path):
     sections = [
         "NEAT (`neat-ff`, `neat-rnn`)",
         "MarI/O's view: `--inputs tiles`",
+        "A curriculum of start states: `--curriculum`",
         "On a Ray cluster: `--backend ray`",
         "PPO (`ppo`)",
     ]
@@ -194,7 +198,7 @@ def test_the_training_blocks_run_with_a_small_budget(tmp_path):
     for heading in sections:
         [block] = docs_pages.blocks(own[heading], "bash")
         blocks.append("\n".join(x for x in block.splitlines() if not x.startswith("pip install")))
-    assert 'pip install -e ".[ray]"' in own[sections[2]]
+    assert 'pip install -e ".[ray]"' in own[sections[3]]
     # Each block as its own user would: the NEAT runs share runs/neat-ff-mario, so each starts
     # from a folder of its own.
     for block in blocks:
