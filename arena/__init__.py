@@ -9,7 +9,8 @@ This module is the arena's public API, and the only one plugins need (with
 - Observation builders: :class:`Observer`, :class:`GameView`.
 - Trainers: :class:`Trainer`, :class:`TrainRun`, :class:`EnvSetup` (a worker's env),
   :class:`WorkerPool` / :class:`RayPool` / :class:`RayActors` / :class:`Worker`,
-  :func:`reseed`, :class:`CsvLog`, start states (:func:`prepare_curriculum`),
+  :func:`reseed`, :class:`CsvLog`, start states (:func:`prepare_curriculum`), self-play
+  leagues (:class:`LeaguePool`, :class:`LeagueRatings`),
   checkpoints (:func:`save_checkpoint`, :func:`load_checkpoint`, :func:`read_manifest`),
   episodes (:class:`RunConfig`, :func:`play_episode`, :func:`run_episodes`).
 
@@ -32,6 +33,13 @@ _EXPORTS = {
     "ArenaEnv": "arena.play.env",
     "CsvLog": "arena.training.run",
     "Curriculum": "arena.training.curriculum",
+    "LEAGUE": "arena.training.league",
+    "LEAGUE_FIELDS": "arena.training.league",
+    "LeaguePool": "arena.training.league",
+    "LeagueRatings": "arena.training.league",
+    "check_league_shares": "arena.training.league",
+    "league_members": "arena.training.league",
+    "league_snapshot": "arena.training.league",
     "EVALUATION": "arena.core.protocol",
     "EnvSetup": "arena.training.worker_env",
     "GameSpec": "arena.play.env",
@@ -46,6 +54,7 @@ _EXPORTS = {
     "RayActors": "arena.core.workers",
     "RayPool": "arena.core.workers",
     "RegisterAgent": "arena.host.hookspecs",
+    "RegisterCheckpoint": "arena.host.hookspecs",
     "RegisterCommand": "arena.host.hookspecs",
     "RegisterGame": "arena.host.hookspecs",
     "RegisterObservation": "arena.host.hookspecs",
@@ -81,6 +90,7 @@ if TYPE_CHECKING:
     from arena.core.workers import RayActors, RayPool, Worker, WorkerPool
     from arena.host.hookspecs import (
         RegisterAgent,
+        RegisterCheckpoint,
         RegisterCommand,
         RegisterGame,
         RegisterObservation,
@@ -102,6 +112,15 @@ if TYPE_CHECKING:
     from arena.play.opponent import OpponentEnv
     from arena.play.runner import RunConfig, play_episode, run_episodes
     from arena.training.curriculum import Curriculum, prepare_curriculum
+    from arena.training.league import (
+        LEAGUE,
+        LEAGUE_FIELDS,
+        LeaguePool,
+        LeagueRatings,
+        check_league_shares,
+        league_members,
+        league_snapshot,
+    )
     from arena.training.run import CsvLog, TrainRun, reseed
     from arena.training.worker_env import EnvSetup
 
@@ -124,6 +143,8 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "EVALUATION",
+    "LEAGUE",
+    "LEAGUE_FIELDS",
     "MAX_WORKERS",
     "POSITIVE",
     "SCREEN",
@@ -139,6 +160,8 @@ __all__ = [
     "EnvSetup",
     "GameSpec",
     "GameView",
+    "LeaguePool",
+    "LeagueRatings",
     "ObservationFor",
     "Observer",
     "OpponentEnv",
@@ -146,6 +169,7 @@ __all__ = [
     "RayActors",
     "RayPool",
     "RegisterAgent",
+    "RegisterCheckpoint",
     "RegisterCommand",
     "RegisterGame",
     "RegisterObservation",
@@ -159,8 +183,11 @@ __all__ = [
     "WorkerPool",
     "__version__",
     "backend_option",
+    "check_league_shares",
     "first_error",
     "hookimpl",
+    "league_members",
+    "league_snapshot",
     "load_checkpoint",
     "make",
     "manifest_observation",

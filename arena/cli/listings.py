@@ -165,6 +165,9 @@ def plugin_listing(host: PluginHost, builtin_commands: set[str]) -> Iterator[str
         for name in record.observations:
             if name in host.observations:
                 yield f"    observation builder {name}: {host.observations[name].description}"
+        for name in record.checkpoints:
+            if name in host.checkpoints:
+                yield f"    checkpoint {name}: {host.checkpoints[name].description}"
         for name in record.commands:
             if name not in host.commands:
                 continue

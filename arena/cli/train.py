@@ -71,8 +71,9 @@ def train_command(name: str) -> click.Command:
         click.Option(
             ["--opponent"],
             metavar="AGENT",
-            help="for a 2-player state: the agent playing the other seat (random, ppo:PATH...); "
-            "the trainee's seat alternates by episode",
+            help="for a 2-player state: the agent playing the other seat (random, ppo:PATH...), "
+            "or `league`: the trainee's own snapshots and fixed entries (ppo); the trainee's "
+            "seat alternates by episode",
         ),
     ]
 

@@ -58,6 +58,13 @@ RegisterGame = RegisterFile
 RegisterSuite = RegisterFile
 
 
+class RegisterCheckpoint(Protocol):
+    """``register(name, path, description="")``: a trained checkpoint shipped with the plugin,
+    played as ``AGENT:NAME``."""
+
+    def __call__(self, name: str, path: Path | str, description: str = "") -> None: ...
+
+
 class RegisterTrainer(Protocol):
     """``register(name, trainer)`` with an :class:`arena.Trainer`."""
 
@@ -151,6 +158,19 @@ def arena_register_commands(register: RegisterCommand) -> None:
 
 
 @hookspec
+def arena_register_checkpoints(register: RegisterCheckpoint) -> None:
+    """Register trained checkpoints that ship with the plugin: ``register(name, path,
+    description="")``.
+
+    Called once, when the plugin manager starts. An entry then names one by its name where a
+    checkpoint's path goes, ``neat-ff:mario-1-1``, from any folder; a file of that name in
+    the working folder is still a path (a path always wins). The checkpoint is read and
+    checked as any other (its manifest names its agent and game), so it is pickle-free JSON
+    or a state dict like every checkpoint. Names are unique across all plugins.
+    """
+
+
+@hookspec
 def arena_register_observations(register: RegisterObservation) -> None:
     """Register observation builders: ``register(name, builder, description="")``.
 
@@ -171,6 +191,7 @@ def arena_register_observations(register: RegisterObservation) -> None:
 __all__ = [  # the hooks and what a plugin passes to them (AgentFactory: see arena.play.agents)
     "ENTRY_POINT_GROUP",
     "RegisterAgent",
+    "RegisterCheckpoint",
     "RegisterCommand",
     "RegisterFile",
     "RegisterGame",
@@ -178,6 +199,7 @@ __all__ = [  # the hooks and what a plugin passes to them (AgentFactory: see are
     "RegisterSuite",
     "RegisterTrainer",
     "arena_register_agents",
+    "arena_register_checkpoints",
     "arena_register_commands",
     "arena_register_games",
     "arena_register_observations",

@@ -13,7 +13,7 @@ import contextlib
 import functools
 import importlib.metadata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ import pluggy
 
 from arena.core.errors import AgentError, ArenaError, PluginError, UnknownNameError, UsageError
 from arena.host import hookspecs
-from arena.host.entries import AgentSpec, Entry
+from arena.host.entries import LABEL, AgentSpec, Entry
 from arena.host.options import AgentOptions, read_options
 from arena.host.trainer import Trainer
 from arena.play import observers
@@ -45,6 +45,7 @@ class PluginRecord:
     trainers: list[str] = field(default_factory=list)
     commands: list[str] = field(default_factory=list)
     observations: list[str] = field(default_factory=list)
+    checkpoints: list[str] = field(default_factory=list)
     error: str | None = None
 
 
@@ -86,6 +87,16 @@ class AgentEntry:
 
 
 @dataclass(frozen=True)
+class CheckpointEntry:
+    """A trained checkpoint a plugin ships, named in entries as ``AGENT:NAME``."""
+
+    name: str
+    path: Path
+    description: str
+    plugin: str
+
+
+@dataclass(frozen=True)
 class TrainerEntry:
     name: str
     trainer: Trainer
@@ -115,6 +126,7 @@ class PluginHost:
         self.commands: dict[str, click.Command] = {}
         self.command_plugins: dict[str, str] = {}
         self.observations: dict[str, BuilderEntry] = {}
+        self.checkpoints: dict[str, CheckpointEntry] = {}
         self.conflicts: list[str] = []
         self.clashes: dict[tuple[str, str], str] = {}
         """(kind, name) -> the conflict, for every name two plugins registered."""
@@ -158,6 +170,7 @@ class PluginHost:
             (self.pm.hook.arena_register_suites, self._suite_registrar),
             (self.pm.hook.arena_register_commands, self._command_registrar),
             (self.pm.hook.arena_register_observations, self._observation_registrar),
+            (self.pm.hook.arena_register_checkpoints, self._checkpoint_registrar),
         )
         for hook, registrar in hooks:
             # Each implementation is called on its own (not through the combined hook call)
@@ -269,6 +282,22 @@ class PluginHost:
 
         return register
 
+    def _checkpoint_registrar(self, record: PluginRecord) -> hookspecs.RegisterCheckpoint:
+        def register(name: str, path: Path | str, description: str = "") -> None:
+            if not isinstance(name, str) or not LABEL.fullmatch(name):
+                raise PluginError(
+                    f"plugin {record.name!r} registered a checkpoint named {name!r}; a name is "
+                    "letters, digits, '.', '_' and '-'"
+                )
+            if name in self.checkpoints:
+                first = self.checkpoints[name].plugin
+                self._conflict("checkpoint", name, first, record.name)
+                return
+            self.checkpoints[name] = CheckpointEntry(name, Path(path), description, record.name)
+            record.checkpoints.append(name)
+
+        return register
+
     def _conflict(self, kind: str, name: str, first: str, second: str) -> None:
         message = (
             f"{kind} {name!r} is registered by two plugins, {first!r} and {second!r}; "
@@ -287,6 +316,7 @@ class PluginHost:
             "trainer": self.trainers,
             "command": self.commands,
             "observation builder": self.observations,
+            "checkpoint": self.checkpoints,
         }
         for kind, name in self.clashes:
             tables[kind].pop(name, None)
@@ -327,6 +357,7 @@ class PluginHost:
         manifest). An :class:`Entry` is returned as it is."""
         if isinstance(spec, Entry):
             return spec
+        spec = self.shipped_checkpoint(spec)
         entry = self.agent(spec.name)
         checkpoint = spec.checkpoint_path
         entry.check_checkpoint(checkpoint, spec.label)
@@ -345,6 +376,16 @@ class PluginHost:
                     with contextlib.suppress(ArenaError):
                         trained_game = self.profile(named).game
         return Entry(spec, options, observation, entry.games, trained_on, trained_game)
+
+    def shipped_checkpoint(self, spec: AgentSpec) -> AgentSpec:
+        """``spec`` with a shipped checkpoint's name (``neat-ff:mario-1-1``) replaced by its
+        path; a file of that name in the working folder is a path, and stays one."""
+        name = spec.checkpoint
+        if name is None or Path(name).exists():
+            return spec
+        self.refuse_clash("checkpoint", name)
+        shipped = self.checkpoints.get(name)
+        return spec if shipped is None else replace(spec, checkpoint=str(shipped.path))
 
     def resolve_entries(self, specs: Iterable[AgentSpec | Entry]) -> list[Entry]:
         """Every entry resolved (:meth:`resolve`), in order."""

@@ -18,6 +18,7 @@ from arena.host.manager import PluginHost
 from arena.host.trainer import Trainer
 from arena.profiles.cheats import check_names
 from arena.profiles.loading import Profile
+from arena.training.league import LEAGUE
 from arena.training.run import TrainRun, parse_overrides
 
 MAX_CONFIG_BYTES = 1 << 20
@@ -84,6 +85,8 @@ def check_opponent(
         raise UsageError(
             f"--opponent: {profile.name} {state} is for 1 player; it has no other seat"
         )
+    if opponent == LEAGUE:  # its own snapshots: the trainer checks its fixed entries
+        return
     entries = parse_entries([opponent])
     if len(entries) != 1:
         raise UsageError(f"--opponent {opponent!r}: name one agent")

@@ -139,7 +139,9 @@ class TrainRun:
     def finished(self, model: Path, agent: str, summary: str) -> None:
         """The last line of a run: where its model is and the command that plays it."""
         if self.opponent is not None:
-            play = f"arena match {agent}:{model} {self.opponent} --game {self.profile.name}"
+            # A league's learner against what it was kept honest by (its fixed entries).
+            other = "random" if self.opponent == "league" else self.opponent
+            play = f"arena match {agent}:{model} {other} --game {self.profile.name}"
             print(f"{summary}: {model}; play it with: {play} --state {self.state}", flush=True)
             return
         play = f"arena run --agent {agent} --checkpoint {model} --game {self.profile.name}"

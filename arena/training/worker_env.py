@@ -18,6 +18,7 @@ from arena.play.env import ArenaEnv, GameSpec
 from arena.play.observers import SCREEN
 from arena.play.opponent import OpponentEnv
 from arena.profiles.loading import load_profile
+from arena.training.league import LEAGUE, LeagueEnv, LeaguePool
 from arena.training.run import TrainRun
 
 
@@ -32,15 +33,20 @@ class EnvSetup:
     observation: Mapping[str, Any] = field(default_factory=dict)
     """Overrides of the profile's observation spec (``inputs`` names a plugin's builder)."""
     protocol: Protocol = TRAINING
-    opponent: Entry | str | None = None
+    opponent: Entry | str | LeaguePool | None = None
     """The entry that plays the other seat of a 2-player state: its text (``random``,
     ``ppo:PATH``) or, as :meth:`of` gives it, the entry resolved in the parent; the learner's
-    seat alternates by episode (see arena.play.opponent)."""
+    seat alternates by episode (see arena.play.opponent). For ``--opponent league``, the
+    pool an opponent is drawn from each episode (empty until the trainer fills it)."""
 
     @classmethod
     def of(cls, run: TrainRun, observation: Mapping[str, Any]) -> EnvSetup:
         profile = run.profile
-        opponent = None if run.opponent is None else _resolved(run.opponent)
+        opponent: Entry | LeaguePool | None = None
+        if run.opponent == LEAGUE:
+            opponent = LeaguePool()
+        elif run.opponent is not None:
+            opponent = _resolved(run.opponent)
         return cls(
             profile.source,
             profile.name,
@@ -75,6 +81,16 @@ class EnvSetup:
         if self.opponent is None:
             return env
         host = default_host()
+        if isinstance(self.opponent, LeaguePool):
+
+            def draw(entry: Entry, spec: GameSpec, seat: int) -> Agent:
+                return host.build_agent(entry, spec, 0, seat)
+
+            try:
+                return LeagueEnv(env, draw, self.opponent)
+            except BaseException:  # an empty pool: the process's one emulator must go too
+                env.close()
+                raise
         entry = _resolved(self.opponent)
 
         def build(spec: GameSpec, seat: int) -> Agent:

@@ -26,6 +26,7 @@ import numpy as np
 from tqdm import tqdm
 
 from arena import (
+    LEAGUE,
     SCREEN,
     ArenaEnv,
     CsvLog,
@@ -163,6 +164,11 @@ class Evolution:
     """One training run: set up, then evolve generation by generation."""
 
     def __init__(self, trainer: NeatTrainer, run: TrainRun) -> None:
+        if run.opponent == LEAGUE:
+            raise UsageError(
+                "--opponent league: NEAT does not train in a league (ppo does)",
+                "give NEAT a fixed --opponent (random, ppo:PATH...)",
+            )
         self.trainer, self.run_ = trainer, run
         self.agent = trainer.agent
         self.out = run.out

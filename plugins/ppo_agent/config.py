@@ -29,6 +29,11 @@ def _whole(value: Any) -> Any:
 
 PositiveInt = Annotated[int, Field(gt=0), BeforeValidator(_whole)]
 
+
+def _words(value: Any) -> Any:
+    """``--set "league_entries=random held=random,repeat=8"``: entries apart by spaces."""
+    return tuple(value.split()) if isinstance(value, str) else value
+
 MAX_BATCH_SIZE = 1 << 16
 """Agent steps in one rollout (num_envs * num_steps): 65,536 stacked 84x84 frames are about
 1.8 GB; cleanrl's Atari recipe uses 1,024. ``--set num_steps=100000000`` is refused, not
@@ -84,6 +89,16 @@ class PPOConfig(BaseModel):
     precision: Literal["float32", "bfloat16"] = "float32"
     """``float32``, or ``bfloat16``: forward and backward passes under bf16 autocast (weights,
     optimizer and losses stay float32), faster on CPUs with native bf16 and on recent GPUs."""
+    league_snapshot_every: PositiveInt = 100_000
+    """With ``--opponent league``: the learner's policy joins the league as a snapshot every
+    this many agent steps (and at step 0)."""
+    league_latest: Fraction = 0.5
+    """With ``--opponent league``: the share of episodes played against the newest snapshot."""
+    league_fixed: Fraction = 0.2
+    """With ``--opponent league``: the share played against one of ``league_entries``; the rest
+    go to the older snapshots, drawn uniformly."""
+    league_entries: Annotated[tuple[str, ...], BeforeValidator(_words)] = ("random",)
+    """With ``--opponent league``: the fixed entries kept in the league, apart by spaces."""
 
     @property
     def batch_size(self) -> int:
@@ -102,7 +117,13 @@ class PPOConfig(BaseModel):
         settings = self.model_dump()
         for length in ("total_steps", "checkpoint_every"):
             settings.pop(length)
+        for key in LEAGUE_KEYS:  # left at their defaults, they change no run: older ones resume
+            if settings[key] == PPOConfig.model_fields[key].default:
+                settings.pop(key)
         return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
+
+
+LEAGUE_KEYS = ("league_snapshot_every", "league_latest", "league_fixed", "league_entries")
 
 
 def _apply(

@@ -23,9 +23,10 @@ import torch
 from torch import nn, optim
 from tqdm import tqdm
 
-from arena import CsvLog, EnvSetup, TrainRun, reseed, save_checkpoint
+from arena import LEAGUE, CsvLog, EnvSetup, TrainRun, reseed, save_checkpoint
 from arena.errors import AgentError, UsageError
 from arena.plugins.ppo_agent.config import PPOConfig
+from arena.plugins.ppo_agent.league import League
 from arena.plugins.ppo_agent.losses import Losses, compute_gae, ppo_loss
 from arena.plugins.ppo_agent.manifest import AGENT
 from arena.plugins.ppo_agent.model import ActorCritic, load_state, load_weights
@@ -48,7 +49,16 @@ UPDATE_FIELDS = [
     "mean_progress",
     "episodes",
 ]
-EPISODE_FIELDS = ["global_step", "env", "return", "frames", "progress", "done_reason"]
+EPISODE_FIELDS = [
+    "global_step",
+    "env",
+    "return",
+    "frames",
+    "progress",
+    "done_reason",
+    "opponent",
+    "outcome",
+]
 
 
 def available_devices() -> list[str]:
@@ -164,6 +174,7 @@ class PPORun:
             "n_actions": self.n_actions,
         }
         self.global_step, self.update = 0, 0
+        self.league: League | None = None
         self.recent: deque[tuple[float, float | None]] = deque(maxlen=100)
 
     def _shape(self) -> tuple[int, ...]:
@@ -196,6 +207,8 @@ class PPORun:
                     losses, clip_fraction = self.optimize(batch)
                     self.actor.load_state_dict(self.agent.state_dict())  # the workers see it
                     self.log(finished, batch, losses, clip_fraction, started)
+                    if self.league is not None and self.league.due(self.global_step):
+                        self.league.snapshot(self.global_step, self.save_model)
                     if self.global_step - self.last_checkpoint >= config.checkpoint_every:
                         self.save_training_state(self.global_step, self.update)
         finally:
@@ -208,10 +221,14 @@ class PPORun:
         """The last resumable checkpoint and the model to play."""
         self.save_training_state(self.global_step, self.update)
         model = self.run.out / "model.ckpt"
+        self.save_model(model)
+        self.run.finished(model, AGENT, f"model ({self.global_step:,} steps)")
+
+    def save_model(self, path: Path) -> None:
+        """The policy as it stands, to play (``model.ckpt``, a league's snapshots)."""
         manifest = {**self.manifest, "kind": MODEL, "global_step": self.global_step}
         payload = self._payload(self.global_step, self.update, with_optimizer=False)
-        save_checkpoint(model, manifest, payload, "torch")
-        self.run.finished(model, AGENT, f"model ({self.global_step:,} steps)")
+        save_checkpoint(path, manifest, payload, "torch")
 
     def anneal_learning_rate(self) -> None:
         """Linearly from ``learning_rate`` to 0 over the run, when ``anneal_lr``."""
@@ -220,8 +237,11 @@ class PPORun:
             self.optimizer.param_groups[0]["lr"] = fraction * self.config.learning_rate
 
     def collect_rollout(self) -> list[Episode]:
-        """Every env plays ``num_steps`` steps with the current policy (in the workers)."""
-        finished = self.workers.rollout()
+        """Every env plays ``num_steps`` steps with the current policy (in the workers); in a
+        league, against opponents drawn from it, and every game is rated."""
+        finished = self.workers.rollout(None if self.league is None else self.league.pool())
+        if self.league is not None:
+            self.league.played(finished)
         for episode in finished:
             self.recent.append((episode.episode_return, episode.progress))
             self.episodes_log.append(
@@ -232,6 +252,8 @@ class PPORun:
                     "frames": episode.frames,
                     "progress": episode.progress,
                     "done_reason": episode.done_reason,
+                    "opponent": episode.opponent or "",
+                    "outcome": "" if episode.outcome is None else episode.outcome,
                 }
             )
         self.global_step += self.config.batch_size
@@ -344,6 +366,11 @@ class PPORun:
         )
         self.board = _tensorboard(run.out)
         self.last_checkpoint = self.global_step
+        if run.opponent == LEAGUE:  # before the workers: they start with the league's pool
+            self.league = League(run, config, self.global_step)
+            if self.league.due(self.global_step):
+                self.league.snapshot(self.global_step, self.save_model)
+            self.setup = dataclasses.replace(self.setup, opponent=self.league.pool())
         # The actor: a CPU copy of the policy that the env workers sample from during rollouts.
         self.actor = ActorCritic(self.observation_shape, self.n_actions)
         self.actor = self.actor.to(memory_format=torch.channels_last)
@@ -436,6 +463,8 @@ class PPORun:
         manifest = {**self.manifest, "kind": TRAINING_STATE, "global_step": step}
         payload = self._payload(step, update, with_optimizer=True)
         path = self.run.save_resumable(f"step-{step:010d}.ckpt", manifest, payload, "torch")
+        if self.league is not None:
+            self.league.save(step)
         self.last_checkpoint = step
         plot_learning_curve(self.run.out, f"ppo on {self.run.profile.name}")
         return path

@@ -11,11 +11,12 @@ PPO is unchanged: every action of a rollout is sampled from the same policy.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 import torch
 import torch.multiprocessing  # registers shared-tensor pickling for the pool
 
-from arena import EnvSetup, RayActors, Worker, WorkerPool
+from arena import EnvSetup, LeaguePool, RayActors, Worker, WorkerPool
 from arena.plugins.ppo_agent.model import ActorCritic
 
 
@@ -29,6 +30,18 @@ class Episode:
     frames: int
     progress: float | None
     done_reason: str | None
+    opponent: str | None = None
+    """In a league: whom the learner played (a snapshot's or a fixed entry's label)."""
+    outcome: float | None = None
+    """In a league: 1 the learner won, 0.5 drew, 0 lost (by the seats' returns)."""
+
+
+@dataclass(frozen=True)
+class Rollout:
+    """A worker's task: play one rollout; in a league, against opponents drawn from ``pool``
+    (the league as it stands, sent with every rollout)."""
+
+    pool: LeaguePool | None = None
 
 
 @dataclass
@@ -65,7 +78,7 @@ class RolloutBuffers:
 
 @dataclass
 class RolloutWorker(Worker):
-    """One env in its own process; a ``"rollout"`` task plays ``num_steps`` steps with the
+    """One env in its own process; a :class:`Rollout` task plays ``num_steps`` steps with the
     shared actor, writing into column ``index`` of the shared buffers."""
 
     index: int
@@ -83,8 +96,11 @@ class RolloutWorker(Worker):
         self.current = torch.from_numpy(observation)
         self.done = 0.0
 
-    def handle(self, task: str) -> list[Episode]:
+    def handle(self, task: Rollout) -> list[Episode]:
         buffers, index, env, actor = self.buffers, self.index, self.env, self.actor
+        league: Any = env if task.pool is not None else None  # a LeagueEnv
+        if league is not None:
+            league.pool = task.pool
         episodes = []
         for step in range(buffers.actions.shape[0]):
             buffers.observations[step, index] = self.current
@@ -106,6 +122,8 @@ class RolloutWorker(Worker):
                         env.frame,
                         info["progress"],
                         info["done_reason"],
+                        None if league is None else league.member.label,
+                        None if league is None else league.outcome(),
                     )
                 )
                 observation, _ = env.reset()
@@ -140,10 +158,11 @@ class RolloutWorkers:
         ]
         self.pool = WorkerPool(workers, "environment worker")
 
-    def rollout(self) -> list[Episode]:
-        """Play one rollout in every env at once; the buffers hold it afterwards. An env whose
-        worker dies is replaced (a fresh episode) and plays its part of the rollout again."""
-        episodes = [e for found in self.pool.broadcast("rollout") for e in found]
+    def rollout(self, pool: LeaguePool | None = None) -> list[Episode]:
+        """Play one rollout in every env at once (in a league, against ``pool``); the buffers
+        hold it afterwards. An env whose worker dies is replaced (a fresh episode) and plays
+        its part of the rollout again."""
+        episodes = [e for found in self.pool.broadcast(Rollout(pool)) for e in found]
         return sorted(episodes, key=lambda e: (e.step, e.env))
 
     def close(self) -> None:
@@ -171,9 +190,12 @@ class RemoteRolloutWorker(Worker):
         self.local = RolloutWorker(0, self.setup, self.seed, buffers, actor, self.bfloat16)
         self.local.set_up()
 
-    def handle(self, task: dict[str, torch.Tensor]) -> tuple[RolloutBuffers, list[Episode]]:
-        self.local.actor.load_state_dict(task)
-        episodes = self.local.handle("rollout")
+    def handle(
+        self, task: tuple[dict[str, torch.Tensor], Rollout]
+    ) -> tuple[RolloutBuffers, list[Episode]]:
+        weights, rollout = task
+        self.local.actor.load_state_dict(weights)
+        episodes = self.local.handle(rollout)
         return self.local.buffers, [replace(e, env=self.index) for e in episodes]
 
     def close(self) -> None:
@@ -206,11 +228,11 @@ class RayRolloutWorkers:
         ]
         self.pool = RayActors(workers, "environment worker")
 
-    def rollout(self) -> list[Episode]:
+    def rollout(self, pool: LeaguePool | None = None) -> list[Episode]:
         """As :meth:`RolloutWorkers.rollout`: an env whose actor dies is replaced (a fresh
         episode) and plays its part of the rollout again."""
         weights = {name: tensor.detach().cpu() for name, tensor in self.actor.state_dict().items()}
-        answers = self.pool.broadcast([weights] * len(self.pool.actors))
+        answers = self.pool.broadcast([(weights, Rollout(pool))] * len(self.pool.actors))
         episodes = []
         for index, (column, found) in enumerate(answers):
             for name in ("observations", "actions", "logprobs", "values", "rewards", "dones"):
