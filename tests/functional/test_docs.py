@@ -42,6 +42,9 @@ RUN_BY: dict[tuple[str, str], tuple[str, ...]] = {
     ("docs/training.md", "PPO (`ppo`)"): (
         "test_docs.py::test_the_training_blocks_run_with_a_small_budget",
     ),
+    ("docs/training.md", "A self-play league: `--opponent league`"): (
+        "test_docs.py::test_the_training_blocks_run_with_a_small_budget",
+    ),
     ("docs/benchmarking.md", "Benchmarks and matches"): (
         "test_entries_and_matches.py::test_readme_match_between_neat_and_ppo_plays_and_verifies",
         "test_entries_and_matches.py::test_readme_tournament_of_three_pipelines_rates_every_agent",
@@ -192,6 +195,7 @@ def test_the_training_blocks_run_with_a_small_budget(tmp_path):
         "A curriculum of start states: `--curriculum`",
         "On a Ray cluster: `--backend ray`",
         "PPO (`ppo`)",
+        "A self-play league: `--opponent league`",
     ]
     own = dict(docs_pages.sections(page))  # each heading's text without its subsections
     blocks = []
@@ -201,8 +205,12 @@ def test_the_training_blocks_run_with_a_small_budget(tmp_path):
     assert 'pip install -e ".[ray]"' in own[sections[3]]
     # Each block as its own user would: the NEAT runs share runs/neat-ff-mario, so each starts
     # from a folder of its own.
-    for block in blocks:
+    made = {  # what each section's block leaves, checked before the next one's runs
+        "PPO (`ppo`)": "runs/ppo-play/*.bk2",
+        "A self-play league: `--opponent league`": "runs/ppo-boxing-league/league.csv",
+    }
+    for heading, block in zip(sections, blocks, strict=True):
         shutil.rmtree(tmp_path / "runs", ignore_errors=True)
         run_blocks([block], tmp_path, budget=True)
-    assert (tmp_path / "runs/ppo-mario/model.ckpt").is_file()
-    assert list((tmp_path / "runs/ppo-play").glob("*.bk2"))
+        if heading in made:
+            assert list(tmp_path.glob(made[heading])), heading

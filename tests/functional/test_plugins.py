@@ -253,3 +253,36 @@ def test_a_failing_agent_forfeits_the_episode_and_the_run_goes_on(
     assert len(lines) == 2 and reason in lines[0]
     verify = arena("verify", str(tmp_path))
     assert verify.returncode == 0, verify.stderr  # the forfeited movies replay exactly too
+
+
+@pytest.mark.slow
+def test_a_plugin_ships_a_named_checkpoint_that_entries_play_from_any_folder(tmp_path):
+    trained = tmp_path / "neat"
+    result = arena("train", "neat-ff", "--game", "airstriker", "--generations", "1", "--pop",
+                   "4", "--max-frames", "200", "--no-record", "--out", str(trained))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    site = tmp_path / "site"
+    site.mkdir()
+    env = installed_plugin(
+        site,
+        "shipped",
+        "from pathlib import Path\nfrom arena import hookimpl\n"
+        "@hookimpl\ndef arena_register_checkpoints(register):\n"
+        f"    register('tiny', Path({str(trained / 'winner.ckpt')!r}), 'a genome of one generation')\n",
+    )
+    listing = arena("plugins", env=env)
+    assert "checkpoint tiny: a genome of one generation" in listing.stdout, listing.stdout
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    played = arena("run", "--agent", "neat-ff", "--checkpoint", "tiny", "--game", "airstriker",
+                   "--max-frames", "200", "--record", "runs", env=env, cwd=elsewhere)  # fmt: skip
+    assert played.returncode == 0, played.stderr
+    assert arena("verify", str(elsewhere / "runs"), env=env).returncode == 0
+    # A file of that name in the working folder is a path: it wins, and is read as one.
+    (elsewhere / "tiny").write_text("not a checkpoint")
+    shadowed = arena("run", "--agent", "neat-ff", "--checkpoint", "tiny", "--game",
+                     "airstriker", "--max-frames", "200", env=env, cwd=elsewhere)  # fmt: skip
+    assert shadowed.returncode != 0 and "tiny" in shadowed.stderr
+    unknown = arena("run", "--agent", "neat-ff", "--checkpoint", "huge", "--game", "airstriker",
+                    env=env)  # fmt: skip
+    assert unknown.returncode == 2 and "no such checkpoint huge" in unknown.stderr
