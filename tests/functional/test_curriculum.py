@@ -41,15 +41,15 @@ def test_a_curriculum_run_makes_its_starts_sums_their_returns_and_resumes_on_the
     assert first.returncode == 0, first.stderr
     assert "Level1-1 (and 4 curriculum starts)" in first.stdout
     store = Path(home["ARENA_HOME"]) / "integrations" / MARIO
-    made = json.loads((store / "Level1-1.x2313.arena.json").read_text())
+    made = json.loads((store / "Level1-1.x2437.arena.json").read_text())
     assert made["based_on"] == "Level1-1.x1650" and "arena state make mario" in made["made_by"]
     record = json.loads((out / "curriculum.json").read_text())
     assert list(record["starts"]) == [
-        "Level1-1", "Level1-1.x613", "Level1-1.x1650", "Level1-1.x2083", "Level1-1.x2313"
+        "Level1-1", "Level1-1.x1650", "Level1-1.x2083", "Level1-1.x2238", "Level1-1.x2437"
     ]  # fmt: skip
     [row] = rows(out)
     by_start = [float(x) for x in row["best_progress_by_start"].split(";")]
-    assert by_start[0] == float(row["best_progress"]) and by_start[4] >= 2313
+    assert by_start[0] == float(row["best_progress"]) and by_start[4] >= 2437
     # The fitness is the sum of the returns from each start, seed i from start i: the winner
     # played from each start on its own gives them again (the emulator is deterministic).
     winner = out / "winner.ckpt"
@@ -72,11 +72,11 @@ def test_a_curriculum_run_makes_its_starts_sums_their_returns_and_resumes_on_the
     assert [r["generation"] for r in rows(out)] == ["0", "1"]
     # A start replaced since (another script, same name): the resume refuses it, in one line.
     changed = arena("state", "make", "mario", "--inputs", '[["right", 30]]', "--name",
-                    "Level1-1.x613", "--replace", env=home)  # fmt: skip
+                    "Level1-1.x2083", "--replace", env=home)  # fmt: skip
     assert changed.returncode == 0, changed.stderr
     refused = arena(*train, "--resume", "--generations", "3", env=home)
     assert refused.returncode == 2
-    assert "the store's state 'Level1-1.x613' is not the one its inputs make" in refused.stderr
+    assert "the store's state 'Level1-1.x2083' is not the one its inputs make" in refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1
     assert [r["generation"] for r in rows(out)] == ["0", "1"]
 
