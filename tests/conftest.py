@@ -4,6 +4,7 @@ ships (Airstriker), or the `arena` command; unit tests (unit/) need neither."""
 
 from __future__ import annotations
 
+import csv
 import os
 import shutil
 import subprocess
@@ -75,6 +76,12 @@ def arena(
         cwd=cwd,
         timeout=600,
     )
+
+
+def csv_rows(path: Path) -> list[dict[str, str]]:
+    """A CSV a run wrote (stats.csv, train.csv, episodes.csv...), one dict per row."""
+    with path.open(newline="") as fh:
+        return list(csv.DictReader(fh))
 
 
 def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:

@@ -2,7 +2,6 @@
 (as `arena state make` would), a genome's fitness is the sum of its returns over the starts,
 the run's own state is the one judged, and a resume refuses starts that have changed."""
 
-import csv
 import json
 import shutil
 from pathlib import Path
@@ -10,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from arena.retro import integrations
-from conftest import arena
+from conftest import arena, csv_rows
 
 MARIO = "SuperMarioBros-Nes-v0"
 SHORT = ["--inputs", "tiles", "--pop", "4", "--workers", "2", "--max-frames", "300"]
@@ -28,11 +27,6 @@ def home(tmp_path: Path) -> dict[str, str]:
     return {"ARENA_HOME": str(tmp_path / "home")}
 
 
-def rows(out: Path) -> list[dict[str, str]]:
-    with (out / "stats.csv").open() as fh:
-        return list(csv.DictReader(fh))
-
-
 @pytest.mark.slow
 def test_a_curriculum_run_makes_its_starts_sums_their_returns_and_resumes_on_them(home, tmp_path):
     out = tmp_path / "run"
@@ -47,7 +41,7 @@ def test_a_curriculum_run_makes_its_starts_sums_their_returns_and_resumes_on_the
     assert list(record["starts"]) == [
         "Level1-1", "Level1-1.x1650", "Level1-1.x2083", "Level1-1.x2238", "Level1-1.x2437"
     ]  # fmt: skip
-    [row] = rows(out)
+    [row] = csv_rows(out / "stats.csv")
     by_start = [float(x) for x in row["best_progress_by_start"].split(";")]
     assert by_start[0] == float(row["best_progress"]) and by_start[4] >= 2437
     # The fitness is the sum of the returns from each start, seed i from start i: the winner
@@ -69,7 +63,7 @@ def test_a_curriculum_run_makes_its_starts_sums_their_returns_and_resumes_on_the
 
     resumed = arena(*train, "--resume", "--generations", "2", env=home)
     assert resumed.returncode == 0, resumed.stderr
-    assert [r["generation"] for r in rows(out)] == ["0", "1"]
+    assert [r["generation"] for r in csv_rows(out / "stats.csv")] == ["0", "1"]
     # A start replaced since (another script, same name): the resume refuses it, in one line.
     changed = arena("state", "make", "mario", "--inputs", '[["right", 30]]', "--name",
                     "Level1-1.x2083", "--replace", env=home)  # fmt: skip
@@ -78,7 +72,7 @@ def test_a_curriculum_run_makes_its_starts_sums_their_returns_and_resumes_on_the
     assert refused.returncode == 2
     assert "the store's state 'Level1-1.x2083' is not the one its inputs make" in refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1
-    assert [r["generation"] for r in rows(out)] == ["0", "1"]
+    assert [r["generation"] for r in csv_rows(out / "stats.csv")] == ["0", "1"]
 
 
 def bad_curriculum(tmp_path: Path, text: str) -> str:

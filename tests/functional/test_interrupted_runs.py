@@ -5,7 +5,6 @@ results line. Each test waits for a file the run writes, never for a time."""
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import shutil
@@ -21,7 +20,7 @@ import pytest
 import yaml
 
 from arena.retro import integrations
-from conftest import arena
+from conftest import arena, csv_rows
 
 PPO_SMALL = ["--envs", "2", "--set", "num_steps=64", "--set", "num_minibatches=2"]
 
@@ -49,10 +48,6 @@ def wait_for(condition: Callable[[], bool], process: subprocess.Popen, what: str
         time.sleep(0.05)
 
 
-def rows(path: Path) -> list[dict[str, str]]:
-    with path.open(newline="") as fh:
-        return list(csv.DictReader(fh))
-
 
 @pytest.mark.slow
 def test_neat_killed_right_after_a_checkpoint_resumes_without_a_hole(tmp_path):
@@ -66,9 +61,9 @@ def test_neat_killed_right_after_a_checkpoint_resumes_without_a_hole(tmp_path):
     run.communicate()
     resumed = arena("train", "neat-ff", "--out", str(out), "--resume")
     assert resumed.returncode == 0, resumed.stderr
-    assert [r["generation"] for r in rows(out / "stats.csv")] == ["0", "1", "2", "3"]
+    assert [r["generation"] for r in csv_rows(out / "stats.csv")] == ["0", "1", "2", "3"]
     # stats.csv names each best movie relative to the run's folder, so the run can move.
-    for row in rows(out / "stats.csv"):
+    for row in csv_rows(out / "stats.csv"):
         assert row["best_movie"].startswith("best/") and (out / row["best_movie"]).is_file()
 
 
@@ -78,7 +73,7 @@ def test_sigterm_saves_a_ppo_run_that_resumes_each_update_once(tmp_path):
     run = start("train", "ppo", "--game", "airstriker", "--steps", "2048", "--workers", "2",
                 "--max-frames", "600", "--out", str(out), *PPO_SMALL)  # fmt: skip
     log = out / "train.csv"
-    wait_for(lambda: log.exists() and len(rows(log)) >= 2, run, "two updates")
+    wait_for(lambda: log.exists() and len(csv_rows(log)) >= 2, run, "two updates")
     os.kill(run.pid, signal.SIGTERM)  # the job's process alone, as Kubernetes sends it
     stdout, stderr = run.communicate()
     assert run.returncode == 143, stderr
@@ -86,7 +81,7 @@ def test_sigterm_saves_a_ppo_run_that_resumes_each_update_once(tmp_path):
     assert f"resume with: arena train ppo --out {out} --resume" in stdout
     resumed = arena("train", "ppo", "--out", str(out), "--resume")
     assert resumed.returncode == 0, resumed.stderr
-    updates = [int(r["update"]) for r in rows(log)]
+    updates = [int(r["update"]) for r in csv_rows(log)]
     assert updates == list(range(1, 2048 // 128 + 1))  # 2 envs x 64 steps an update
 
 

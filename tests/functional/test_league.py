@@ -2,25 +2,18 @@
 the fixed entries, every game is rated with OpenSkill, the snapshots are checkpoints that
 `arena tournament` plays, a resume goes on with the same league, and a run is reproducible."""
 
-import csv
 import json
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
-from conftest import arena
+from conftest import arena, csv_rows
 
 pytestmark = pytest.mark.slow  # each test trains
 
 LEAGUE = ["--game", "boxing", "--state", "Start.2P", "--opponent", "league", "--envs", "2",
           "--max-frames", "120", "--set", "num_steps=32", "--set", "num_minibatches=2",
           "--set", "league_snapshot_every=128"]  # fmt: skip
-
-
-def table(path: Path) -> list[dict[str, str]]:
-    with path.open() as fh:
-        return list(csv.DictReader(fh))
 
 
 @pytest.fixture(scope="module")
@@ -35,13 +28,13 @@ def test_the_learner_meets_its_snapshots_and_random_and_every_game_is_rated(leag
     out = league_run
     snapshots = sorted(p.stem for p in (out / "league").glob("*.ckpt"))
     assert snapshots == [f"ppo-{step:010d}" for step in (0, 128, 256, 384, 512)]
-    episodes = table(out / "episodes.csv")
+    episodes = csv_rows(out / "episodes.csv")
     assert len(episodes) >= 14  # 120-frame bouts of 30 steps, 256 steps in each of 2 envs
     met = Counter(e["opponent"] for e in episodes)
     assert "random" in met and any(name.startswith("ppo-") for name in met)
     assert {e["outcome"] for e in episodes} <= {"0.0", "0.5", "1.0"}
     # The last rows of league.csv: every member rated, the learner in every game.
-    rows = table(out / "league.csv")
+    rows = csv_rows(out / "league.csv")
     last = {r["name"]: r for r in rows if r["global_step"] == "512"}
     assert set(last) == {"learner", "random", *snapshots}
     assert int(last["learner"]["games"]) == len(episodes)
@@ -66,8 +59,8 @@ def test_the_same_league_run_again_meets_the_same_opponents(league_run, tmp_path
     result = arena("train", "ppo", *LEAGUE, "--steps", "512", "--out", str(again))
     assert result.returncode == 0, result.stderr
     fields = ("global_step", "env", "return", "opponent", "outcome")
-    assert [tuple(e[f] for f in fields) for e in table(again / "episodes.csv")] == [
-        tuple(e[f] for f in fields) for e in table(league_run / "episodes.csv")
+    assert [tuple(e[f] for f in fields) for e in csv_rows(again / "episodes.csv")] == [
+        tuple(e[f] for f in fields) for e in csv_rows(league_run / "episodes.csv")
     ]
     assert (again / "league.json").read_text() == (league_run / "league.json").read_text()
 
@@ -83,9 +76,9 @@ def test_a_resumed_league_goes_on_with_its_snapshots_and_ratings(tmp_path):
     saved = json.loads((out / "league.json").read_text())
     assert saved["snapshots"] == [f"ppo-{step:010d}" for step in (0, 128, 256, 384, 512)]
     # The ratings went on from where the first part left them: every game counted once.
-    episodes = table(out / "episodes.csv")
+    episodes = csv_rows(out / "episodes.csv")
     assert saved["games"]["learner"] == len(episodes) > met_before["learner"]
-    steps = [(r["global_step"], r["name"]) for r in table(out / "league.csv")]
+    steps = [(r["global_step"], r["name"]) for r in csv_rows(out / "league.csv")]
     assert len(steps) == len(set(steps))  # each rating once per step
 
 

@@ -1,6 +1,5 @@
 """NEAT agents: real (short) evolution on the emulator, checkpoints, resume, replays, errors."""
 
-import csv
 import json
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from arena.plugins.neat_agents import codec
 from arena.plugins.neat_agents.agent import NeatAgent
 from arena.plugins.neat_agents.config import build_config
 from arena.plugins.neat_agents.network import Recurrent
-from conftest import arena
+from conftest import arena, csv_rows
 
 pytestmark = pytest.mark.slow  # each test trains: CI runs them, the fast tier does not
 
@@ -20,8 +19,7 @@ SHORT = ["--pop", "12", "--workers", "2", "--max-frames", "1200"]
 
 
 def stats(folder: Path) -> list[dict[str, str]]:
-    with (folder / "stats.csv").open() as fh:
-        return list(csv.DictReader(fh))
+    return csv_rows(folder / "stats.csv")
 
 
 @pytest.fixture(scope="module")

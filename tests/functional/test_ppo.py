@@ -1,8 +1,6 @@
 """PPO: short real training on the emulator, checkpoints, resume, playing, bad input."""
 
-import csv
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,7 +10,7 @@ from arena.play.agents import AgentContext
 from arena.play.env import GameSpec
 from arena.plugins.ppo_agent.agent import build
 from arena.plugins.ppo_agent.model import ActorCritic
-from conftest import arena
+from conftest import arena, csv_rows
 
 pytestmark = pytest.mark.slow  # each test trains: CI runs them, the fast tier does not
 
@@ -27,10 +25,6 @@ SMALL = [
     "update_epochs=2",
 ]
 
-
-def rows(path: Path) -> list[dict[str, str]]:
-    with path.open() as fh:
-        return list(csv.DictReader(fh))
 
 
 @pytest.fixture(scope="module")
@@ -55,12 +49,12 @@ def airstriker_run(tmp_path_factory):
 
 def test_training_logs_finite_losses_and_returns(airstriker_run):
     out, stdout = airstriker_run
-    updates = rows(out / "train.csv")
+    updates = csv_rows(out / "train.csv")
     assert [int(r["global_step"]) for r in updates] == list(range(128, 1537, 128))
     for row in updates:
         for key in ("policy_loss", "value_loss", "entropy", "approx_kl"):
             assert math.isfinite(float(row[key])), (key, row)
-    episodes = rows(out / "episodes.csv")
+    episodes = csv_rows(out / "episodes.csv")
     assert episodes and all(r["done_reason"] for r in episodes)
     assert (out / "learning_curve.png").stat().st_size > 10_000
     assert (out / "model.ckpt").is_file() and "device cpu (CPU)" in stdout
@@ -129,7 +123,7 @@ def test_resume_continues_the_step_count(airstriker_run):
     result = arena("train", "ppo", "--out", str(out), "--resume", "--steps", "2048")
     assert result.returncode == 0, result.stderr
     assert "resuming at step 1,536" in result.stdout
-    steps = [int(r["global_step"]) for r in rows(out / "train.csv")]
+    steps = [int(r["global_step"]) for r in csv_rows(out / "train.csv")]
     assert steps == list(range(128, 2049, 128))
 
 
@@ -149,9 +143,9 @@ def test_short_mario_run_learns_from_x_progress(tmp_path):
         *SMALL,
     )
     assert result.returncode == 0, result.stderr
-    episodes = rows(out / "episodes.csv")
+    episodes = csv_rows(out / "episodes.csv")
     assert episodes and all(float(r["progress"]) > 0 for r in episodes)
-    assert all(math.isfinite(float(r["value_loss"])) for r in rows(out / "train.csv"))
+    assert all(math.isfinite(float(r["value_loss"])) for r in csv_rows(out / "train.csv"))
 
 
 BAD = [
