@@ -11,6 +11,11 @@ The gym-retro tutorials' recurrent pixel NEAT never cleared 1-1 in 777 generatio
 
     python benchmarks/neat_mario.py [--inputs tiles] [--generations 100] [--pop 50]
         [--workers 2] [--agent neat-ff] [--compare runs/neat-mario-screen/winner.ckpt]
+        [--curriculum mario-1-1] [--sticky 0.25] [--out DIR]
+
+With ``--curriculum`` every genome also plays the curriculum's starts (issue #35); the plot
+then shows the best genome's x from each start beside its x from the level's start, the one
+it is judged from. ``--sticky`` trains under sticky actions.
 """
 
 from __future__ import annotations
@@ -39,12 +44,19 @@ def main() -> None:
     parser.add_argument("--inputs", default="screen", help="screen or tiles")
     parser.add_argument("--out", type=Path, help="default: runs/neat-mario-INPUTS")
     parser.add_argument("--compare", type=Path, help="another neat-ff checkpoint to bench")
+    parser.add_argument("--curriculum", help="a curriculum of start states (mario-1-1)")
+    parser.add_argument("--sticky", help="sticky-action probability while training")
     args = parser.parse_args()
-    args.out = args.out or Path(f"runs/neat-mario-{args.inputs}")
+    suffix = "-curriculum" if args.curriculum else ""
+    args.out = args.out or Path(f"runs/neat-mario-{args.inputs}{suffix}")
     command = [sys.executable, "-m", "arena.cli", "train", args.agent, "--game", "mario",
                "--inputs", args.inputs, "--generations", str(args.generations),
                "--pop", str(args.pop), "--workers", str(args.workers),
                "--out", str(args.out)]  # fmt: skip
+    if args.curriculum:
+        command += ["--curriculum", args.curriculum]
+    if args.sticky:
+        command += ["--sticky", args.sticky]
     if (args.out / "checkpoints").is_dir():
         command.append("--resume")
     subprocess.run(command, check=True)
@@ -54,8 +66,14 @@ def main() -> None:
     best_x = [float(r["best_progress"]) for r in rows]
     record = [max(best_x[: i + 1]) for i in range(len(best_x))]
     figure, axes = plt.subplots(figsize=(8, 4))
-    axes.plot(generations, best_x, label="best genome's x", color="tab:blue")
+    axes.plot(generations, best_x, label="best genome's x from the start", color="tab:blue")
     axes.plot(generations, record, label="best so far", color="tab:red")
+    by_start = [r.get("best_progress_by_start") or "" for r in rows]
+    if any(";" in starts for starts in by_start):  # a curriculum: its starts, lighter
+        columns = list(zip(*[[float(x) for x in s.split(";")] for s in by_start], strict=True))
+        for index, column in enumerate(columns[1:], start=1):
+            label = "from the curriculum's starts" if index == 1 else None
+            axes.plot(generations, column, color="tab:gray", alpha=0.5, linewidth=1, label=label)
     axes.axhline(FLAG_X, color="tab:green", linestyle="--", label="flag")
     axes.set_xlabel("generation")
     axes.set_ylabel("x reached on 1-1")
