@@ -55,3 +55,42 @@ def plot_learning_curve(out: Path, title: str) -> Path | None:
     plt.close(figure)
     tmp.replace(path)
     return path
+
+
+def plot_league(out: Path, title: str) -> Path | None:
+    """``out/league.png`` from ``out/league.csv``: every member's rating (mu, with mu - 3 sigma
+    shaded for the learner) against agent steps; None while nothing is rated."""
+    path = out / "league.csv"
+    if not path.exists():
+        return None
+    with path.open() as fh:
+        rows = list(csv.DictReader(fh))
+    if not rows:
+        return None
+    by_name: dict[str, list[tuple[int, float, float]]] = {}
+    for row in rows:
+        entry = (int(row["global_step"]), float(row["mu"]), float(row["ordinal"]))
+        by_name.setdefault(row["name"], []).append(entry)
+    figure, axes = plt.subplots(figsize=(8, 4))
+    for name, points in by_name.items():
+        steps, mu, ordinal = zip(*points, strict=True)
+        if name == "learner":
+            axes.plot(steps, mu, color="tab:red", linewidth=2, label="learner (mu)")
+            axes.fill_between(steps, ordinal, mu, color="tab:red", alpha=0.15)
+        elif name.startswith("ppo-"):
+            axes.plot(steps, mu, color="tab:blue", alpha=0.4, linewidth=1)
+        else:
+            axes.plot(steps, mu, linestyle="--", linewidth=1.5, label=f"{name} (fixed)")
+    axes.plot([], [], color="tab:blue", alpha=0.4, label="snapshots")
+    axes.set_xlabel("agent steps")
+    axes.set_ylabel("OpenSkill rating (mu)")
+    axes.set_title(title)
+    axes.legend(loc="upper left")
+    axes.grid(alpha=0.3)
+    figure.tight_layout()
+    target = out / "league.png"
+    tmp = target.with_name(f".{target.name}.tmp.png")
+    figure.savefig(tmp, dpi=100)
+    plt.close(figure)
+    tmp.replace(target)
+    return target

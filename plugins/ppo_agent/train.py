@@ -30,7 +30,7 @@ from arena.plugins.ppo_agent.league import League
 from arena.plugins.ppo_agent.losses import Losses, compute_gae, ppo_loss
 from arena.plugins.ppo_agent.manifest import AGENT
 from arena.plugins.ppo_agent.model import ActorCritic, load_state, load_weights
-from arena.plugins.ppo_agent.report import plot_learning_curve
+from arena.plugins.ppo_agent.report import plot_league, plot_learning_curve
 from arena.plugins.ppo_agent.vec_env import Episode, RayRolloutWorkers, RolloutWorkers
 
 TRAINING_STATE, MODEL = "training-state", "model"
@@ -463,10 +463,11 @@ class PPORun:
         manifest = {**self.manifest, "kind": TRAINING_STATE, "global_step": step}
         payload = self._payload(step, update, with_optimizer=True)
         path = self.run.save_resumable(f"step-{step:010d}.ckpt", manifest, payload, "torch")
-        if self.league is not None:
-            self.league.save(step)
         self.last_checkpoint = step
         plot_learning_curve(self.run.out, f"ppo on {self.run.profile.name}")
+        if self.league is not None:
+            self.league.save(step)
+            plot_league(self.run.out, f"the league on {self.run.profile.name}")
         return path
 
     def save_interrupted(self) -> str:

@@ -43,6 +43,7 @@ def test_the_learner_meets_its_snapshots_and_random_and_every_game_is_rated(leag
         assert int(last[name]["games"]) == games
     saved = json.loads((out / "league.json").read_text())
     assert saved["snapshots"] == snapshots
+    assert (out / "league.png").stat().st_size > 10_000  # beside learning_curve.png
 
 
 def test_snapshots_are_checkpoints_a_tournament_plays(league_run, tmp_path):
