@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -48,13 +49,7 @@ def plot_learning_curve(out: Path, title: str) -> Path | None:
         bottom.set_ylabel("progress (best per episode)")
         bottom.grid(alpha=0.3)
     axes[-1][0].set_xlabel("agent steps")
-    figure.tight_layout()
-    path = out / "learning_curve.png"
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    figure.savefig(tmp, dpi=100)
-    plt.close(figure)
-    tmp.replace(path)
-    return path
+    return _saved(figure, out / "learning_curve.png")
 
 
 def plot_league(out: Path, title: str) -> Path | None:
@@ -87,10 +82,15 @@ def plot_league(out: Path, title: str) -> Path | None:
     axes.set_title(title)
     axes.legend(loc="upper left")
     axes.grid(alpha=0.3)
+    return _saved(figure, out / "league.png")
+
+
+def _saved(figure: Any, path: Path) -> Path:
+    """``figure`` written whole to ``path`` (beside it first, then renamed: a reader never
+    sees half a PNG), and closed."""
     figure.tight_layout()
-    target = out / "league.png"
-    tmp = target.with_name(f".{target.name}.tmp.png")
+    tmp = path.with_name(f".{path.name}.tmp.png")
     figure.savefig(tmp, dpi=100)
     plt.close(figure)
-    tmp.replace(target)
-    return target
+    tmp.replace(path)
+    return path
