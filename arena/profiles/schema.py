@@ -538,9 +538,35 @@ def _field_annotation(model: type[BaseModel], loc: tuple[int | str, ...]) -> Any
 
 # -- the JSON Schemas ----------------------------------------------------------------------
 
+MAX_STARTS = 32
+MAX_REPEAT = 1_000
+
+
+class StartModel(Model):
+    """One start: a state, and the script that makes it when the store lacks it."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    state: str
+    from_: str | None = Field(default=None, alias="from")
+    """The state the script plays from (default: the profile's)."""
+    inputs: list[list[Any]] | None = None
+    """``[[ACTION, STEPS], ...]``, as ``arena state make --inputs``."""
+    repeat: Annotated[int, Field(ge=1, le=MAX_REPEAT)] = 1
+    """How many times ``inputs`` is played in a row."""
+
+
+class CurriculumModel(Model):
+    """A curriculum: the start states a trainer plays besides the run's own (``--curriculum``)."""
+
+    game: str
+    starts: Annotated[list[StartModel], Field(min_length=1, max_length=MAX_STARTS)]
+
+
 SCHEMAS: dict[str, type[Model]] = {
     "profile.schema.json": ProfileModel,
     "suite.schema.json": SuiteModel,
+    "curriculum.schema.json": CurriculumModel,
 }
 GAMES = Path(__file__).resolve().parents[2] / "games"  # the checkout's games/ folder
 

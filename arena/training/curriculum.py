@@ -25,9 +25,7 @@ import json
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
-from typing import Annotated, Any
-
-from pydantic import ConfigDict, Field
+from typing import Any
 
 from arena.core.errors import UnknownNameError, UsageError
 from arena.core.files import write_atomic
@@ -35,6 +33,7 @@ from arena.core.reading import loads_json, read_regular_text
 from arena.emulation.state_making import parse_script, play_script
 from arena.profiles import schema
 from arena.profiles.loading import Profile, read_yaml
+from arena.profiles.schema import CurriculumModel, StartModel
 from arena.retro import integrations
 from arena.retro import states as store
 from arena.retro.state_files import comparable, sha256
@@ -42,28 +41,6 @@ from arena.retro.state_files import comparable, sha256
 BUILT_IN = Path(str(files("arena.games"))) / "curricula"
 """The curricula shipped with the arena, named by their file's stem (``mario-1-1``)."""
 RECORD = "curriculum.json"
-MAX_STARTS = 32
-MAX_REPEAT = 1_000
-
-
-class StartModel(schema.Model):
-    """One start: a state, and the script that makes it when the store lacks it."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-    state: str
-    from_: str | None = Field(default=None, alias="from")
-    """The state the script plays from (default: the profile's)."""
-    inputs: list[list[Any]] | None = None
-    """``[[ACTION, STEPS], ...]``, as ``arena state make --inputs``."""
-    repeat: Annotated[int, Field(ge=1, le=MAX_REPEAT)] = 1
-    """How many times ``inputs`` is played in a row."""
-
-
-class CurriculumModel(schema.Model):
-
-    game: str
-    starts: Annotated[list[StartModel], Field(min_length=1, max_length=MAX_STARTS)]
 
 
 @dataclass(frozen=True)

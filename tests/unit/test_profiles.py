@@ -208,7 +208,7 @@ def test_observation_keys_left_out_keep_their_defaults(tmp_path):
     assert profile.observation.resize == (84, 84) and not profile.observation.grayscale
 
 
-@pytest.mark.parametrize("name", ["profile.schema.json", "suite.schema.json"])
+@pytest.mark.parametrize("name", ["profile.schema.json", "suite.schema.json", "curriculum.schema.json"])
 def test_the_checked_in_schemas_are_the_models_schemas(name):
     from arena.profiles.schema import schema_text
 
@@ -222,8 +222,10 @@ def test_builtin_files_point_editors_at_their_schema(path):
     import jsonschema
 
     first = path.read_text().splitlines()[0]
-    name = "suite.schema.json" if path.parent.name == "suites" else "profile.schema.json"
-    assert first == f"# yaml-language-server: $schema={'../' if 'suite' in name else ''}{name}"
+    folders = {"suites": "suite.schema.json", "curricula": "curriculum.schema.json"}
+    name = folders.get(path.parent.name, "profile.schema.json")
+    up = "../" if path.parent.name in folders else ""
+    assert first == f"# yaml-language-server: $schema={up}{name}"
     schema = yaml.safe_load((GAMES / name).read_text())
     jsonschema.validate(yaml.safe_load(path.read_text()), schema)
 
